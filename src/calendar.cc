@@ -83,8 +83,8 @@ class SpanList {
 
   // The earliest `x` with MeasureBefore(x) >= m, for m in (0, total()].
   int64_t PointWithMeasure(int64_t m) const {
-    const size_t i =
-        std::lower_bound(cumulative_end_.begin(), cumulative_end_.end(), m) - cumulative_end_.begin();
+    const size_t i = std::lower_bound(cumulative_end_.begin(), cumulative_end_.end(), m) -
+                     cumulative_end_.begin();
     return ends_[i] - (cumulative_end_[i] - m);
   }
 
@@ -215,10 +215,9 @@ struct BusinessCalendar::Impl {
   // The first closed civil second at or after c; kPlusInfinity when none.
   int64_t NextClosedCivil(int64_t c) const {
     while (true) {
-      const int64_t i =
-          (std::upper_bound(window_starts.begin(), window_starts.end(), c) -
-           window_starts.begin()) -
-          1;
+      const int64_t i = (std::upper_bound(window_starts.begin(), window_starts.end(), c) -
+                         window_starts.begin()) -
+                        1;
       if (i >= 0 && c < windows[i].end) {
         const Window& w = windows[i];
         const int64_t span = w.open.Find(c - w.start);
@@ -256,10 +255,9 @@ struct BusinessCalendar::Impl {
       cycles = CeilDiv(v - f_cycle_end, f_cycle_gain);
       v -= cycles * f_cycle_gain;
     }
-    const int64_t segment =
-        (std::lower_bound(f_at_transition.begin(), f_at_transition.end(), v) -
-         f_at_transition.begin()) -
-        1;
+    const int64_t segment = (std::lower_bound(f_at_transition.begin(), f_at_transition.end(), v) -
+                             f_at_transition.begin()) -
+                            1;
     const int64_t c = GInverse(v - (segment < 0 ? 0 : jump_sum[segment]));
     if (c == kMinusInfinity || c == kPlusInfinity) return c;
     return c - offsets.offset_after(segment) + cycles * ZoneOffsets::kCycleSeconds;
@@ -366,7 +364,8 @@ absl::Status BusinessCalendar::Impl::Build() {
       }
       for (const DailyInterval& interval : *intervals) {
         const int64_t from = std::max(d * kDay + interval.open.seconds(), start);
-        const int64_t to = std::min(d * kDay + interval.open.seconds() + interval.civil_seconds(), end);
+        const int64_t to =
+            std::min(d * kDay + interval.open.seconds() + interval.civil_seconds(), end);
         if (from < to) open.push_back({from - start, to - start});
       }
     }
@@ -389,8 +388,9 @@ absl::Status BusinessCalendar::Impl::Build() {
   if (!exception_days.empty()) {
     cycle_year = std::max<int64_t>(cycle_year, exception_days.rbegin()->year() + 2);
   }
-  offsets = ZoneOffsets(zone, absl::ToUnixSeconds(absl::FromCivil(
-                                  absl::CivilSecond(cycle_year, 1, 1, 0, 0, 0), absl::UTCTimeZone())));
+  offsets =
+      ZoneOffsets(zone, absl::ToUnixSeconds(absl::FromCivil(
+                            absl::CivilSecond(cycle_year, 1, 1, 0, 0, 0), absl::UTCTimeZone())));
   const std::vector<int64_t>& at = offsets.transitions();
   int64_t sum = 0;
   for (size_t i = 0; i < at.size(); ++i) {
@@ -426,8 +426,7 @@ absl::StatusOr<TimeOfDay> TimeOfDay::Parse(std::string_view text) {
   }
   if (parts[0] > 24 || parts[1] > 59 || parts[2] > 59 ||
       (parts[0] == 24 && (parts[1] != 0 || parts[2] != 0))) {
-    return absl::InvalidArgumentError(
-        fmt::format("time \"{}\" out of range [00:00, 24:00]", text));
+    return absl::InvalidArgumentError(fmt::format("time \"{}\" out of range [00:00, 24:00]", text));
   }
   return FromHms(parts[0], parts[1], parts[2]);
 }
@@ -460,15 +459,16 @@ absl::StatusOr<int> ParseWeekdayKey(std::string_view key) {
   for (int i = 0; i < 7; ++i) {
     if (WeekdayKey(i) == key) return i;
   }
-  return absl::InvalidArgumentError(fmt::format(
-      "unknown week day \"{}\" (expected mon, tue, wed, thu, fri, sat, sun)", key));
+  return absl::InvalidArgumentError(
+      fmt::format("unknown week day \"{}\" (expected mon, tue, wed, thu, fri, sat, sun)", key));
 }
 
 absl::StatusOr<absl::CivilDay> ParseCivilDate(std::string_view text) {
   const auto malformed = [&](std::string_view why) {
     return absl::InvalidArgumentError(fmt::format("malformed date \"{}\" ({})", text, why));
   };
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return malformed("expected YYYY-MM-DD");
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+    return malformed("expected YYYY-MM-DD");
   int fields[3] = {0, 0, 0};
   const size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
   for (int f = 0; f < 3; ++f) {
@@ -495,7 +495,8 @@ BusinessCalendar::BusinessCalendar(std::shared_ptr<const Impl> impl) : impl_(std
 BusinessCalendar BusinessCalendar::AlwaysOpen() {
   static const std::shared_ptr<const Impl>* const kAlwaysOpen = [] {
     CalendarSpec spec;
-    for (auto& day : spec.week) day = {{TimeOfDay(), TimeOfDay::FromSeconds(TimeOfDay::kSecondsPerDay)}};
+    for (auto& day : spec.week)
+      day = {{TimeOfDay(), TimeOfDay::FromSeconds(TimeOfDay::kSecondsPerDay)}};
     return new std::shared_ptr<const Impl>(Create(std::move(spec))->impl_);
   }();
   return BusinessCalendar(*kAlwaysOpen);
@@ -564,11 +565,10 @@ absl::StatusOr<absl::Time> BusinessCalendar::AddBusinessTime(absl::Time t, absl:
   if (absl::AbsDuration(d) > kHorizon) return out_of_range(beyond_horizon);
 
   const auto [s, fraction] = SplitSeconds(t);
-  const auto [whole, rest] =
-      SplitSeconds((impl_->OpenAt(s) ? fraction : absl::ZeroDuration()) + d);
+  const auto [whole, rest] = SplitSeconds((impl_->OpenAt(s) ? fraction : absl::ZeroDuration()) + d);
   const int64_t target = impl_->F(s) + whole;
   int64_t e = (forward && rest == absl::ZeroDuration()) ? impl_->FInverse(target)
-                                                         : impl_->FInverse(target + 1);
+                                                        : impl_->FInverse(target + 1);
   if (e == kPlusInfinity) return out_of_range("the calendar has not enough open time after it");
   if (e == kMinusInfinity) return out_of_range("the calendar has not enough open time before it");
   if (!(forward && rest == absl::ZeroDuration())) e -= 1;
@@ -595,7 +595,7 @@ const absl::TimeZone& BusinessCalendar::time_zone() const { return impl_->zone; 
 absl::Duration BusinessCalendar::weekly_open_time() const {
   return absl::Seconds(impl_->week.total());
 }
-bool BusinessCalendar::always_open() const { return impl_->always_open; }
+bool BusinessCalendar::IsAlwaysOpen() const { return impl_->always_open; }
 
 bool operator==(const BusinessCalendar& a, const BusinessCalendar& b) {
   return a.impl_ == b.impl_ || a.impl_->spec == b.impl_->spec;

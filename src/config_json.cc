@@ -25,7 +25,8 @@ absl::StatusOr<DailyInterval> ParseInterval(const nlohmann::json& value, const J
     }
     open = text.substr(0, dash);
     close = text.substr(dash + 1);
-  } else if (value.is_array() && value.size() == 2 && value[0].is_string() && value[1].is_string()) {
+  } else if (value.is_array() && value.size() == 2 && value[0].is_string() &&
+             value[1].is_string()) {
     open = value[0].get<std::string>();
     close = value[1].get<std::string>();
   } else {
@@ -66,8 +67,7 @@ nlohmann::json IntervalsToJson(const std::vector<DailyInterval>& intervals) {
 namespace internal {
 
 absl::StatusOr<CalendarSpec> ParseCalendarSpec(const nlohmann::json& value, const JsonPath& path) {
-  OMNIROUTE_RETURN_IF_ERROR(
-      path.CheckObject(value, {"tz", "week", "holidays", "special_days"}));
+  OMNIROUTE_RETURN_IF_ERROR(path.CheckObject(value, {"tz", "week", "holidays", "special_days"}));
   CalendarSpec spec;
   if (value.contains("tz")) {
     OMNIROUTE_ASSIGN_OR_RETURN(spec.time_zone, path.Key("tz").String(value["tz"]));
@@ -122,7 +122,8 @@ std::string CalendarSpecToJson(const CalendarSpec& spec) {
   out["tz"] = spec.time_zone;
   nlohmann::json week = nlohmann::json::object();
   for (int day = 0; day < 7; ++day) {
-    if (!spec.week[day].empty()) week[std::string(WeekdayKey(day))] = IntervalsToJson(spec.week[day]);
+    if (!spec.week[day].empty())
+      week[std::string(WeekdayKey(day))] = IntervalsToJson(spec.week[day]);
   }
   out["week"] = std::move(week);
   nlohmann::json holidays = nlohmann::json::array();

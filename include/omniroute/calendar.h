@@ -10,7 +10,8 @@
 //   for (absl::Weekday day : {absl::Weekday::monday, absl::Weekday::tuesday,
 //                             absl::Weekday::wednesday, absl::Weekday::thursday,
 //                             absl::Weekday::friday}) {
-//     spec.week[omniroute::WeekdayIndex(day)] = {*omniroute::DailyInterval::Parse("09:00", "17:00")};
+//     spec.week[omniroute::WeekdayIndex(day)] = {*omniroute::DailyInterval::Parse("09:00",
+//     "17:00")};
 //   }
 //   spec.holidays = {absl::CivilDay(2026, 12, 25)};
 //   absl::StatusOr<omniroute::BusinessCalendar> cal = omniroute::BusinessCalendar::Create(spec);
@@ -107,8 +108,7 @@ struct DailyInterval {
 
   // Valid: `open` in [00:00, 24:00), `close` in [00:00, 24:00], and `close != open`.
   constexpr bool ok() const {
-    return open.ok() && close.ok() && open.seconds() < TimeOfDay::kSecondsPerDay &&
-           open != close;
+    return open.ok() && close.ok() && open.seconds() < TimeOfDay::kSecondsPerDay && open != close;
   }
   constexpr bool overnight() const { return close <= open; }
   // Seconds from `open` to `close`, counted in civil time (a DST jump is not subtracted).
@@ -228,7 +228,7 @@ class BusinessCalendar {
   // Open time of one regular week (holidays and special days aside), in civil seconds.
   absl::Duration weekly_open_time() const;
   // True when the weekly pattern is open around the clock and no date closes it.
-  bool always_open() const;
+  bool IsAlwaysOpen() const;
 
   // Equal when built from equal normalised specs.
   friend bool operator==(const BusinessCalendar& a, const BusinessCalendar& b);
@@ -237,7 +237,6 @@ class BusinessCalendar {
   friend std::ostream& operator<<(std::ostream& os, const BusinessCalendar& c) {
     return os << c.ToString();
   }
-
 
  private:
   struct Impl;

@@ -8,8 +8,9 @@
 //
 //   {"tz": "America/New_York",                              // IANA zone, default "UTC"
 //    "week": {"mon": [["09:00", "17:00"]],                  // mon ... sun: lists of intervals,
-//             "tue": ["09:00-12:00", ["13:00", "17:00"]],   //   each ["HH:MM", "HH:MM"] or "HH:MM-HH:MM"
-//             "sat": [["22:00", "06:00"]]},                 // end before start: a night shift
+//             "tue": ["09:00-12:00", ["13:00", "17:00"]],   //   each ["HH:MM", "HH:MM"] or
+//             "HH:MM-HH:MM" "sat": [["22:00", "06:00"]]},                 // end before start: a
+//             night shift
 //    "holidays": ["2026-12-25"],                            // closed local dates
 //    "special_days": {"2026-12-24": [["09:00", "12:00"]]}}  // a date's own hours ([] = closed)
 //

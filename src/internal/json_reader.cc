@@ -23,7 +23,9 @@ JsonPath JsonPath::Key(std::string_view key) const {
   return JsonPath(path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key));
 }
 
-JsonPath JsonPath::Index(size_t index) const { return JsonPath(fmt::format("{}[{}]", path_, index)); }
+JsonPath JsonPath::Index(size_t index) const {
+  return JsonPath(fmt::format("{}[{}]", path_, index));
+}
 
 absl::Status JsonPath::Error(std::string_view message) const {
   return absl::InvalidArgumentError(path_.empty() ? std::string(message)
@@ -32,9 +34,9 @@ absl::Status JsonPath::Error(std::string_view message) const {
 
 absl::Status JsonPath::Wrap(const absl::Status& status) const {
   if (path_.empty()) return status;
-  return absl::Status(status.code(),
-                      fmt::format("{}: {}", path_, std::string_view(status.message().data(),
-                                                                    status.message().size())));
+  return absl::Status(status.code(), fmt::format("{}: {}", path_,
+                                                 std::string_view(status.message().data(),
+                                                                  status.message().size())));
 }
 
 absl::Status JsonPath::CheckObject(const nlohmann::json& value,
@@ -44,8 +46,8 @@ absl::Status JsonPath::CheckObject(const nlohmann::json& value,
   }
   for (const auto& [key, unused] : value.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return Error(fmt::format("unknown key \"{}\" (expected one of: {})", key,
-                               fmt::join(allowed, ", ")));
+      return Error(
+          fmt::format("unknown key \"{}\" (expected one of: {})", key, fmt::join(allowed, ", ")));
     }
   }
   return absl::OkStatus();

@@ -48,8 +48,8 @@ ZoneOffsets::ZoneOffsets(const absl::TimeZone& zone, int64_t min_cycle_start) {
       offset_after_.push_back(offset_after_[earlier]);
     }
   }
-  first_in_cycle_ = static_cast<size_t>(std::upper_bound(at_.begin(), at_.end(), cycle_start_) -
-                                        at_.begin());
+  first_in_cycle_ =
+      static_cast<size_t>(std::upper_bound(at_.begin(), at_.end(), cycle_start_) - at_.begin());
 }
 
 int64_t ZoneOffsets::IndexAt(int64_t s) const {

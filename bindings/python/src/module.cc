@@ -1,0 +1,54 @@
+// The compiled module `omniroute._omniroute`: one function per concept registers its bindings.
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "bindings.h"
+#include "omniroute/version.h"
+#include "status.h"
+
+namespace omniroute::python {
+namespace {
+
+pybind11::object& StateErrorType() {
+  static pybind11::object* type = new pybind11::object();
+  return *type;
+}
+
+}  // namespace
+
+void RegisterErrors(pybind11::module_& module) {
+  StateErrorType() = pybind11::reinterpret_steal<pybind11::object>(
+      PyErr_NewException("omniroute.StateError", PyExc_RuntimeError, nullptr));
+  module.add_object("StateError", StateErrorType());
+  StateErrorType().attr("__doc__") =
+      "The command does not fit the current state (a failed precondition, or an id that already "
+      "exists). A RuntimeError.";
+}
+
+void ThrowIfError(const absl::Status& status) {
+  if (status.ok()) return;
+  const std::string message(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      throw pybind11::value_error(message);
+    case absl::StatusCode::kNotFound:
+      throw pybind11::key_error(message);
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+      PyErr_SetString(StateErrorType().ptr(), message.c_str());
+      throw pybind11::error_already_set();
+    default:
+      throw std::runtime_error(message);
+  }
+}
+
+}  // namespace omniroute::python
+
+PYBIND11_MODULE(_omniroute, module) {
+  module.doc() = "omniroute's compiled core; use the `omniroute` package.";
+  module.attr("__version__") = OMNIROUTE_VERSION_STRING;
+  omniroute::python::RegisterErrors(module);
+  omniroute::python::BindCalendar(module);
+}
