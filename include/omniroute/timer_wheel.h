@@ -1,0 +1,347 @@
+// A hierarchical timing wheel (Varghese & Lauck, "Hashed and Hierarchical Timing Wheels", 1987)
+// for millions of timers: O(1) schedule and cancel, and an `Advance` that skips empty time.
+//
+//   omniroute::TimerWheel<int> wheel(start);          // 1 ms ticks from `start`
+//   absl::StatusOr<omniroute::TimerHandle> h = wheel.Schedule(start + absl::Minutes(5), 42);
+//   wheel.Cancel(*h);                                  // true: it was pending
+//   wheel.Advance(start + absl::Hours(1), [](omniroute::TimerHandle, absl::Time due, int value) {
+//     ...                                              // fired in (due, scheduling order)
+//   });
+//
+// Design. Time is counted in ticks from an origin. Eleven levels of 64 slots cover every 64-bit
+// tick count: a timer sits at the lowest level whose slot holds its tick relative to the wheel's
+// current tick (the level of the highest bit in which they differ), so a timer months away waits
+// in an upper level and moves down (cascades) at most once per level. Each level keeps a bitmap
+// of occupied slots, so `Advance` jumps from one occupied slot to the next instead of stepping
+// through empty ticks. Timers of one tick are fired sorted by (due instant, scheduling order), so
+// the order is exact at any tick size; the tick only sets how finely timers are bucketed.
+//
+// Determinism: the firing order depends only on due instants and the order of `Schedule` calls.
+// A callback may schedule and cancel timers; a timer it schedules at or before the instant being
+// advanced to fires within the same `Advance`, after the timers already due.
+//
+// Thread safety: thread-compatible (const methods may run concurrently; mutations need external
+// synchronisation).
+#ifndef OMNIROUTE_TIMER_WHEEL_H_
+#define OMNIROUTE_TIMER_WHEEL_H_
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace omniroute {
+
+// Names one scheduled timer. Stays valid (and harmless) after the timer fired or was cancelled:
+// the wheel then reports it as no longer pending. A default-constructed handle names no timer.
+class TimerHandle {
+ public:
+  constexpr TimerHandle() = default;
+
+  constexpr bool valid() const { return generation_ != 0; }
+
+  friend constexpr bool operator==(TimerHandle, TimerHandle) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, TimerHandle t) {
+    return H::combine(std::move(h), t.index_, t.generation_);
+  }
+
+ private:
+  template <typename>
+  friend class TimerWheel;
+  constexpr TimerHandle(uint32_t index, uint32_t generation)
+      : index_(index), generation_(generation) {}
+  uint32_t index_ = 0;
+  uint32_t generation_ = 0;
+};
+
+// A hierarchical timing wheel carrying a `Payload` per timer. See the file comment.
+template <typename Payload>
+class TimerWheel {
+ public:
+  static constexpr absl::Duration kDefaultTick = absl::Milliseconds(1);
+
+  // A wheel whose clock starts at `origin` (nothing before it can be told apart from it), with
+  // ticks of `tick` (> 0; default 1 ms).
+  explicit TimerWheel(absl::Time origin = absl::UnixEpoch(), absl::Duration tick = kDefaultTick)
+      : origin_(origin), tick_(tick > absl::ZeroDuration() ? tick : kDefaultTick), now_(origin) {
+    heads_.fill(kNone);
+  }
+
+  // Schedules `payload` to fire at `due`. A `due` at or before `now()` fires on the next
+  // `Advance`. InvalidArgument for an infinite `due`, or one more than 4e18 ticks after the
+  // origin. O(1).
+  absl::StatusOr<TimerHandle> Schedule(absl::Time due, Payload payload) {
+    if (due == absl::InfiniteFuture() || due == absl::InfinitePast()) {
+      return absl::InvalidArgumentError("a timer's due instant must be finite");
+    }
+    const int64_t ticks = TickOf(due);
+    if (ticks == kTooFar) {
+      return absl::InvalidArgumentError("a timer's due instant is too far in the future");
+    }
+    uint32_t index;
+    if (free_ != kNone) {
+      index = free_;
+      free_ = nodes_[index].next;
+    } else {
+      index = static_cast<uint32_t>(nodes_.size());
+      nodes_.emplace_back();
+    }
+    Node& node = nodes_[index];
+    node.due = due;
+    node.tick = static_cast<uint64_t>(std::max<int64_t>(ticks, 0));
+    node.sequence = next_sequence_++;
+    node.payload = std::move(payload);
+    node.pending = true;
+    Link(index);
+    ++size_;
+    return TimerHandle(index, node.generation);
+  }
+
+  // Cancels a pending timer. Returns false, changing nothing, when `handle` names no pending timer
+  // (already fired, already cancelled, or never scheduled). O(1).
+  bool Cancel(TimerHandle handle) {
+    if (!IsPending(handle)) return false;
+    if (nodes_[handle.index_].linked) Unlink(handle.index_);
+    Release(handle.index_);
+    return true;
+  }
+
+  // Whether `handle` names a timer that has neither fired nor been cancelled.
+  bool IsPending(TimerHandle handle) const {
+    return handle.valid() && handle.index_ < nodes_.size() &&
+           nodes_[handle.index_].generation == handle.generation_ && nodes_[handle.index_].pending;
+  }
+
+  // The due instant of a pending timer; InfiniteFuture when `handle` is not pending.
+  absl::Time Due(TimerHandle handle) const {
+    return IsPending(handle) ? nodes_[handle.index_].due : absl::InfiniteFuture();
+  }
+
+  // The payload of a pending timer; nullptr when `handle` is not pending.
+  const Payload* Find(TimerHandle handle) const {
+    return IsPending(handle) ? &nodes_[handle.index_].payload : nullptr;
+  }
+
+  // Fires every pending timer due at or before `now`, in order of (due instant, scheduling
+  // order), calling `fire(TimerHandle, absl::Time due, Payload payload)` for each; the timer is no
+  // longer pending when its callback runs. A `now` earlier than `now()` fires nothing. Returns the
+  // number fired. Cost: O(fired + cascaded + occupied slots passed); empty time is skipped.
+  template <typename Fire>
+  size_t Advance(absl::Time now, Fire&& fire) {
+    if (now < now_) return 0;
+    now_ = now;
+    const int64_t target_ticks = TickOf(now_);
+    if (target_ticks < 0) return 0;
+    const uint64_t target = target_ticks == kTooFar ? std::numeric_limits<uint64_t>::max()
+                                                    : static_cast<uint64_t>(target_ticks);
+    size_t fired = 0;
+    while (true) {
+      const Expiration next = NextExpiration();
+      if (!next.found || next.tick > target) break;
+      elapsed_ = next.tick;
+      if (next.level > 0) {
+        Cascade(next.level, next.slot);
+        continue;
+      }
+      const bool last = next.tick == target;
+      fired += FireSlot(next.slot, last, std::forward<Fire>(fire));
+      if (last) break;
+    }
+    elapsed_ = std::max(elapsed_, target);
+    return fired;
+  }
+
+  // The earliest due instant among pending timers; InfiniteFuture when none. O(timers in the
+  // earliest occupied slot).
+  absl::Time NextDue() const {
+    const Expiration next = NextExpiration();
+    if (!next.found) return absl::InfiniteFuture();
+    absl::Time earliest = absl::InfiniteFuture();
+    for (uint32_t i = heads_[next.level * kSlots + next.slot]; i != kNone; i = nodes_[i].next) {
+      earliest = std::min(earliest, nodes_[i].due);
+    }
+    return earliest;
+  }
+
+  // The latest instant passed to `Advance` (the origin before any).
+  absl::Time now() const { return now_; }
+  absl::Time origin() const { return origin_; }
+  absl::Duration tick() const { return tick_; }
+  // Pending timers.
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // Bytes held by the wheel (nodes, free list and slot heads), for memory reports.
+  size_t MemoryBytes() const {
+    return sizeof(*this) + nodes_.capacity() * sizeof(Node) +
+           scratch_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  static constexpr int kLevelBits = 6;
+  static constexpr int kSlots = 1 << kLevelBits;
+  static constexpr int kLevels = 11;  // 11 * 6 = 66 >= 64 bits of ticks
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  static constexpr int64_t kTooFar = std::numeric_limits<int64_t>::max();
+
+  struct Node {
+    absl::Time due;
+    uint64_t tick = 0;
+    uint64_t sequence = 0;
+    uint32_t prev = kNone;
+    uint32_t next = kNone;
+    uint32_t generation = 1;
+    uint16_t slot = 0;  // level * kSlots + slot index, where linked
+    bool pending = false;
+    bool linked = false;  // false while taken out of its slot to fire
+    Payload payload{};
+  };
+
+  struct Expiration {
+    bool found = false;
+    int level = 0;
+    int slot = 0;
+    uint64_t tick = 0;  // the start of the slot
+  };
+
+  // Ticks from the origin, floored; negative before it; kTooFar past 4e18 ticks.
+  int64_t TickOf(absl::Time t) const {
+    const absl::Duration since = t - origin_;
+    if (since > tick_ * 4e18) return kTooFar;
+    absl::Duration rest;
+    int64_t ticks = absl::IDivDuration(since, tick_, &rest);
+    if (rest < absl::ZeroDuration()) --ticks;
+    return ticks;
+  }
+
+  static int LevelFor(uint64_t elapsed, uint64_t tick) {
+    const uint64_t differing = (elapsed ^ tick) | (kSlots - 1);
+    return (63 - std::countl_zero(differing)) / kLevelBits;
+  }
+
+  void Link(uint32_t index) {
+    Node& node = nodes_[index];
+    const uint64_t tick = std::max(node.tick, elapsed_);
+    const int level = LevelFor(elapsed_, tick);
+    const int slot = static_cast<int>((tick >> (level * kLevelBits)) & (kSlots - 1));
+    const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
+    node.slot = key;
+    node.linked = true;
+    node.prev = kNone;
+    node.next = heads_[key];
+    if (node.next != kNone) nodes_[node.next].prev = index;
+    heads_[key] = index;
+    occupied_[level] |= uint64_t{1} << slot;
+  }
+
+  void Unlink(uint32_t index) {
+    Node& node = nodes_[index];
+    node.linked = false;
+    if (node.prev != kNone) {
+      nodes_[node.prev].next = node.next;
+    } else {
+      heads_[node.slot] = node.next;
+      if (node.next == kNone)
+        occupied_[node.slot / kSlots] &= ~(uint64_t{1} << (node.slot % kSlots));
+    }
+    if (node.next != kNone) nodes_[node.next].prev = node.prev;
+  }
+
+  void Release(uint32_t index) {
+    Node& node = nodes_[index];
+    node.pending = false;
+    node.payload = Payload{};
+    if (++node.generation == 0) node.generation = 1;
+    node.next = free_;
+    free_ = index;
+    --size_;
+  }
+
+  Expiration NextExpiration() const {
+    for (int level = 0; level < kLevels; ++level) {
+      const uint64_t occupied = occupied_[level];
+      if (occupied == 0) continue;
+      const int shift = level * kLevelBits;
+      const int now_slot = static_cast<int>((elapsed_ >> shift) & (kSlots - 1));
+      const int slot = (std::countr_zero(std::rotr(occupied, now_slot)) + now_slot) & (kSlots - 1);
+      const int range_bits = shift + kLevelBits;
+      const uint64_t level_start =
+          range_bits >= 64 ? 0 : elapsed_ & ~((uint64_t{1} << range_bits) - 1);
+      return Expiration{true, level, slot, level_start + (static_cast<uint64_t>(slot) << shift)};
+    }
+    return Expiration{};
+  }
+
+  // Moves every timer of an upper-level slot whose time has come down to the lower levels.
+  void Cascade(int level, int slot) {
+    const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
+    uint32_t index = heads_[key];
+    heads_[key] = kNone;
+    occupied_[level] &= ~(uint64_t{1} << slot);
+    while (index != kNone) {
+      const uint32_t next = nodes_[index].next;
+      Link(index);
+      index = next;
+    }
+  }
+
+  // Fires the level-0 slot of the current tick. In the `last` tick only timers due at or before
+  // `now_` fire; the others stay. Repeats while callbacks add timers that are due.
+  template <typename Fire>
+  size_t FireSlot(int slot, bool last, Fire&& fire) {
+    size_t fired = 0;
+    std::vector<TimerHandle> batch;
+    while (true) {
+      scratch_.clear();
+      for (uint32_t i = heads_[slot]; i != kNone; i = nodes_[i].next) {
+        if (!last || nodes_[i].due <= now_) scratch_.push_back(i);
+      }
+      if (scratch_.empty()) return fired;
+      std::sort(scratch_.begin(), scratch_.end(), [this](uint32_t a, uint32_t b) {
+        const Node& x = nodes_[a];
+        const Node& y = nodes_[b];
+        return x.due != y.due ? x.due < y.due : x.sequence < y.sequence;
+      });
+      batch.clear();
+      for (uint32_t index : scratch_) {
+        Unlink(index);
+        batch.push_back(TimerHandle(index, nodes_[index].generation));
+      }
+      // A callback may cancel a later member of the batch, or schedule timers that reuse freed
+      // nodes: the handle's generation tells.
+      for (TimerHandle handle : batch) {
+        if (!IsPending(handle)) continue;
+        Node& node = nodes_[handle.index_];
+        const absl::Time due = node.due;
+        Payload payload = std::move(node.payload);
+        Release(handle.index_);
+        ++fired;
+        fire(handle, due, std::move(payload));
+      }
+    }
+  }
+
+  absl::Time origin_;
+  absl::Duration tick_;
+  absl::Time now_;
+  uint64_t elapsed_ = 0;  // the current tick
+  uint64_t next_sequence_ = 0;
+  size_t size_ = 0;
+  uint32_t free_ = kNone;
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> scratch_;
+  std::array<uint32_t, kLevels * kSlots> heads_{};
+  std::array<uint64_t, kLevels> occupied_{};
+};
+
+}  // namespace omniroute
+
+#endif  // OMNIROUTE_TIMER_WHEEL_H_

@@ -1,0 +1,623 @@
+#include "omniroute/sla_tracker.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "fmt/format.h"
+
+namespace omniroute {
+namespace {
+
+constexpr std::array<std::string_view, 4> kEventKindNames = {"sla_warning", "sla_breached",
+                                                             "sla_met", "sla_cancelled"};
+constexpr int kMaxPauseReasons = 64;
+
+bool InNanosecondRange(absl::Time t) {
+  return t > absl::FromUnixNanos(std::numeric_limits<int64_t>::min()) &&
+         t < absl::FromUnixNanos(std::numeric_limits<int64_t>::max());
+}
+
+}  // namespace
+
+std::string_view SlaEventKindName(SlaEvent::Kind kind) {
+  return kEventKindNames[static_cast<int>(kind)];
+}
+
+SlaTracker::SlaTracker(Options options)
+    : now_(options.origin), wheel_(options.origin, options.tick) {}
+
+absl::Status SlaTracker::AddPolicy(SlaPolicy policy) {
+  if (absl::Status status = policy.Validate(); !status.ok()) return status;
+  if (policy_ids_.contains(policy.name)) {
+    return absl::AlreadyExistsError(fmt::format("SLA policy \"{}\" already exists", policy.name));
+  }
+  if (absl::Status status = CheckReasonCapacity(policy); !status.ok()) return status;
+  Policy entry{std::move(policy), {}};
+  SetPauseMasks(entry);
+  policy_ids_.emplace(entry.spec.name, static_cast<uint32_t>(policies_.size()));
+  policies_.push_back(std::move(entry));
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
+  if (absl::Status status = policy.Validate(); !status.ok()) return status;
+  auto found = policy_ids_.find(policy.name);
+  if (found == policy_ids_.end()) {
+    return absl::NotFoundError(fmt::format("no SLA policy \"{}\"", policy.name));
+  }
+  if (absl::Status status = CheckTime(at); !status.ok()) return status;
+  const uint32_t id = found->second;
+  std::vector<SlaItemId> affected;
+  for (const auto& [item_id, item] : items_) {
+    if (item.policy == id && !item.cancelled) affected.push_back(item_id);
+  }
+  std::sort(affected.begin(), affected.end());
+  // Every item must have targets for its priority under the new policy, or nothing changes.
+  for (SlaItemId item_id : affected) {
+    const Item& item = items_.at(item_id);
+    if (absl::StatusOr<absl::Duration> target =
+            policy.Target(SlaMetric::kResolution, item.priority, item.tier);
+        !target.ok()) {
+      return target.status();
+    }
+  }
+  if (absl::Status status = CheckReasonCapacity(policy); !status.ok()) return status;
+  AdvanceWheel(at);
+  // The old calendars count up to `at`, the new ones from there.
+  std::vector<std::pair<SlaItemId, SlaMetric>> running;
+  for (SlaItemId item_id : affected) {
+    Item& item = items_.at(item_id);
+    for (Tracked& tracked : item.clocks) {
+      if (!tracked.clock.running()) continue;
+      const SlaMetric metric = tracked.clock.metric();
+      Disarm(tracked);
+      (void)tracked.clock.Pause(at, PolicyOf(item).spec.settings(metric).calendar);
+      running.emplace_back(item_id, metric);
+    }
+  }
+  Policy& entry = policies_[id];
+  entry.spec = std::move(policy);
+  SetPauseMasks(entry);
+  for (const auto& [item_id, metric] : running) {
+    Item& item = items_.at(item_id);
+    (void)FindClock(item, metric)->clock.Resume(at, PolicyOf(item).spec.settings(metric).calendar);
+  }
+  for (SlaItemId item_id : affected) {
+    Item& item = items_.at(item_id);
+    ApplyPauses(item_id, item, at);
+    RetargetItem(item_id, item, at);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::CheckReasonCapacity(const SlaPolicy& policy) const {
+  std::vector<std::string_view> new_reasons;
+  for (const SlaMetricSettings& settings : policy.metrics) {
+    for (const std::string& reason : settings.paused_by) {
+      if (!reason_ids_.contains(reason) &&
+          std::find(new_reasons.begin(), new_reasons.end(), reason) == new_reasons.end()) {
+        new_reasons.push_back(reason);
+      }
+    }
+  }
+  if (reason_ids_.size() + new_reasons.size() > kMaxPauseReasons) {
+    return absl::ResourceExhaustedError(
+        fmt::format("more than {} distinct pause reasons", kMaxPauseReasons));
+  }
+  return absl::OkStatus();
+}
+
+void SlaTracker::SetPauseMasks(Policy& policy) {
+  policy.pause_masks = {};
+  for (SlaMetric metric : kAllSlaMetrics) {
+    for (const std::string& reason : policy.spec.settings(metric).paused_by) {
+      policy.pause_masks[static_cast<int>(metric)] |= ReasonBit(reason);
+    }
+  }
+}
+
+const SlaPolicy* SlaTracker::FindPolicy(std::string_view name) const {
+  auto found = policy_ids_.find(name);
+  return found == policy_ids_.end() ? nullptr : &policies_[found->second].spec;
+}
+
+uint64_t SlaTracker::ReasonBit(std::string_view reason) {
+  auto found = reason_ids_.find(reason);
+  if (found == reason_ids_.end()) {
+    found = reason_ids_.emplace(std::string(reason), static_cast<int>(reason_ids_.size())).first;
+  }
+  return uint64_t{1} << found->second;
+}
+
+absl::Status SlaTracker::CheckTime(absl::Time at) const {
+  if (!InNanosecondRange(at)) {
+    return absl::InvalidArgumentError(
+        fmt::format("instant {} outside the SLA range (years 1678-2262)", absl::FormatTime(at)));
+  }
+  if (at < now_) {
+    return absl::InvalidArgumentError(fmt::format("instant {} is before the tracker's time {}",
+                                                  absl::FormatTime(at), absl::FormatTime(now_)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SlaTracker::Item*> SlaTracker::Find(SlaItemId id) {
+  auto found = items_.find(id);
+  if (found == items_.end()) {
+    return absl::NotFoundError(fmt::format("item {} has no SLA", id));
+  }
+  return &found->second;
+}
+
+absl::StatusOr<SlaTracker::Item*> SlaTracker::FindOpen(SlaItemId id, absl::Time at) {
+  absl::StatusOr<Item*> item = Find(id);
+  if (!item.ok()) return item;
+  if ((*item)->cancelled) {
+    return absl::FailedPreconditionError(fmt::format("item {}'s SLA is cancelled", id));
+  }
+  if (absl::Status status = CheckTime(at); !status.ok()) return status;
+  return item;
+}
+
+SlaTracker::Tracked* SlaTracker::FindClock(Item& item, SlaMetric metric) {
+  for (Tracked& tracked : item.clocks) {
+    if (tracked.clock.metric() == metric) return &tracked;
+  }
+  return nullptr;
+}
+
+uint32_t SlaTracker::GroupOf(const Item& item) {
+  auto key = std::make_pair(PolicyOf(item).spec.name, item.priority);
+  auto found = group_ids_.find(key);
+  if (found != group_ids_.end()) return found->second;
+  const auto id = static_cast<uint32_t>(groups_.size());
+  groups_.emplace_back();
+  group_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+uint16_t SlaTracker::NextCycle(const Item& item, SlaMetric metric) const {
+  uint16_t cycle = 0;
+  for (const SlaCycleRecord& record : item.history) {
+    if (record.metric == metric) cycle = std::max(cycle, record.cycle);
+  }
+  for (const Tracked& tracked : item.clocks) {
+    if (tracked.clock.metric() == metric) cycle = std::max(cycle, tracked.clock.cycle());
+  }
+  return static_cast<uint16_t>(cycle + 1);
+}
+
+void SlaTracker::AdvanceWheel(absl::Time at) {
+  now_ = std::max(now_, at);
+  wheel_.Advance(now_,
+                 [this](TimerHandle, absl::Time, TimerKey key) { Fire(key.item, key.metric); });
+}
+
+std::pair<int, absl::Time> SlaTracker::NextThreshold(const Item& item,
+                                                     const Tracked& tracked) const {
+  const SlaClock& clock = tracked.clock;
+  if (!clock.running()) return {kNone, absl::InfiniteFuture()};
+  const SlaPolicy& policy = PolicyOf(item).spec;
+  const BusinessCalendar& calendar = policy.settings(clock.metric()).calendar;
+  for (int i = 0; i < static_cast<int>(policy.warn_at.size()); ++i) {
+    if ((clock.warnings_fired() >> i) & 1) continue;
+    return {i, clock.InstantReaching(clock.Threshold(policy.warn_at[i]), calendar)};
+  }
+  if (clock.breached()) return {kNone, absl::InfiniteFuture()};
+  return {kBreach, clock.Deadline()};
+}
+
+void SlaTracker::Disarm(Tracked& tracked) {
+  wheel_.Cancel(tracked.timer);
+  tracked.timer = TimerHandle();
+}
+
+void SlaTracker::FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int threshold,
+                               absl::Time due, absl::Time at) {
+  if (threshold == kBreach) {
+    tracked.clock.MarkBreached();
+    ++AttainmentOf(tracked).breached;
+    Emit(SlaEvent::Kind::kBreached, id, tracked, 1.0, due, at, due < at);
+  } else {
+    tracked.clock.MarkWarningFired(threshold);
+    Emit(SlaEvent::Kind::kWarning, id, tracked, PolicyOf(item).spec.warn_at[threshold], due, at,
+         due < at);
+  }
+}
+
+void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) {
+  Disarm(tracked);
+  while (true) {
+    const auto [threshold, due] = NextThreshold(item, tracked);
+    if (threshold == kNone || due == absl::InfiniteFuture()) return;
+    // The breach comes once the deadline has passed (meeting it exactly is on time), except for
+    // a zero target, breached at its start.
+    const bool zero_target = tracked.clock.target() == absl::ZeroDuration();
+    const bool breach_timer = threshold == kBreach && !zero_target;
+    if (breach_timer ? due >= at : due > at) {
+      absl::StatusOr<TimerHandle> handle = wheel_.Schedule(
+          breach_timer ? due + absl::Nanoseconds(1) : due, TimerKey{id, tracked.clock.metric()});
+      if (handle.ok()) tracked.timer = *handle;
+      return;
+    }
+    FireThreshold(id, item, tracked, threshold, due, at);
+  }
+}
+
+void SlaTracker::Fire(SlaItemId id, SlaMetric metric) {
+  auto found = items_.find(id);
+  if (found == items_.end()) return;
+  Item& item = found->second;
+  Tracked* tracked = FindClock(item, metric);
+  if (tracked == nullptr) return;
+  tracked->timer = TimerHandle();
+  const auto [threshold, due] = NextThreshold(item, *tracked);
+  if (threshold == kNone) return;
+  FireThreshold(id, item, *tracked, threshold, due, due);
+  Arm(id, item, *tracked, due);
+}
+
+void SlaTracker::Emit(SlaEvent::Kind kind, SlaItemId id, const Tracked& tracked, double fraction,
+                      absl::Time due, absl::Time at, bool late, absl::Duration overrun) {
+  SlaEvent event;
+  event.kind = kind;
+  event.item = id;
+  event.metric = tracked.clock.metric();
+  event.cycle = tracked.clock.cycle();
+  event.fraction = fraction;
+  event.due = due;
+  event.at = late ? at : due;
+  event.late = late;
+  event.overrun = overrun;
+  events_.push_back(event);
+}
+
+void SlaTracker::StartClock(SlaItemId id, Item& item, SlaMetric metric, absl::Time start,
+                            uint16_t cycle, absl::Time at) {
+  const SlaPolicy& policy = PolicyOf(item).spec;
+  absl::StatusOr<absl::Duration> target = policy.Target(metric, item.priority, item.tier);
+  if (!target.ok() || *target == absl::InfiniteDuration()) return;
+  const BusinessCalendar& calendar = policy.settings(metric).calendar;
+  absl::StatusOr<SlaClock> clock = SlaClock::Start(metric, start, *target, calendar, cycle);
+  if (!clock.ok()) return;
+  Tracked* tracked = FindClock(item, metric);
+  if (tracked == nullptr) {
+    item.clocks.push_back(Tracked{*clock, TimerHandle(), GroupOf(item)});
+    tracked = &item.clocks.back();
+  } else {
+    Disarm(*tracked);
+    tracked->clock = *clock;
+    tracked->group = GroupOf(item);
+  }
+  ++open_clocks_;
+  ++AttainmentOf(*tracked).started;
+  if ((PolicyOf(item).pause_masks[static_cast<int>(metric)] & item.pause_reasons) != 0) {
+    (void)tracked->clock.Pause(start, calendar);
+    return;
+  }
+  Arm(id, item, *tracked, at);
+}
+
+void SlaTracker::StopClock(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) {
+  if (!tracked.clock.open()) return;
+  Disarm(tracked);
+  const SlaMetric metric = tracked.clock.metric();
+  const BusinessCalendar& calendar = PolicyOf(item).spec.settings(metric).calendar;
+  (void)tracked.clock.Stop(at, calendar);
+  --open_clocks_;
+  const absl::Duration business = tracked.clock.Elapsed(at, calendar);
+  SlaAttainment& attainment = AttainmentOf(tracked);
+  if (tracked.clock.met_late()) {
+    ++attainment.met_late;
+  } else {
+    ++attainment.met;
+  }
+  attainment.business_seconds.Add(absl::ToDoubleSeconds(business));
+  attainment.wall_seconds.Add(absl::ToDoubleSeconds(at - tracked.clock.start()));
+  item.history.push_back(SlaCycleRecord{metric, tracked.clock.cycle(), SlaState::kMet,
+                                        tracked.clock.met_late(), tracked.clock.start(), at,
+                                        tracked.clock.target(), business});
+  Emit(SlaEvent::Kind::kMet, id, tracked, tracked.clock.Consumed(at, calendar), at, at, false,
+       tracked.clock.met_late() ? business - tracked.clock.target() : absl::ZeroDuration());
+  events_.back().late = tracked.clock.met_late();
+}
+
+void SlaTracker::CancelClock(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) {
+  if (!tracked.clock.open()) return;
+  Disarm(tracked);
+  const SlaMetric metric = tracked.clock.metric();
+  const BusinessCalendar& calendar = PolicyOf(item).spec.settings(metric).calendar;
+  const absl::Duration business = tracked.clock.Elapsed(at, calendar);
+  (void)tracked.clock.Cancel(at);
+  --open_clocks_;
+  ++AttainmentOf(tracked).cancelled;
+  item.history.push_back(SlaCycleRecord{metric, tracked.clock.cycle(), SlaState::kCancelled,
+                                        tracked.clock.breached(), tracked.clock.start(), at,
+                                        tracked.clock.target(), business});
+  Emit(SlaEvent::Kind::kCancelled, id, tracked,
+       tracked.clock.target() == absl::ZeroDuration()
+           ? 1.0
+           : absl::FDivDuration(business, tracked.clock.target()),
+       at, at, false);
+}
+
+void SlaTracker::ApplyPauses(SlaItemId id, Item& item, absl::Time at) {
+  const Policy& policy = PolicyOf(item);
+  for (Tracked& tracked : item.clocks) {
+    const SlaMetric metric = tracked.clock.metric();
+    const bool paused_by_reason =
+        (policy.pause_masks[static_cast<int>(metric)] & item.pause_reasons) != 0;
+    const BusinessCalendar& calendar = policy.spec.settings(metric).calendar;
+    if (tracked.clock.running() && paused_by_reason) {
+      Disarm(tracked);
+      (void)tracked.clock.Pause(at, calendar);
+    } else if (tracked.clock.paused() && !paused_by_reason) {
+      (void)tracked.clock.Resume(at, calendar);
+      Arm(id, item, tracked, at);
+    }
+  }
+}
+
+void SlaTracker::RetargetItem(SlaItemId id, Item& item, absl::Time at) {
+  const SlaPolicy& policy = PolicyOf(item).spec;
+  for (SlaMetric metric : kAllSlaMetrics) {
+    const absl::StatusOr<absl::Duration> target = policy.Target(metric, item.priority, item.tier);
+    if (!target.ok()) continue;
+    Tracked* tracked = FindClock(item, metric);
+    if (tracked != nullptr && tracked->clock.open()) {
+      if (*target == absl::InfiniteDuration()) {
+        CancelClock(id, item, *tracked, at);
+        continue;
+      }
+      (void)tracked->clock.Retarget(*target, policy.settings(metric).calendar);
+      if (tracked->clock.running()) Arm(id, item, *tracked, at);
+      continue;
+    }
+    if (tracked != nullptr || *target == absl::InfiniteDuration() || item.resolved) continue;
+    if (metric == SlaMetric::kResolution ||
+        (metric == SlaMetric::kFirstResponse && !item.responded)) {
+      StartClock(id, item, metric, item.start, 1, at);
+    }
+  }
+}
+
+absl::Status SlaTracker::Start(SlaItemId id, std::string_view policy_name,
+                               std::string_view priority, std::string_view tier, absl::Time start,
+                               absl::Time at) {
+  if (items_.contains(id)) {
+    return absl::AlreadyExistsError(fmt::format("item {} already has an SLA", id));
+  }
+  auto policy = policy_ids_.find(policy_name);
+  if (policy == policy_ids_.end()) {
+    return absl::NotFoundError(fmt::format("no SLA policy \"{}\"", policy_name));
+  }
+  if (absl::StatusOr<absl::Duration> target =
+          policies_[policy->second].spec.Target(SlaMetric::kResolution, priority, tier);
+      !target.ok()) {
+    return target.status();
+  }
+  if (absl::Status status = CheckTime(at); !status.ok()) return status;
+  if (!InNanosecondRange(start)) {
+    return absl::InvalidArgumentError(
+        fmt::format("start {} outside the SLA range (years 1678-2262)", absl::FormatTime(start)));
+  }
+  if (start > at) {
+    return absl::InvalidArgumentError(fmt::format("item {} starts at {}, after the command at {}",
+                                                  id, absl::FormatTime(start),
+                                                  absl::FormatTime(at)));
+  }
+  AdvanceWheel(at);
+  Item& item = items_[id];
+  item.policy = policy->second;
+  item.priority = std::string(priority);
+  item.tier = std::string(tier);
+  item.start = start;
+  for (SlaMetric metric :
+       {SlaMetric::kFirstResponse, SlaMetric::kPeriodicUpdate, SlaMetric::kResolution}) {
+    StartClock(id, item, metric, start, 1, at);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::AgentResponded(SlaItemId id, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  AdvanceWheel(at);
+  Item& item = **found;
+  item.responded = true;
+  for (SlaMetric metric : {SlaMetric::kFirstResponse, SlaMetric::kNextResponse}) {
+    if (Tracked* tracked = FindClock(item, metric)) StopClock(id, item, *tracked, at);
+  }
+  if (!item.resolved) {
+    if (Tracked* tracked = FindClock(item, SlaMetric::kPeriodicUpdate)) {
+      StopClock(id, item, *tracked, at);
+      StartClock(id, item, SlaMetric::kPeriodicUpdate, at,
+                 NextCycle(item, SlaMetric::kPeriodicUpdate), at);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::CustomerMessaged(SlaItemId id, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  AdvanceWheel(at);
+  Item& item = **found;
+  if (!item.responded || item.resolved) return absl::OkStatus();
+  const Tracked* next = FindClock(item, SlaMetric::kNextResponse);
+  if (next != nullptr && next->clock.open()) return absl::OkStatus();
+  StartClock(id, item, SlaMetric::kNextResponse, at, NextCycle(item, SlaMetric::kNextResponse), at);
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Pause(SlaItemId id, std::string_view reason, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  if (reason.empty()) return absl::InvalidArgumentError("empty pause reason");
+  if (!reason_ids_.contains(reason) && reason_ids_.size() >= kMaxPauseReasons) {
+    return absl::ResourceExhaustedError(
+        fmt::format("more than {} distinct pause reasons", kMaxPauseReasons));
+  }
+  Item& item = **found;
+  const uint64_t bit = ReasonBit(reason);
+  if ((item.pause_reasons & bit) != 0) {
+    return absl::FailedPreconditionError(
+        fmt::format("item {} is already paused for \"{}\"", id, reason));
+  }
+  AdvanceWheel(at);
+  item.pause_reasons |= bit;
+  ApplyPauses(id, item, at);
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Resume(SlaItemId id, std::string_view reason, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  auto reason_id = reason_ids_.find(reason);
+  if (reason_id == reason_ids_.end() ||
+      (item.pause_reasons & (uint64_t{1} << reason_id->second)) == 0) {
+    return absl::FailedPreconditionError(
+        fmt::format("item {} is not paused for \"{}\"", id, reason));
+  }
+  AdvanceWheel(at);
+  item.pause_reasons &= ~(uint64_t{1} << reason_id->second);
+  ApplyPauses(id, item, at);
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Resolve(SlaItemId id, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (item.resolved) {
+    return absl::FailedPreconditionError(fmt::format("item {} is already resolved", id));
+  }
+  AdvanceWheel(at);
+  for (Tracked& tracked : item.clocks) StopClock(id, item, tracked, at);
+  item.resolved = true;
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Reopen(SlaItemId id, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (!item.resolved) {
+    return absl::FailedPreconditionError(fmt::format("item {} is not resolved", id));
+  }
+  AdvanceWheel(at);
+  item.resolved = false;
+  StartClock(id, item, SlaMetric::kResolution, at, NextCycle(item, SlaMetric::kResolution), at);
+  StartClock(id, item, SlaMetric::kPeriodicUpdate, at, NextCycle(item, SlaMetric::kPeriodicUpdate),
+             at);
+  if (item.responded) {
+    StartClock(id, item, SlaMetric::kNextResponse, at, NextCycle(item, SlaMetric::kNextResponse),
+               at);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Retarget(SlaItemId id, std::string_view priority, std::string_view tier,
+                                  absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (absl::StatusOr<absl::Duration> target =
+          PolicyOf(item).spec.Target(SlaMetric::kResolution, priority, tier);
+      !target.ok()) {
+    return target.status();
+  }
+  AdvanceWheel(at);
+  item.priority = std::string(priority);
+  item.tier = std::string(tier);
+  RetargetItem(id, item, at);
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Cancel(SlaItemId id, absl::Time at) {
+  absl::StatusOr<Item*> found = FindOpen(id, at);
+  if (!found.ok()) return found.status();
+  AdvanceWheel(at);
+  Item& item = **found;
+  for (Tracked& tracked : item.clocks) CancelClock(id, item, tracked, at);
+  item.cancelled = true;
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::Forget(SlaItemId id) {
+  absl::StatusOr<Item*> found = Find(id);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  for (Tracked& tracked : item.clocks) CancelClock(id, item, tracked, now_);
+  items_.erase(id);
+  return absl::OkStatus();
+}
+
+absl::Status SlaTracker::AdvanceTo(absl::Time now) {
+  if (absl::Status status = CheckTime(now); !status.ok()) return status;
+  AdvanceWheel(now);
+  return absl::OkStatus();
+}
+
+std::vector<SlaEvent> SlaTracker::PollEvents() {
+  std::vector<SlaEvent> events;
+  events.swap(events_);
+  return events;
+}
+
+const SlaClock* SlaTracker::Clock(SlaItemId id, SlaMetric metric) const {
+  auto found = items_.find(id);
+  if (found == items_.end()) return nullptr;
+  for (const Tracked& tracked : found->second.clocks) {
+    if (tracked.clock.metric() == metric) return &tracked.clock;
+  }
+  return nullptr;
+}
+
+std::vector<SlaClock> SlaTracker::Clocks(SlaItemId id) const {
+  std::vector<SlaClock> clocks;
+  for (SlaMetric metric : kAllSlaMetrics) {
+    if (const SlaClock* clock = Clock(id, metric)) clocks.push_back(*clock);
+  }
+  return clocks;
+}
+
+std::span<const SlaCycleRecord> SlaTracker::History(SlaItemId id) const {
+  auto found = items_.find(id);
+  if (found == items_.end()) return {};
+  return found->second.history;
+}
+
+const BusinessCalendar& SlaTracker::CalendarOf(SlaItemId id, SlaMetric metric) const {
+  static const BusinessCalendar* const kAlwaysOpen = new BusinessCalendar();
+  auto found = items_.find(id);
+  if (found == items_.end()) return *kAlwaysOpen;
+  return PolicyOf(found->second).spec.settings(metric).calendar;
+}
+
+const SlaAttainment* SlaTracker::Attainment(std::string_view policy, SlaMetric metric,
+                                            std::string_view priority) const {
+  auto found = group_ids_.find(std::make_pair(std::string(policy), std::string(priority)));
+  if (found == group_ids_.end()) return nullptr;
+  return &groups_[found->second][static_cast<int>(metric)];
+}
+
+std::vector<SlaTracker::AttainmentEntry> SlaTracker::AllAttainment() const {
+  std::vector<AttainmentEntry> entries;
+  for (const auto& [key, group] : group_ids_) {
+    for (SlaMetric metric : kAllSlaMetrics) {
+      const SlaAttainment& attainment = groups_[group][static_cast<int>(metric)];
+      if (attainment.started == 0) continue;
+      entries.push_back({key.first, metric, key.second, &attainment});
+    }
+  }
+  std::stable_sort(
+      entries.begin(), entries.end(), [](const AttainmentEntry& a, const AttainmentEntry& b) {
+        return std::tie(a.policy, a.metric, a.priority) < std::tie(b.policy, b.metric, b.priority);
+      });
+  return entries;
+}
+
+}  // namespace omniroute
