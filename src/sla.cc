@@ -65,6 +65,14 @@ absl::StatusOr<SlaMetric> ParseSlaMetric(std::string_view name) {
 
 std::string_view SlaStateName(SlaState state) { return kStateNames[static_cast<int>(state)]; }
 
+absl::Duration WorkingDay(const BusinessCalendar& calendar) {
+  if (calendar.IsAlwaysOpen()) return absl::Hours(24);
+  const auto& week = calendar.spec().week;
+  const auto open_days = std::count_if(week.begin(), week.end(),
+                                       [](const auto& intervals) { return !intervals.empty(); });
+  return open_days == 0 ? absl::ZeroDuration() : calendar.weekly_open_time() / open_days;
+}
+
 std::array<SlaMetricSettings, kSlaMetricCount> SlaPolicy::DefaultMetricSettings() {
   std::array<SlaMetricSettings, kSlaMetricCount> settings;
   settings[static_cast<int>(SlaMetric::kResolution)].paused_by = {"customer"};

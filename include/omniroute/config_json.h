@@ -6,23 +6,52 @@
 //
 // Calendar objects have this shape (every key optional; unknown keys are errors):
 //
-//   {"tz": "America/New_York",                              // IANA zone, default "UTC"
-//    "week": {"mon": [["09:00", "17:00"]],                  // mon ... sun: lists of intervals,
-//             "tue": ["09:00-12:00", ["13:00", "17:00"]],   //   each ["HH:MM", "HH:MM"] or
-//             "HH:MM-HH:MM" "sat": [["22:00", "06:00"]]},                 // end before start: a
-//             night shift
-//    "holidays": ["2026-12-25"],                            // closed local dates
-//    "special_days": {"2026-12-24": [["09:00", "12:00"]]}}  // a date's own hours ([] = closed)
+//   {"tz": "America/New_York",
+//    "week": {"mon": [["09:00", "17:00"]],
+//             "tue": ["09:00-12:00", ["13:00", "17:00"]],
+//             "sat": [["22:00", "06:00"]]},
+//    "holidays": ["2026-12-25"],
+//    "special_days": {"2026-12-24": [["09:00", "12:00"]]}}
+//
+// `tz` is an IANA zone (default "UTC"); `week` maps mon ... sun to lists of intervals, each
+// ["HH:MM", "HH:MM"] or "HH:MM-HH:MM" (an end before the start is a night shift); `holidays` are
+// closed local dates; `special_days` give a date its own hours ([] closes it).
+//
+// SLA policy objects (see sla.h; only "name" is required):
+//
+//   {"name": "tiered",
+//    "calendar": "office",
+//    "warn_at": [0.5, 0.75, 0.9],
+//    "targets": {"A": {"first_response": "5m", "resolution": "30m"},
+//                "B": {"first_response": 1800, "resolution": "2h"},
+//                "L2": {"resolution": "2wd"}},
+//    "tiers": {"vip": 0.5},
+//    "tier_targets": {"vip": {"C": {"resolution": "8h"}}},
+//    "metrics": {"resolution": {"calendar": "24x7", "paused_by": ["customer", "third_party"]}}}
+//
+// `calendar` names the calendar of every metric (default "24x7", the always-open one); `metrics`
+// overrides the calendar and the pause reasons per metric (first_response, next_response,
+// periodic_update, resolution). A target is seconds (a number) or a string: an absl duration
+// ("90s", "5m", "1h30m"), days of 24 h ("1.5d"), or working days of the metric's calendar
+// ("2wd", see WorkingDay in sla.h). `tiers` are factors on the targets; `tier_targets` replace
+// them for a tier and priority.
+//
+// SLA selectors: {"rules": [{"queues": ["billing"], "priorities": ["A"], "channels": ["chat"],
+// "tiers": ["vip"], "tags_any": ["angry"], "tags_all": [], "policy": "tiered"}], "default":
+// "basic"}.
 //
 // Thread safety: the functions are pure and thread-safe.
 #ifndef OMNIROUTE_CONFIG_JSON_H_
 #define OMNIROUTE_CONFIG_JSON_H_
 
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "omniroute/calendar.h"
+#include "omniroute/sla.h"
 
 namespace omniroute {
 
@@ -37,6 +66,26 @@ absl::StatusOr<BusinessCalendar> ParseCalendarJson(std::string_view json_text);
 // The JSON object for `spec` (intervals as ["HH:MM", "HH:MM"] pairs, dates as "YYYY-MM-DD"), such
 // that `ParseCalendarSpecJson(CalendarSpecToJson(s)) == s`.
 std::string CalendarSpecToJson(const CalendarSpec& spec);
+
+// Calendars that configuration refers to by name. "24x7" is the always-open calendar unless the
+// map has an entry of that name.
+using CalendarMap = std::map<std::string, BusinessCalendar, std::less<>>;
+
+// The calendar `name` in `calendars`, or the always-open one for "24x7". NotFound otherwise.
+absl::StatusOr<BusinessCalendar> FindCalendar(const CalendarMap& calendars, std::string_view name);
+
+// Parses an SLA target (see the file comment) on `calendar`, which working days refer to.
+// InvalidArgument for malformed, negative or infinite durations.
+absl::StatusOr<absl::Duration> ParseSlaDuration(std::string_view text,
+                                                const BusinessCalendar& calendar);
+
+// Parses an SLA policy object (shape above) and validates it (`SlaPolicy::Validate`).
+// InvalidArgument with the JSON path; NotFound for a calendar name not in `calendars`.
+absl::StatusOr<SlaPolicy> ParseSlaPolicyJson(std::string_view json_text,
+                                             const CalendarMap& calendars);
+
+// Parses an SLA selector object (shape above). InvalidArgument with the JSON path.
+absl::StatusOr<SlaSelector> ParseSlaSelectorJson(std::string_view json_text);
 
 }  // namespace omniroute
 

@@ -85,6 +85,11 @@ class SlaTargets {
   std::array<absl::Duration, kSlaMetricCount> targets_;
 };
 
+// An average working day on `calendar`: its weekly open time divided by the number of weekdays
+// that have open hours (8 h on a Mon-Fri 09:00-17:00 calendar, 24 h on the 24x7 one, zero on a
+// calendar with no weekly hours). "Solved within 2 working days" is a target of 2 x WorkingDay.
+absl::Duration WorkingDay(const BusinessCalendar& calendar);
+
 // How one metric is counted under a policy.
 struct SlaMetricSettings {
   // The calendar its business time runs on; 24x7 by default.

@@ -1,6 +1,7 @@
 #include "internal/json_reader.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "fmt/format.h"
 #include "fmt/ranges.h"
@@ -56,6 +57,26 @@ absl::Status JsonPath::CheckObject(const nlohmann::json& value,
 absl::StatusOr<std::string> JsonPath::String(const nlohmann::json& value) const {
   if (!value.is_string()) return Error(fmt::format("expected a string, got {}", TypeName(value)));
   return value.get<std::string>();
+}
+
+absl::StatusOr<double> JsonPath::Number(const nlohmann::json& value) const {
+  if (!value.is_number()) return Error(fmt::format("expected a number, got {}", TypeName(value)));
+  const double number = value.get<double>();
+  if (!std::isfinite(number)) return Error("expected a finite number");
+  return number;
+}
+
+absl::StatusOr<std::vector<std::string>> JsonPath::StringList(const nlohmann::json& value) const {
+  if (!value.is_array()) {
+    return Error(fmt::format("expected a list of strings, got {}", TypeName(value)));
+  }
+  std::vector<std::string> strings;
+  for (size_t i = 0; i < value.size(); ++i) {
+    absl::StatusOr<std::string> text = Index(i).String(value[i]);
+    if (!text.ok()) return text.status();
+    strings.push_back(*std::move(text));
+  }
+  return strings;
 }
 
 absl::StatusOr<nlohmann::json> ParseJsonText(std::string_view text) {

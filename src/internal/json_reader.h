@@ -6,11 +6,14 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "omniroute/calendar.h"
+#include "omniroute/config_json.h"
+#include "omniroute/sla.h"
 
 namespace omniroute::internal {
 
@@ -33,6 +36,10 @@ class JsonPath {
   absl::Status CheckObject(const nlohmann::json& value,
                            std::initializer_list<std::string_view> allowed) const;
   absl::StatusOr<std::string> String(const nlohmann::json& value) const;
+  // A finite number.
+  absl::StatusOr<double> Number(const nlohmann::json& value) const;
+  // A list of strings.
+  absl::StatusOr<std::vector<std::string>> StringList(const nlohmann::json& value) const;
 
  private:
   std::string path_;
@@ -43,6 +50,13 @@ absl::StatusOr<nlohmann::json> ParseJsonText(std::string_view text);
 
 // A calendar object (see config_json.h) at `path`.
 absl::StatusOr<CalendarSpec> ParseCalendarSpec(const nlohmann::json& value, const JsonPath& path);
+
+// An SLA policy object (see config_json.h) at `path`, validated.
+absl::StatusOr<SlaPolicy> ParseSlaPolicy(const nlohmann::json& value, const JsonPath& path,
+                                         const CalendarMap& calendars);
+
+// One SLA selection rule at `path`.
+absl::StatusOr<SlaRule> ParseSlaRule(const nlohmann::json& value, const JsonPath& path);
 
 }  // namespace omniroute::internal
 

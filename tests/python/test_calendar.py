@@ -207,7 +207,11 @@ def test_stub_lists_the_compiled_modules_names():
     assert stub_names - {n for n in stub_names if n.startswith("_") and n != "__version__"} == module_names
     for cls in tree.body:
         if isinstance(cls, ast.ClassDef) and cls.name != "StateError":
-            stub_members = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
+            stub_members = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)} | {
+                n.target.id
+                for n in cls.body
+                if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+            }
             real_members = {n for n in dir(getattr(_omniroute, cls.name)) if not n.startswith("_")}
             assert {n for n in stub_members if not n.startswith("_")} == real_members, cls.name
 

@@ -7,6 +7,7 @@
 namespace omniroute::python {
 
 void BindCalendar(pybind11::module_& module);
+void BindSla(pybind11::module_& module);
 
 }  // namespace omniroute::python
 

@@ -51,4 +51,5 @@ PYBIND11_MODULE(_omniroute, module) {
   module.attr("__version__") = OMNIROUTE_VERSION_STRING;
   omniroute::python::RegisterErrors(module);
   omniroute::python::BindCalendar(module);
+  omniroute::python::BindSla(module);
 }
