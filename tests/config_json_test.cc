@@ -88,5 +88,142 @@ TEST(CalendarJsonTest, WholeCalendarErrorsComeFromCreate) {
       IsErrorWith(absl::StatusCode::kInvalidArgument, "wed 09:00-12:00 overlaps wed 11:00-13:00"));
 }
 
+CalendarMap OfficeCalendars() {
+  absl::StatusOr<BusinessCalendar> office = ParseCalendarJson(R"({"tz": "Europe/Berlin",
+      "week": {"mon": ["08:00-12:00", "13:00-17:00"], "tue": ["08:00-12:00", "13:00-17:00"],
+               "wed": ["08:00-12:00", "13:00-17:00"], "thu": ["08:00-12:00", "13:00-17:00"],
+               "fri": ["08:00-12:00", "13:00-17:00"]}})");
+  EXPECT_TRUE(office.ok()) << office.status();
+  CalendarMap calendars;
+  calendars.emplace("office", *office);
+  return calendars;
+}
+
+TEST(SlaDurationJsonTest, AcceptsSecondsDurationsDaysAndWorkingDays) {
+  const BusinessCalendar office = OfficeCalendars().at("office");
+  const BusinessCalendar always_open;
+  EXPECT_EQ(*ParseSlaDuration("90", office), absl::Seconds(90));
+  EXPECT_EQ(*ParseSlaDuration("2.5", office), absl::Milliseconds(2500));
+  EXPECT_EQ(*ParseSlaDuration("5m", office), absl::Minutes(5));
+  EXPECT_EQ(*ParseSlaDuration("1h30m", office), absl::Minutes(90));
+  EXPECT_EQ(*ParseSlaDuration("1.5d", office), absl::Hours(36));
+  EXPECT_EQ(*ParseSlaDuration("2wd", office), absl::Hours(16));
+  EXPECT_EQ(*ParseSlaDuration("2wd", always_open), absl::Hours(48));
+  EXPECT_EQ(*ParseSlaDuration("0", office), absl::ZeroDuration());
+}
+
+TEST(SlaDurationJsonTest, RejectsMalformedNegativeAndInfiniteDurations) {
+  const BusinessCalendar office = OfficeCalendars().at("office");
+  EXPECT_THAT(ParseSlaDuration("soon", office),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "malformed duration \"soon\""));
+  EXPECT_THAT(ParseSlaDuration("-5m", office),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "negative"));
+  EXPECT_THAT(ParseSlaDuration("inf", office),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "\"inf\""));
+  EXPECT_THAT(ParseSlaDuration("1e300d", office),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "not finite"));
+  EXPECT_THAT(ParseSlaDuration("xwd", office),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "malformed"));
+  EXPECT_THAT(ParseSlaDuration("", office),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "malformed"));
+  absl::StatusOr<BusinessCalendar> closed = ParseCalendarJson("{}");
+  ASSERT_TRUE(closed.ok());
+  EXPECT_THAT(ParseSlaDuration("1wd", *closed),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "without weekly hours"));
+}
+
+TEST(SlaPolicyJsonTest, ParsesTheDomainsTiers) {
+  absl::StatusOr<SlaPolicy> policy = ParseSlaPolicyJson(R"({
+      "name": "tiered",
+      "calendar": "office",
+      "warn_at": [0.5, 0.75, 0.9],
+      "targets": {"A": {"first_response": "5m", "resolution": "30m"},
+                  "B": {"first_response": 1800, "resolution": "2h"},
+                  "C": {"first_response": "4h", "resolution": "24h"},
+                  "L2": {"resolution": "2wd"}},
+      "tiers": {"vip": 0.5},
+      "tier_targets": {"gold": {"C": {"resolution": "8h"}}},
+      "metrics": {"periodic_update": {"calendar": "24x7"},
+                  "resolution": {"paused_by": ["customer", "third_party"]}}})",
+                                                        OfficeCalendars());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "tiered");
+  EXPECT_EQ(policy->warn_at, (std::vector<double>{0.5, 0.75, 0.9}));
+  EXPECT_EQ(*policy->Target(SlaMetric::kFirstResponse, "A", ""), absl::Minutes(5));
+  EXPECT_EQ(*policy->Target(SlaMetric::kFirstResponse, "B", ""), absl::Minutes(30));
+  EXPECT_EQ(*policy->Target(SlaMetric::kResolution, "C", "vip"), absl::Hours(12));
+  EXPECT_EQ(*policy->Target(SlaMetric::kResolution, "C", "gold"), absl::Hours(8));
+  EXPECT_EQ(*policy->Target(SlaMetric::kResolution, "L2", ""), absl::Hours(16));
+  EXPECT_EQ(policy->settings(SlaMetric::kResolution).calendar, OfficeCalendars().at("office"));
+  EXPECT_TRUE(policy->settings(SlaMetric::kPeriodicUpdate).calendar.IsAlwaysOpen());
+  EXPECT_TRUE(policy->Pauses(SlaMetric::kResolution, "third_party"));
+  EXPECT_FALSE(policy->Pauses(SlaMetric::kFirstResponse, "customer"));
+}
+
+TEST(SlaPolicyJsonTest, WorkingDaysFollowTheMetricsOwnCalendar) {
+  absl::StatusOr<SlaPolicy> policy = ParseSlaPolicyJson(R"({"name": "p", "calendar": "office",
+      "metrics": {"first_response": {"calendar": "24x7"}},
+      "targets": {"A": {"first_response": "1wd", "resolution": "1wd"}}})",
+                                                        OfficeCalendars());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(*policy->Target(SlaMetric::kFirstResponse, "A", ""), absl::Hours(24));
+  EXPECT_EQ(*policy->Target(SlaMetric::kResolution, "A", ""), absl::Hours(8));
+}
+
+TEST(SlaPolicyJsonTest, ErrorsNameTheJsonPath) {
+  const CalendarMap calendars = OfficeCalendars();
+  const auto error = [&](std::string_view json) {
+    return ParseSlaPolicyJson(json, calendars).status();
+  };
+  EXPECT_THAT(error(R"({"name": "p", "targets": {"A": {"resolution": "-5m"}}})").message(),
+              HasSubstr("targets.A.resolution"));
+  EXPECT_THAT(error(R"({"name": "p", "targets": {"A": {"answer": "5m"}}})").message(),
+              HasSubstr("answer"));
+  EXPECT_THAT(error(R"({"name": "p", "targets": {"A": {"resolution": true}}})").message(),
+              HasSubstr("targets.A.resolution"));
+  EXPECT_THAT(error(R"({"name": "p", "warn_at": [0.5, "x"]})").message(), HasSubstr("warn_at[1]"));
+  EXPECT_THAT(error(R"({"name": "p", "warn_at": [0.5, 1.5]})").message(),
+              HasSubstr("warning threshold 1.5"));
+  EXPECT_THAT(error(R"({"name": "p", "tiers": {"vip": -1}})").message(), HasSubstr("tier vip"));
+  EXPECT_THAT(error(R"({"name": "p", "metrics": {"resolution": {"paused": []}}})").message(),
+              HasSubstr("metrics.resolution"));
+  EXPECT_THAT(error(R"({"name": "p", "deadline": 5})").message(), HasSubstr("deadline"));
+  EXPECT_THAT(error(R"({"targets": {}})").message(), HasSubstr("name"));
+  EXPECT_EQ(error(R"({"name": "p", "calendar": "night"})").code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(error(R"({"name": "p", "calendar": "night"})").message(), HasSubstr("night"));
+  EXPECT_EQ(error(R"({"name": "p", "targets": )").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SlaSelectorJsonTest, ParsesRulesInOrderAndTheDefault) {
+  absl::StatusOr<SlaSelector> selector = ParseSlaSelectorJson(R"({
+      "rules": [{"tiers": ["vip"], "channels": ["chat", "voice"], "policy": "vip"},
+                {"queues": ["billing"], "priorities": ["A"], "policy": "urgent"},
+                {"tags_any": ["angry"], "tags_all": ["customer"], "policy": "care"}],
+      "default": "standard"})");
+  ASSERT_TRUE(selector.ok()) << selector.status();
+  ASSERT_EQ(selector->rules().size(), 3u);
+  EXPECT_EQ(selector->rules()[0].channels, (std::vector<std::string>{"chat", "voice"}));
+  EXPECT_EQ(selector->default_policy(), "standard");
+  const std::vector<std::string> tags = {"angry", "customer"};
+  EXPECT_EQ(selector->Select({"chat", "billing", "A", "vip", {}}), "vip");
+  EXPECT_EQ(selector->Select({"email", "billing", "A", "vip", {}}), "urgent");
+  EXPECT_EQ(selector->Select({"email", "sales", "B", "", tags}), "care");
+  EXPECT_EQ(selector->Select({"email", "sales", "B", "", {}}), "standard");
+  absl::StatusOr<SlaSelector> empty = ParseSlaSelectorJson("{}");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->Select({}), "");
+}
+
+TEST(SlaSelectorJsonTest, ErrorsNameTheJsonPath) {
+  EXPECT_THAT(
+      ParseSlaSelectorJson(R"({"rules": [{"policy": "a"}, {"queues": ["q"]}]})").status().message(),
+      HasSubstr("rules[1]"));
+  EXPECT_THAT(
+      ParseSlaSelectorJson(R"({"rules": [{"policy": "a", "queues": "q"}]})").status().message(),
+      HasSubstr("rules[0].queues"));
+  EXPECT_THAT(ParseSlaSelectorJson(R"({"rules": [], "fallback": "x"})").status().message(),
+              HasSubstr("fallback"));
+}
+
 }  // namespace
 }  // namespace omniroute

@@ -1,1 +1,323 @@
+#include "omniroute/timer_wheel.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
+namespace omniroute {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+const absl::Time kOrigin = absl::FromUnixSeconds(1'795'000'000);
+
+absl::Time At(double seconds) { return kOrigin + absl::Seconds(seconds); }
+
+TimerHandle MustSchedule(TimerWheel<int>& wheel, absl::Time due, int payload) {
+  absl::StatusOr<TimerHandle> handle = wheel.Schedule(due, payload);
+  EXPECT_TRUE(handle.ok()) << handle.status();
+  return handle.ok() ? *handle : TimerHandle();
+}
+
+// Advances and returns the payloads fired, in firing order.
+std::vector<int> AdvanceCollect(TimerWheel<int>& wheel, absl::Time now) {
+  std::vector<int> fired;
+  wheel.Advance(now, [&](TimerHandle, absl::Time, int payload) { fired.push_back(payload); });
+  return fired;
+}
+
+TEST(TimerWheelTest, FiresInDueOrderThenSchedulingOrder) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(30), 1);
+  MustSchedule(wheel, At(10), 2);
+  MustSchedule(wheel, At(20), 3);
+  MustSchedule(wheel, At(10), 4);
+  MustSchedule(wheel, At(10), 5);
+  EXPECT_EQ(wheel.size(), 5u);
+  EXPECT_THAT(AdvanceCollect(wheel, At(60)), ElementsAre(2, 4, 5, 3, 1));
+  EXPECT_TRUE(wheel.empty());
+}
+
+TEST(TimerWheelTest, OrderIsExactInsideOneCoarseTick) {
+  TimerWheel<int> wheel(kOrigin, absl::Minutes(1));
+  MustSchedule(wheel, At(50.000000003), 1);
+  MustSchedule(wheel, At(50.000000001), 2);
+  MustSchedule(wheel, At(0.5), 3);
+  MustSchedule(wheel, At(50.000000002), 4);
+  EXPECT_THAT(AdvanceCollect(wheel, At(59)), ElementsAre(3, 2, 4, 1));
+}
+
+TEST(TimerWheelTest, FiresOnlyWhatIsDueAtTheInstantAdvancedTo) {
+  TimerWheel<int> wheel(kOrigin, absl::Seconds(1));
+  MustSchedule(wheel, At(1.5), 1);
+  MustSchedule(wheel, At(1.2), 2);
+  EXPECT_THAT(AdvanceCollect(wheel, At(1.2)), ElementsAre(2));
+  EXPECT_EQ(wheel.now(), At(1.2));
+  EXPECT_THAT(AdvanceCollect(wheel, At(1.4999)), IsEmpty());
+  EXPECT_THAT(AdvanceCollect(wheel, At(1.5)), ElementsAre(1));
+}
+
+TEST(TimerWheelTest, CallbackReceivesHandleAndDueInstant) {
+  TimerWheel<int> wheel(kOrigin);
+  const TimerHandle handle = MustSchedule(wheel, At(7.25), 9);
+  TimerHandle seen;
+  absl::Time seen_due;
+  bool pending_in_callback = true;
+  EXPECT_EQ(wheel.Advance(At(100),
+                          [&](TimerHandle h, absl::Time due, int) {
+                            seen = h;
+                            seen_due = due;
+                            pending_in_callback = wheel.IsPending(h);
+                          }),
+            1u);
+  EXPECT_EQ(seen, handle);
+  EXPECT_EQ(seen_due, At(7.25));
+  EXPECT_FALSE(pending_in_callback);
+}
+
+TEST(TimerWheelTest, PastDueAndPreOriginTimersFireOnTheNextAdvance) {
+  TimerWheel<int> wheel(kOrigin);
+  EXPECT_THAT(AdvanceCollect(wheel, At(100)), IsEmpty());
+  MustSchedule(wheel, At(50), 1);
+  MustSchedule(wheel, kOrigin - absl::Hours(1), 2);
+  MustSchedule(wheel, At(100), 3);
+  // Order stays by due instant even for timers scheduled late.
+  EXPECT_THAT(AdvanceCollect(wheel, At(100)), ElementsAre(2, 1, 3));
+}
+
+TEST(TimerWheelTest, AdvancingBackwardsFiresNothingAndKeepsNow) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(5), 1);
+  EXPECT_THAT(AdvanceCollect(wheel, At(3)), IsEmpty());
+  EXPECT_THAT(AdvanceCollect(wheel, At(1)), IsEmpty());
+  EXPECT_EQ(wheel.now(), At(3));
+  EXPECT_EQ(wheel.size(), 1u);
+}
+
+TEST(TimerWheelTest, CancelIsSafeForFiredCancelledAndUnknownHandles) {
+  TimerWheel<int> wheel(kOrigin);
+  const TimerHandle a = MustSchedule(wheel, At(10), 1);
+  const TimerHandle b = MustSchedule(wheel, At(20), 2);
+  EXPECT_TRUE(wheel.IsPending(a));
+  EXPECT_TRUE(wheel.Cancel(a));
+  EXPECT_FALSE(wheel.IsPending(a));
+  EXPECT_FALSE(wheel.Cancel(a));
+  EXPECT_EQ(wheel.size(), 1u);
+  EXPECT_FALSE(wheel.Cancel(TimerHandle()));
+  EXPECT_FALSE(TimerHandle().valid());
+  EXPECT_THAT(AdvanceCollect(wheel, At(30)), ElementsAre(2));
+  EXPECT_FALSE(wheel.Cancel(b));
+  EXPECT_EQ(wheel.Due(b), absl::InfiniteFuture());
+  EXPECT_EQ(wheel.Find(b), nullptr);
+}
+
+TEST(TimerWheelTest, StaleHandleDoesNotTouchTheTimerThatReusedItsSlot) {
+  TimerWheel<int> wheel(kOrigin);
+  const TimerHandle old_handle = MustSchedule(wheel, At(10), 1);
+  ASSERT_TRUE(wheel.Cancel(old_handle));
+  const TimerHandle new_handle = MustSchedule(wheel, At(10), 2);
+  EXPECT_NE(old_handle, new_handle);
+  EXPECT_FALSE(wheel.Cancel(old_handle));
+  EXPECT_TRUE(wheel.IsPending(new_handle));
+  EXPECT_THAT(AdvanceCollect(wheel, At(10)), ElementsAre(2));
+}
+
+TEST(TimerWheelTest, DueAndFindReportPendingTimers) {
+  TimerWheel<int> wheel(kOrigin);
+  const TimerHandle handle = MustSchedule(wheel, At(42), 7);
+  EXPECT_EQ(wheel.Due(handle), At(42));
+  ASSERT_NE(wheel.Find(handle), nullptr);
+  EXPECT_EQ(*wheel.Find(handle), 7);
+  EXPECT_EQ(wheel.NextDue(), At(42));
+  MustSchedule(wheel, At(41.5), 8);
+  EXPECT_EQ(wheel.NextDue(), At(41.5));
+  const size_t bytes = wheel.MemoryBytes();
+  for (int i = 0; i < 1000; ++i) MustSchedule(wheel, At(100 + i), i);
+  EXPECT_GT(wheel.MemoryBytes(), bytes);
+}
+
+TEST(TimerWheelTest, NextDueIsInfiniteWhenEmpty) {
+  TimerWheel<int> wheel(kOrigin);
+  EXPECT_EQ(wheel.NextDue(), absl::InfiniteFuture());
+}
+
+TEST(TimerWheelTest, RejectsInfiniteAndTooFarInstantsChangingNothing) {
+  TimerWheel<int> wheel(kOrigin, absl::Seconds(1));
+  EXPECT_EQ(wheel.Schedule(absl::InfiniteFuture(), 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(wheel.Schedule(absl::InfinitePast(), 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(wheel.Schedule(kOrigin + absl::Seconds(5e18), 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(wheel.empty());
+  EXPECT_THAT(AdvanceCollect(wheel, At(1e9)), IsEmpty());
+}
+
+TEST(TimerWheelTest, FarFutureTimersCascadeIntoPlace) {
+  TimerWheel<int> wheel(kOrigin);
+  const absl::Duration month = absl::Hours(24 * 30);
+  MustSchedule(wheel, kOrigin + 6 * month, 1);
+  MustSchedule(wheel, kOrigin + 6 * month - absl::Milliseconds(1), 2);
+  MustSchedule(wheel, kOrigin + 40 * month, 3);
+  MustSchedule(wheel, kOrigin + absl::Hours(24 * 365 * 100), 4);
+  MustSchedule(wheel, kOrigin + absl::Seconds(1), 5);
+  EXPECT_THAT(AdvanceCollect(wheel, kOrigin + month), ElementsAre(5));
+  EXPECT_THAT(AdvanceCollect(wheel, kOrigin + 6 * month - absl::Milliseconds(2)), IsEmpty());
+  EXPECT_THAT(AdvanceCollect(wheel, kOrigin + 6 * month), ElementsAre(2, 1));
+  EXPECT_THAT(AdvanceCollect(wheel, kOrigin + 40 * month - absl::Nanoseconds(1)), IsEmpty());
+  EXPECT_THAT(AdvanceCollect(wheel, kOrigin + absl::Hours(24 * 365 * 200)), ElementsAre(3, 4));
+}
+
+TEST(TimerWheelTest, CallbackMayScheduleTimersThatFireInTheSameAdvance) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(10), 1);
+  MustSchedule(wheel, At(10), 2);
+  MustSchedule(wheel, At(50), 3);
+  std::vector<int> fired;
+  wheel.Advance(At(60), [&](TimerHandle, absl::Time, int payload) {
+    fired.push_back(payload);
+    if (payload == 1) {
+      // Due now: fires after the timers already due at this instant.
+      MustSchedule(wheel, At(10), 10);
+      // Due later inside the step, before timer 3.
+      MustSchedule(wheel, At(20), 11);
+      // Due after the step: stays.
+      MustSchedule(wheel, At(70), 12);
+    }
+  });
+  EXPECT_THAT(fired, ElementsAre(1, 2, 10, 11, 3));
+  EXPECT_EQ(wheel.size(), 1u);
+  EXPECT_THAT(AdvanceCollect(wheel, At(70)), ElementsAre(12));
+}
+
+TEST(TimerWheelTest, CallbackMayCancelATimerDueAtTheSameInstant) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(10), 1);
+  const TimerHandle second = MustSchedule(wheel, At(10), 2);
+  MustSchedule(wheel, At(10), 3);
+  std::vector<int> fired;
+  bool cancelled = false;
+  wheel.Advance(At(10), [&](TimerHandle, absl::Time, int payload) {
+    fired.push_back(payload);
+    if (payload == 1) cancelled = wheel.Cancel(second);
+  });
+  EXPECT_TRUE(cancelled);
+  EXPECT_THAT(fired, ElementsAre(1, 3));
+}
+
+TEST(TimerWheelTest, CarriesMoveOnlyPayloads) {
+  TimerWheel<std::unique_ptr<std::string>> wheel(kOrigin);
+  ASSERT_TRUE(wheel.Schedule(At(1), std::make_unique<std::string>("breach")).ok());
+  std::string seen;
+  wheel.Advance(At(2), [&](TimerHandle, absl::Time, std::unique_ptr<std::string> payload) {
+    seen = *payload;
+  });
+  EXPECT_EQ(seen, "breach");
+}
+
+// The reference: a sorted set of (due, scheduling sequence).
+struct ReferenceTimers {
+  std::set<std::pair<absl::Time, uint64_t>> pending;
+  std::map<uint64_t, absl::Time> due_of;
+  uint64_t next = 0;
+};
+
+struct Fired {
+  absl::Time due;
+  int payload;
+  friend bool operator==(const Fired&, const Fired&) = default;
+};
+
+// Random schedules, cancels (some of them stale) and advances of random size, on random tick
+// sizes; every advance must fire exactly what the reference fires, in the same order.
+TEST(TimerWheelTest, MatchesASortedSetUnderRandomOperations) {
+  std::mt19937_64 rng(7);
+  const std::vector<absl::Duration> ticks = {absl::Nanoseconds(1), absl::Milliseconds(1),
+                                             absl::Seconds(1), absl::Minutes(5)};
+  for (int round = 0; round < 40; ++round) {
+    const absl::Duration tick = ticks[round % ticks.size()];
+    TimerWheel<int> wheel(kOrigin, tick);
+    ReferenceTimers reference;
+    std::vector<std::pair<TimerHandle, uint64_t>> handles;
+    absl::Time now = kOrigin;
+    std::uniform_int_distribution<int> op(0, 9);
+    std::uniform_int_distribution<int> scale(0, 4);  // up to 200 days
+    for (int step = 0; step < 3000; ++step) {
+      const int choice = op(rng);
+      if (choice < 5) {
+        // Spans from nanoseconds to months, sometimes in the past.
+        const int64_t range_ns = int64_t{1000} << (scale(rng) * 11);
+        std::uniform_int_distribution<int64_t> offset(-range_ns / 20, range_ns);
+        const absl::Time due = now + absl::Nanoseconds(offset(rng));
+        const uint64_t sequence = reference.next++;
+        absl::StatusOr<TimerHandle> handle = wheel.Schedule(due, static_cast<int>(sequence));
+        ASSERT_TRUE(handle.ok());
+        reference.pending.insert({due, sequence});
+        reference.due_of[sequence] = due;
+        handles.push_back({*handle, sequence});
+      } else if (choice < 7 && !handles.empty()) {
+        std::uniform_int_distribution<size_t> pick(0, handles.size() - 1);
+        const auto [handle, sequence] = handles[pick(rng)];
+        const bool expected = reference.pending.erase({reference.due_of[sequence], sequence}) == 1;
+        ASSERT_EQ(wheel.Cancel(handle), expected);
+      } else {
+        const int64_t range_ns = int64_t{1000} << (scale(rng) * 11);
+        std::uniform_int_distribution<int64_t> step_ns(0, range_ns);
+        now += absl::Nanoseconds(step_ns(rng));
+        std::vector<Fired> expected;
+        while (!reference.pending.empty() && reference.pending.begin()->first <= now) {
+          expected.push_back({reference.pending.begin()->first,
+                              static_cast<int>(reference.pending.begin()->second)});
+          reference.pending.erase(reference.pending.begin());
+        }
+        std::vector<Fired> actual;
+        const size_t count = wheel.Advance(now, [&](TimerHandle, absl::Time due, int payload) {
+          actual.push_back({due, payload});
+        });
+        ASSERT_EQ(actual, expected) << "round " << round << " step " << step;
+        ASSERT_EQ(count, expected.size());
+      }
+      ASSERT_EQ(wheel.size(), reference.pending.size());
+      if (!reference.pending.empty()) {
+        ASSERT_EQ(wheel.NextDue(), reference.pending.begin()->first);
+      }
+    }
+  }
+}
+
+// One big step and many small steps fire the same timers in the same order.
+TEST(TimerWheelTest, StepSizeDoesNotChangeWhatFires) {
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<int64_t> due_ms(0, int64_t{90} * 24 * 3600 * 1000);
+  std::vector<absl::Time> dues;
+  for (int i = 0; i < 20000; ++i) dues.push_back(kOrigin + absl::Milliseconds(due_ms(rng)));
+  auto run = [&](absl::Duration step) {
+    TimerWheel<int> wheel(kOrigin);
+    for (size_t i = 0; i < dues.size(); ++i) MustSchedule(wheel, dues[i], static_cast<int>(i));
+    std::vector<int> fired;
+    const absl::Time end = kOrigin + absl::Hours(24 * 91);
+    for (absl::Time t = kOrigin; t < end; t += step) {
+      wheel.Advance(t, [&](TimerHandle, absl::Time, int payload) { fired.push_back(payload); });
+    }
+    wheel.Advance(end, [&](TimerHandle, absl::Time, int payload) { fired.push_back(payload); });
+    return fired;
+  };
+  const std::vector<int> one_step = run(absl::Hours(24 * 365));
+  ASSERT_EQ(one_step.size(), dues.size());
+  EXPECT_EQ(run(absl::Minutes(7)), one_step);
+  EXPECT_EQ(run(absl::Hours(13)), one_step);
+}
+
+}  // namespace
+}  // namespace omniroute
