@@ -272,6 +272,10 @@ absl::Status SlaClock::CheckOrder(absl::Time at) const {
   return absl::OkStatus();
 }
 
+bool SlaClock::PastDeadline(absl::Time at) const {
+  return target_ns_ == 0 || absl::ToUnixNanos(at) > deadline_ns_ || accumulated_ns_ > target_ns_;
+}
+
 absl::Status SlaClock::Pause(absl::Time at, const BusinessCalendar& calendar) {
   if (!running()) {
     return absl::FailedPreconditionError(fmt::format("{} clock is {}, not running: cannot pause",
@@ -280,6 +284,7 @@ absl::Status SlaClock::Pause(absl::Time at, const BusinessCalendar& calendar) {
   }
   if (absl::Status status = CheckOrder(at); !status.ok()) return status;
   accumulated_ns_ = absl::ToInt64Nanoseconds(Elapsed(at, calendar));
+  if (PastDeadline(at)) breached_ = true;
   mark_ns_ = absl::ToUnixNanos(at);
   phase_ = Phase::kPaused;
   return absl::OkStatus();
@@ -305,9 +310,9 @@ absl::Status SlaClock::Stop(absl::Time at, const BusinessCalendar& calendar) {
   }
   if (absl::Status status = CheckOrder(at); !status.ok()) return status;
   accumulated_ns_ = absl::ToInt64Nanoseconds(Elapsed(at, calendar));
+  if (running() && PastDeadline(at)) breached_ = true;
   mark_ns_ = absl::ToUnixNanos(at);
   phase_ = Phase::kStopped;
-  if (accumulated_ns_ > target_ns_) breached_ = true;
   return absl::OkStatus();
 }
 

@@ -261,6 +261,24 @@ TEST(SlaClockTest, StopsOnTimeExactlyAtTheDeadlineAndLateAfterIt) {
   EXPECT_EQ(late.state(), SlaState::kMet);
 }
 
+TEST(SlaClockTest, StopInClosedHoursAfterADeadlineAtClosingIsLate) {
+  // Due Friday 17:00, at closing; answered at 17:30 with no business time added.
+  const absl::Time start = Ny(2026, 11, 20, 16);
+  SlaClock clock = MustStart(SlaMetric::kFirstResponse, start, absl::Hours(1), Office());
+  EXPECT_EQ(clock.Deadline(), Ny(2026, 11, 20, 17));
+  ASSERT_TRUE(clock.Stop(Ny(2026, 11, 20, 17, 30), Office()).ok());
+  EXPECT_TRUE(clock.met_late());
+  EXPECT_EQ(clock.Elapsed(Ny(2026, 11, 23, 9), Office()), absl::Hours(1));
+
+  SlaClock paused = MustStart(SlaMetric::kResolution, start, absl::Hours(1), Office());
+  ASSERT_TRUE(paused.Pause(Ny(2026, 11, 20, 18), Office()).ok());
+  EXPECT_EQ(paused.state(), SlaState::kBreached);
+
+  SlaClock zero = MustStart(SlaMetric::kFirstResponse, start, absl::ZeroDuration(), Office());
+  ASSERT_TRUE(zero.Stop(start, Office()).ok());
+  EXPECT_TRUE(zero.met_late());
+}
+
 TEST(SlaClockTest, BreachedClockKeepsCountingAndPausing) {
   const absl::Time start = Ny(2026, 11, 23, 9);
   SlaClock clock = MustStart(SlaMetric::kResolution, start, absl::Minutes(30), Office());

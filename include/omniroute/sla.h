@@ -187,9 +187,12 @@ class SlaSelector {
 // One cycle of one metric: counts business time from its start, excluding paused spans.
 //
 // Fractions and thresholds: `Threshold(f)` is the business time f x target, rounded to the
-// nearest nanosecond; a warning at f fires at the instant elapsed time reaches it. The target is
-// met when the clock stops at or before the deadline (elapsed <= target); it is breached once
-// elapsed time exceeds the target, and the breach is dated at the deadline.
+// nearest nanosecond; a warning at f fires at the instant elapsed time reaches it. The deadline
+// is the first instant elapsed time reaches the target. The target is met when the clock stops
+// at or before its deadline; a clock still running after its deadline is breached, and the
+// breach is dated at the deadline. So a deadline at closing time is missed by a stop in the
+// closed hours after it, although no business time was added (a late stop with zero overrun).
+// A zero target is breached at its start.
 //
 // The clock does not watch time by itself: `SlaTracker` fires its warnings and breach. A clock
 // used alone learns it is late when stopped (`Stop` compares elapsed time with the target).
@@ -237,13 +240,14 @@ class SlaClock {
   // the start of the stretch.
   absl::Time InstantReaching(absl::Duration business, const BusinessCalendar& calendar) const;
 
-  // Stops counting at `at` (>= the last change). FailedPrecondition when not running.
+  // Stops counting at `at` (>= the last change); a pause after the deadline marks the clock
+  // breached. FailedPrecondition when not running.
   absl::Status Pause(absl::Time at, const BusinessCalendar& calendar);
   // Resumes at `at` (>= the pause). FailedPrecondition when not paused.
   absl::Status Resume(absl::Time at, const BusinessCalendar& calendar);
-  // Stops the cycle at `at`: met, late when already breached or past the target. A paused clock
-  // stops where it paused. FailedPrecondition when already stopped or cancelled; InvalidArgument
-  // when `at` is before the last change ("stop before start").
+  // Stops the cycle at `at`: met, late when already breached or after the deadline. A paused
+  // clock stops where it paused. FailedPrecondition when already stopped or cancelled;
+  // InvalidArgument when `at` is before the last change ("stop before start").
   absl::Status Stop(absl::Time at, const BusinessCalendar& calendar);
   // Cancels an open clock (it counts for no attainment). FailedPrecondition when not open.
   absl::Status Cancel(absl::Time at);
@@ -265,6 +269,8 @@ class SlaClock {
 
   SlaClock() = default;
   absl::Status CheckOrder(absl::Time at) const;
+  // Whether a running clock at `at` is past its deadline (or the target is zero).
+  bool PastDeadline(absl::Time at) const;
   void UpdateDeadline(const BusinessCalendar& calendar);
 
   // Nanoseconds since the Unix epoch / of business time.

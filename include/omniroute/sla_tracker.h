@@ -67,7 +67,8 @@ struct SlaEvent {
   absl::Time at;
   // Warning / breach: fired after the fact (retarget, retroactive start). Met: after a breach.
   bool late = false;
-  // Met late: business time beyond the target.
+  // Met late: business time beyond the target (zero for a stop in the closed hours right after
+  // a deadline at closing time).
   absl::Duration overrun;
 
   friend bool operator==(const SlaEvent&, const SlaEvent&) = default;
