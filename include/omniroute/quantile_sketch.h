@@ -41,7 +41,7 @@ class QuantileSketch {
 
   uint64_t count() const { return count_; }
   double sum() const { return sum_; }
-  // Exact mean, minimum and maximum of the values added (0 when empty).
+  // Exact mean, minimum and maximum of the values as counted (negatives as zero; 0 when empty).
   double mean() const { return count_ == 0 ? 0.0 : sum_ / static_cast<double>(count_); }
   double min() const { return count_ == 0 ? 0.0 : min_; }
   double max() const { return count_ == 0 ? 0.0 : max_; }
