@@ -49,13 +49,13 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   if (absl::Status status = CheckTime(at); !status.ok()) return status;
   const uint32_t id = found->second;
   std::vector<SlaItemId> affected;
-  for (const auto& [item_id, item] : items_) {
-    if (item.policy == id && !item.cancelled) affected.push_back(item_id);
+  for (const auto& [item_id, slot] : index_) {
+    if (slab_[slot].policy == id && !slab_[slot].cancelled) affected.push_back(item_id);
   }
   std::sort(affected.begin(), affected.end());
   // Every item must have targets for its priority under the new policy, or nothing changes.
   for (SlaItemId item_id : affected) {
-    const Item& item = items_.at(item_id);
+    const Item& item = *Lookup(item_id);
     if (absl::StatusOr<absl::Duration> target =
             policy.Target(SlaMetric::kResolution, item.priority, item.tier);
         !target.ok()) {
@@ -67,7 +67,7 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   // The old calendars count up to `at`, the new ones from there.
   std::vector<std::pair<SlaItemId, SlaMetric>> running;
   for (SlaItemId item_id : affected) {
-    Item& item = items_.at(item_id);
+    Item& item = *Lookup(item_id);
     for (Tracked& tracked : item.clocks) {
       if (!tracked.clock.running()) continue;
       const SlaMetric metric = tracked.clock.metric();
@@ -80,11 +80,11 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   entry.spec = std::move(policy);
   SetPauseMasks(entry);
   for (const auto& [item_id, metric] : running) {
-    Item& item = items_.at(item_id);
+    Item& item = *Lookup(item_id);
     (void)FindClock(item, metric)->clock.Resume(at, PolicyOf(item).spec.settings(metric).calendar);
   }
   for (SlaItemId item_id : affected) {
-    Item& item = items_.at(item_id);
+    Item& item = *Lookup(item_id);
     ApplyPauses(item_id, item, at);
     RetargetItem(item_id, item, at);
   }
@@ -142,12 +142,20 @@ absl::Status SlaTracker::CheckTime(absl::Time at) const {
   return absl::OkStatus();
 }
 
+SlaTracker::Item* SlaTracker::Lookup(SlaItemId id) {
+  auto found = index_.find(id);
+  return found == index_.end() ? nullptr : &slab_[found->second];
+}
+
+const SlaTracker::Item* SlaTracker::Lookup(SlaItemId id) const {
+  auto found = index_.find(id);
+  return found == index_.end() ? nullptr : &slab_[found->second];
+}
+
 absl::StatusOr<SlaTracker::Item*> SlaTracker::Find(SlaItemId id) {
-  auto found = items_.find(id);
-  if (found == items_.end()) {
-    return absl::NotFoundError(fmt::format("item {} has no SLA", id));
-  }
-  return &found->second;
+  Item* item = Lookup(id);
+  if (item == nullptr) return absl::NotFoundError(fmt::format("item {} has no SLA", id));
+  return item;
 }
 
 absl::StatusOr<SlaTracker::Item*> SlaTracker::FindOpen(SlaItemId id, absl::Time at) {
@@ -191,7 +199,7 @@ uint16_t SlaTracker::NextCycle(const Item& item, SlaMetric metric) const {
 void SlaTracker::AdvanceWheel(absl::Time at) {
   now_ = std::max(now_, at);
   wheel_.Advance(now_,
-                 [this](TimerHandle, absl::Time, TimerKey key) { Fire(key.item, key.metric); });
+                 [this](TimerHandle, absl::Time, TimerKey key) { Fire(key.slot, key.metric); });
 }
 
 std::pair<int, absl::Time> SlaTracker::NextThreshold(const Item& item,
@@ -211,6 +219,7 @@ std::pair<int, absl::Time> SlaTracker::NextThreshold(const Item& item,
 void SlaTracker::Disarm(Tracked& tracked) {
   wheel_.Cancel(tracked.timer);
   tracked.timer = TimerHandle();
+  tracked.armed = kNone;
 }
 
 void SlaTracker::FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int threshold,
@@ -236,26 +245,31 @@ void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) 
     const bool zero_target = tracked.clock.target() == absl::ZeroDuration();
     const bool breach_timer = threshold == kBreach && !zero_target;
     if (breach_timer ? due >= at : due > at) {
-      absl::StatusOr<TimerHandle> handle = wheel_.Schedule(
-          breach_timer ? due + absl::Nanoseconds(1) : due, TimerKey{id, tracked.clock.metric()});
-      if (handle.ok()) tracked.timer = *handle;
+      absl::StatusOr<TimerHandle> handle =
+          wheel_.Schedule(breach_timer ? due + absl::Nanoseconds(1) : due,
+                          TimerKey{item.slot, tracked.clock.metric()});
+      if (handle.ok()) {
+        tracked.timer = *handle;
+        tracked.armed = static_cast<int8_t>(threshold);
+        tracked.armed_due = due;
+      }
       return;
     }
     FireThreshold(id, item, tracked, threshold, due, at);
   }
 }
 
-void SlaTracker::Fire(SlaItemId id, SlaMetric metric) {
-  auto found = items_.find(id);
-  if (found == items_.end()) return;
-  Item& item = found->second;
+void SlaTracker::Fire(uint32_t slot, SlaMetric metric) {
+  Item& item = slab_[slot];
   Tracked* tracked = FindClock(item, metric);
   if (tracked == nullptr) return;
   tracked->timer = TimerHandle();
-  const auto [threshold, due] = NextThreshold(item, *tracked);
+  const int threshold = tracked->armed;
+  const absl::Time due = tracked->armed_due;
+  tracked->armed = kNone;
   if (threshold == kNone) return;
-  FireThreshold(id, item, *tracked, threshold, due, due);
-  Arm(id, item, *tracked, due);
+  FireThreshold(item.id, item, *tracked, threshold, due, due);
+  Arm(item.id, item, *tracked, due);
 }
 
 void SlaTracker::Emit(SlaEvent::Kind kind, SlaItemId id, const Tracked& tracked, double fraction,
@@ -283,7 +297,8 @@ void SlaTracker::StartClock(SlaItemId id, Item& item, SlaMetric metric, absl::Ti
   if (!clock.ok()) return;
   Tracked* tracked = FindClock(item, metric);
   if (tracked == nullptr) {
-    item.clocks.push_back(Tracked{*clock, TimerHandle(), GroupOf(item)});
+    item.clocks.push_back(
+        Tracked{*clock, TimerHandle(), absl::InfinitePast(), kNone, GroupOf(item)});
     tracked = &item.clocks.back();
   } else {
     Disarm(*tracked);
@@ -385,7 +400,7 @@ void SlaTracker::RetargetItem(SlaItemId id, Item& item, absl::Time at) {
 absl::Status SlaTracker::Start(SlaItemId id, std::string_view policy_name,
                                std::string_view priority, std::string_view tier, absl::Time start,
                                absl::Time at) {
-  if (items_.contains(id)) {
+  if (index_.contains(id)) {
     return absl::AlreadyExistsError(fmt::format("item {} already has an SLA", id));
   }
   auto policy = policy_ids_.find(policy_name);
@@ -408,7 +423,18 @@ absl::Status SlaTracker::Start(SlaItemId id, std::string_view policy_name,
                                                   absl::FormatTime(at)));
   }
   AdvanceWheel(at);
-  Item& item = items_[id];
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(slab_.size());
+    slab_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  index_.emplace(id, slot);
+  Item& item = slab_[slot];
+  item.id = id;
+  item.slot = slot;
   item.policy = policy->second;
   item.priority = std::string(priority);
   item.tier = std::string(tier);
@@ -551,7 +577,10 @@ absl::Status SlaTracker::Forget(SlaItemId id) {
   if (!found.ok()) return found.status();
   Item& item = **found;
   for (Tracked& tracked : item.clocks) CancelClock(id, item, tracked, now_);
-  items_.erase(id);
+  const uint32_t slot = item.slot;
+  index_.erase(id);
+  slab_[slot] = Item();
+  free_slots_.push_back(slot);
   return absl::OkStatus();
 }
 
@@ -567,10 +596,15 @@ std::vector<SlaEvent> SlaTracker::PollEvents() {
   return events;
 }
 
+void SlaTracker::PollEvents(std::vector<SlaEvent>& buffer) {
+  buffer.clear();
+  buffer.swap(events_);
+}
+
 const SlaClock* SlaTracker::Clock(SlaItemId id, SlaMetric metric) const {
-  auto found = items_.find(id);
-  if (found == items_.end()) return nullptr;
-  for (const Tracked& tracked : found->second.clocks) {
+  const Item* item = Lookup(id);
+  if (item == nullptr) return nullptr;
+  for (const Tracked& tracked : item->clocks) {
     if (tracked.clock.metric() == metric) return &tracked.clock;
   }
   return nullptr;
@@ -585,16 +619,16 @@ std::vector<SlaClock> SlaTracker::Clocks(SlaItemId id) const {
 }
 
 std::span<const SlaCycleRecord> SlaTracker::History(SlaItemId id) const {
-  auto found = items_.find(id);
-  if (found == items_.end()) return {};
-  return found->second.history;
+  const Item* item = Lookup(id);
+  if (item == nullptr) return {};
+  return item->history;
 }
 
 const BusinessCalendar& SlaTracker::CalendarOf(SlaItemId id, SlaMetric metric) const {
   static const BusinessCalendar* const kAlwaysOpen = new BusinessCalendar();
-  auto found = items_.find(id);
-  if (found == items_.end()) return *kAlwaysOpen;
-  return PolicyOf(found->second).spec.settings(metric).calendar;
+  const Item* item = Lookup(id);
+  if (item == nullptr) return *kAlwaysOpen;
+  return PolicyOf(*item).spec.settings(metric).calendar;
 }
 
 const SlaAttainment* SlaTracker::Attainment(std::string_view policy, SlaMetric metric,

@@ -1,5 +1,6 @@
 #include "omniroute/timer_wheel.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -224,6 +225,62 @@ TEST(TimerWheelTest, CarriesMoveOnlyPayloads) {
     seen = *payload;
   });
   EXPECT_EQ(seen, "breach");
+}
+
+TEST(TimerWheelTest, CancelledTimersAreReclaimedUnderChurn) {
+  TimerWheel<int> wheel(kOrigin);
+  std::mt19937_64 rng(13);
+  std::uniform_int_distribution<int64_t> due_s(1, 90 * 86400);
+  std::vector<TimerHandle> live;
+  std::map<int, absl::Time> expected;
+  int next = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const absl::Time due = kOrigin + absl::Seconds(due_s(rng));
+    live.push_back(MustSchedule(wheel, due, next));
+    expected[next++] = due;
+  }
+  const size_t bytes_after_fill = wheel.MemoryBytes();
+  // A million schedule + cancel pairs at a steady 2000 pending timers: memory stays bounded.
+  for (int i = 0; i < 1'000'000; ++i) {
+    std::uniform_int_distribution<size_t> pick(0, live.size() - 1);
+    const size_t victim = pick(rng);
+    const int payload = *wheel.Find(live[victim]);
+    ASSERT_TRUE(wheel.Cancel(live[victim]));
+    expected.erase(payload);
+    const absl::Time due = kOrigin + absl::Seconds(due_s(rng));
+    live[victim] = MustSchedule(wheel, due, next);
+    expected[next++] = due;
+  }
+  EXPECT_EQ(wheel.size(), 2000u);
+  EXPECT_LT(wheel.MemoryBytes(), 4 * bytes_after_fill + 4096 * 64);
+  std::vector<std::pair<absl::Time, int>> order;
+  for (const auto& [payload, due] : expected) order.push_back({due, payload});
+  std::sort(order.begin(), order.end());
+  std::vector<int> fired;
+  wheel.Advance(kOrigin + absl::Hours(24 * 91),
+                [&](TimerHandle, absl::Time, int payload) { fired.push_back(payload); });
+  ASSERT_EQ(fired.size(), order.size());
+  for (size_t i = 0; i < order.size(); ++i) ASSERT_EQ(fired[i], order[i].second) << i;
+}
+
+TEST(TimerWheelTest, MassCancelFromACallbackKeepsTheBatchIntact) {
+  TimerWheel<int> wheel(kOrigin);
+  std::vector<TimerHandle> later;
+  for (int i = 0; i < 5000; ++i) later.push_back(MustSchedule(wheel, At(100 + i), 1000 + i));
+  MustSchedule(wheel, At(10), 1);
+  MustSchedule(wheel, At(10), 2);
+  std::vector<int> fired;
+  wheel.Advance(At(10), [&](TimerHandle, absl::Time, int payload) {
+    fired.push_back(payload);
+    // Cancelling thousands of timers compacts the wheel while this batch is firing.
+    if (payload == 1) {
+      for (size_t i = 0; i + 1 < later.size(); ++i) ASSERT_TRUE(wheel.Cancel(later[i]));
+    }
+  });
+  EXPECT_THAT(fired, ElementsAre(1, 2));
+  EXPECT_EQ(wheel.size(), 1u);
+  EXPECT_EQ(wheel.NextDue(), At(100 + 4999));
+  EXPECT_THAT(AdvanceCollect(wheel, At(1e5)), ElementsAre(1000 + 4999));
 }
 
 // The reference: a sorted set of (due, scheduling sequence).

@@ -29,6 +29,7 @@
 #define OMNIROUTE_SLA_TRACKER_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <span>
@@ -118,8 +119,9 @@ class SlaTracker {
   struct Options {
     // The tracker's clock starts here; nothing is earlier.
     absl::Time origin = absl::UnixEpoch();
-    // The timer wheel's tick (a bucket size, not a precision: events are exact).
-    absl::Duration tick = absl::Milliseconds(1);
+    // The timer wheel's tick (a bucket size, not a precision: events are exact to the
+    // nanosecond). Coarser ticks mean fewer cascades for timers hours away.
+    absl::Duration tick = absl::Seconds(1);
   };
 
   explicit SlaTracker(Options options);
@@ -177,6 +179,9 @@ class SlaTracker {
   absl::Status AdvanceTo(absl::Time now);
   // The events since the last call, in order.
   std::vector<SlaEvent> PollEvents();
+  // The same into `buffer` (cleared first), reusing its capacity: the loop form for hosts that
+  // poll often.
+  void PollEvents(std::vector<SlaEvent>& buffer);
 
   absl::Time now() const { return now_; }
   // The current cycle's clock of `metric` for `item`; nullptr when none.
@@ -187,9 +192,9 @@ class SlaTracker {
   std::span<const SlaCycleRecord> History(SlaItemId item) const;
   // The calendar `metric` runs on for `item` (the always-open one when unknown).
   const BusinessCalendar& CalendarOf(SlaItemId item, SlaMetric metric) const;
-  bool Tracks(SlaItemId item) const { return items_.contains(item); }
+  bool Tracks(SlaItemId item) const { return index_.contains(item); }
 
-  size_t item_count() const { return items_.size(); }
+  size_t item_count() const { return index_.size(); }
   // Clocks running or paused.
   size_t open_clock_count() const { return open_clocks_; }
   size_t pending_timer_count() const { return wheel_.size(); }
@@ -210,9 +215,14 @@ class SlaTracker {
   struct Tracked {
     SlaClock clock;
     TimerHandle timer;
+    // The armed threshold (a warning index, kBreach or kNone) and the instant it is reached.
+    absl::Time armed_due;
+    int8_t armed = -2;
     uint32_t group = 0;  // attainment group (policy x priority) the cycle counts for
   };
   struct Item {
+    SlaItemId id = 0;
+    uint32_t slot = 0;  // where it lives in `slab_`
     uint32_t policy = 0;
     std::string priority;
     std::string tier;
@@ -229,10 +239,12 @@ class SlaTracker {
     std::array<uint64_t, kSlaMetricCount> pause_masks{};
   };
   struct TimerKey {
-    SlaItemId item = 0;
+    uint32_t slot = 0;
     SlaMetric metric = SlaMetric::kFirstResponse;
   };
 
+  Item* Lookup(SlaItemId id);
+  const Item* Lookup(SlaItemId id) const;
   absl::StatusOr<Item*> Find(SlaItemId id);
   absl::Status CheckTime(absl::Time at) const;
   absl::StatusOr<Item*> FindOpen(SlaItemId id, absl::Time at);
@@ -252,7 +264,7 @@ class SlaTracker {
   // Advances the wheel to `at` and records it as now (commands and AdvanceTo).
   void AdvanceWheel(absl::Time at);
   // A timer fired: fire its threshold on time, then arm the next.
-  void Fire(SlaItemId id, SlaMetric metric);
+  void Fire(uint32_t slot, SlaMetric metric);
   void FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int threshold, absl::Time due,
                      absl::Time at);
   absl::Status CheckReasonCapacity(const SlaPolicy& policy) const;
@@ -277,7 +289,11 @@ class SlaTracker {
   std::vector<Policy> policies_;
   std::map<std::string, uint32_t, std::less<>> policy_ids_;
   std::map<std::string, int, std::less<>> reason_ids_;
-  absl::flat_hash_map<SlaItemId, Item> items_;
+  // Items live in a slab (stable addresses, no rehash moves) found through `index_`; timers name
+  // slots, so firing needs no hash lookup.
+  absl::flat_hash_map<SlaItemId, uint32_t> index_;
+  std::deque<Item> slab_;
+  std::vector<uint32_t> free_slots_;
   std::map<std::pair<std::string, std::string>, uint32_t, std::less<>> group_ids_;
   std::vector<std::array<SlaAttainment, kSlaMetricCount>> groups_;
   std::vector<SlaEvent> events_;

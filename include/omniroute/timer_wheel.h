@@ -70,11 +70,10 @@ class TimerWheel {
   static constexpr absl::Duration kDefaultTick = absl::Milliseconds(1);
 
   // A wheel whose clock starts at `origin` (nothing before it can be told apart from it), with
-  // ticks of `tick` (> 0; default 1 ms).
+  // ticks of `tick` (whole nanoseconds, rounded down, at least 1 ns; not positive: 1 ms). A
+  // callback must not call `Advance`.
   explicit TimerWheel(absl::Time origin = absl::UnixEpoch(), absl::Duration tick = kDefaultTick)
-      : origin_(origin), tick_(tick > absl::ZeroDuration() ? tick : kDefaultTick), now_(origin) {
-    heads_.fill(kNone);
-  }
+      : origin_(origin), tick_(ValidTick(tick)), now_(origin) {}
 
   // Schedules `payload` to fire at `due`. A `due` at or before `now()` fires on the next
   // `Advance`. InvalidArgument for an infinite `due`, or one more than 4e18 ticks after the
@@ -100,25 +99,39 @@ class TimerWheel {
     node.tick = static_cast<uint64_t>(std::max<int64_t>(ticks, 0));
     node.sequence = next_sequence_++;
     node.payload = std::move(payload);
-    node.pending = true;
     Link(index);
     ++size_;
     return TimerHandle(index, node.generation);
   }
 
   // Cancels a pending timer. Returns false, changing nothing, when `handle` names no pending timer
-  // (already fired, already cancelled, or never scheduled). O(1).
+  // (already fired, already cancelled, or never scheduled). O(1) amortised: the timer's node is
+  // reused at once, and its slot's entry, now stale, is dropped when the slot is next visited;
+  // when stale entries outnumber the pending timers, one sequential pass rebuilds the slots.
   bool Cancel(TimerHandle handle) {
     if (!IsPending(handle)) return false;
-    if (nodes_[handle.index_].linked) Unlink(handle.index_);
-    Release(handle.index_);
+    Node& node = nodes_[handle.index_];
+    if (node.state == State::kLinked) {
+      ++stale_;
+      if (--live_[node.slot] == 0) {
+        // Only stale entries remain in that slot.
+        stale_ -= slots_[node.slot].size();
+        slots_[node.slot].clear();
+        occupied_[node.slot / kSlots] &= ~(uint64_t{1} << (node.slot % kSlots));
+      }
+    }
+    Retire(handle.index_);
+    Free(handle.index_);
+    if (stale_ > kCompactionFloor && stale_ > size_) Compact();
     return true;
   }
 
   // Whether `handle` names a timer that has neither fired nor been cancelled.
   bool IsPending(TimerHandle handle) const {
     return handle.valid() && handle.index_ < nodes_.size() &&
-           nodes_[handle.index_].generation == handle.generation_ && nodes_[handle.index_].pending;
+           nodes_[handle.index_].generation == handle.generation_ &&
+           (nodes_[handle.index_].state == State::kLinked ||
+            nodes_[handle.index_].state == State::kFiring);
   }
 
   // The due instant of a pending timer; InfiniteFuture when `handle` is not pending.
@@ -166,8 +179,8 @@ class TimerWheel {
     const Expiration next = NextExpiration();
     if (!next.found) return absl::InfiniteFuture();
     absl::Time earliest = absl::InfiniteFuture();
-    for (uint32_t i = heads_[next.level * kSlots + next.slot]; i != kNone; i = nodes_[i].next) {
-      earliest = std::min(earliest, nodes_[i].due);
+    for (const Entry& entry : slots_[next.level * kSlots + next.slot]) {
+      if (Valid(entry)) earliest = std::min(earliest, nodes_[entry.index].due);
     }
     return earliest;
   }
@@ -179,10 +192,14 @@ class TimerWheel {
   // Pending timers.
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  // Bytes held by the wheel (nodes, free list and slot heads), for memory reports.
+  // Bytes held by the wheel (nodes, including cancelled ones not yet reclaimed, and slot heads),
+  // for memory reports.
   size_t MemoryBytes() const {
-    return sizeof(*this) + nodes_.capacity() * sizeof(Node) +
-           scratch_.capacity() * sizeof(uint32_t);
+    size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node) +
+                   scratch_.capacity() * sizeof(Firing) + batch_.capacity() * sizeof(TimerHandle) +
+                   taken_.capacity() * sizeof(Entry);
+    for (const std::vector<Entry>& slot : slots_) bytes += slot.capacity() * sizeof(Entry);
+    return bytes;
   }
 
  private:
@@ -191,18 +208,35 @@ class TimerWheel {
   static constexpr int kLevels = 11;  // 11 * 6 = 66 >= 64 bits of ticks
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   static constexpr int64_t kTooFar = std::numeric_limits<int64_t>::max();
+  static constexpr size_t kCompactionFloor = 1024;
+  static constexpr size_t kPrefetchDistance = 8;
+
+  // kLinked: pending, in a slot's list. kFiring: pending, taken out of its list to fire.
+  // kFree: on the free list.
+  enum class State : uint8_t { kFree, kLinked, kFiring };
+
+  // A slot's reference to a node; stale once the node's generation moved on.
+  struct Entry {
+    uint32_t index;
+    uint32_t generation;
+  };
 
   struct Node {
     absl::Time due;
     uint64_t tick = 0;
     uint64_t sequence = 0;
-    uint32_t prev = kNone;
-    uint32_t next = kNone;
+    uint32_t next = kNone;  // the free list
     uint32_t generation = 1;
-    uint16_t slot = 0;  // level * kSlots + slot index, where linked
-    bool pending = false;
-    bool linked = false;  // false while taken out of its slot to fire
+    uint16_t slot = 0;  // level * kSlots + slot index, while linked
+    State state = State::kFree;
     Payload payload{};
+  };
+
+  // A timer taken out to fire, with its sort key copied so that sorting stays in cache.
+  struct Firing {
+    absl::Time due;
+    uint64_t sequence;
+    uint32_t index;
   };
 
   struct Expiration {
@@ -212,10 +246,21 @@ class TimerWheel {
     uint64_t tick = 0;  // the start of the slot
   };
 
+  static absl::Duration ValidTick(absl::Duration tick) {
+    if (tick <= absl::ZeroDuration()) return kDefaultTick;
+    return absl::Nanoseconds(std::max<int64_t>(1, absl::ToInt64Nanoseconds(tick)));
+  }
+
   // Ticks from the origin, floored; negative before it; kTooFar past 4e18 ticks.
   int64_t TickOf(absl::Time t) const {
     const absl::Duration since = t - origin_;
-    if (since > tick_ * 4e18) return kTooFar;
+    if (since > too_far_) return kTooFar;
+    if (since < absl::Hours(2'000'000) && since > -absl::Hours(2'000'000)) {
+      const int64_t ns = absl::ToInt64Nanoseconds(since);
+      int64_t ticks = ns / tick_ns_;
+      if (ns % tick_ns_ < 0) --ticks;
+      return ticks;
+    }
     absl::Duration rest;
     int64_t ticks = absl::IDivDuration(since, tick_, &rest);
     if (rest < absl::ZeroDuration()) --ticks;
@@ -234,35 +279,56 @@ class TimerWheel {
     const int slot = static_cast<int>((tick >> (level * kLevelBits)) & (kSlots - 1));
     const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
     node.slot = key;
-    node.linked = true;
-    node.prev = kNone;
-    node.next = heads_[key];
-    if (node.next != kNone) nodes_[node.next].prev = index;
-    heads_[key] = index;
+    node.state = State::kLinked;
+    slots_[key].push_back(Entry{index, node.generation});
+    ++live_[key];
     occupied_[level] |= uint64_t{1} << slot;
   }
 
-  void Unlink(uint32_t index) {
+  // Ends a pending timer: it no longer counts, and its handle goes stale.
+  void Retire(uint32_t index) {
     Node& node = nodes_[index];
-    node.linked = false;
-    if (node.prev != kNone) {
-      nodes_[node.prev].next = node.next;
-    } else {
-      heads_[node.slot] = node.next;
-      if (node.next == kNone)
-        occupied_[node.slot / kSlots] &= ~(uint64_t{1} << (node.slot % kSlots));
-    }
-    if (node.next != kNone) nodes_[node.next].prev = node.prev;
-  }
-
-  void Release(uint32_t index) {
-    Node& node = nodes_[index];
-    node.pending = false;
     node.payload = Payload{};
     if (++node.generation == 0) node.generation = 1;
+    --size_;
+  }
+
+  void Free(uint32_t index) {
+    Node& node = nodes_[index];
+    node.state = State::kFree;
     node.next = free_;
     free_ = index;
-    --size_;
+  }
+
+  // Takes the nodes of slot `key` out of the wheel into `taken_`; the live ones must be relinked
+  // or fired.
+  void Detach(uint16_t key) {
+    taken_.clear();
+    taken_.swap(slots_[key]);
+    live_[key] = 0;
+    occupied_[key / kSlots] &= ~(uint64_t{1} << (key % kSlots));
+  }
+
+  // Slot lists are index arrays, so walking one issues independent loads; fetching ahead hides
+  // their latency.
+  void Prefetch(size_t position) const {
+    if (position < taken_.size()) __builtin_prefetch(&nodes_[taken_[position].index]);
+  }
+
+  bool Valid(const Entry& entry) const {
+    const Node& node = nodes_[entry.index];
+    return node.generation == entry.generation && node.state == State::kLinked;
+  }
+
+  // Rebuilds every slot from the pending nodes, dropping stale entries, in one sequential pass.
+  // Nodes being fired are in no slot and stay out.
+  void Compact() {
+    for (std::vector<Entry>& slot : slots_) slot.clear();
+    stale_ = 0;
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      const Node& node = nodes_[i];
+      if (node.state == State::kLinked) slots_[node.slot].push_back(Entry{i, node.generation});
+    }
   }
 
   Expiration NextExpiration() const {
@@ -282,14 +348,14 @@ class TimerWheel {
 
   // Moves every timer of an upper-level slot whose time has come down to the lower levels.
   void Cascade(int level, int slot) {
-    const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
-    uint32_t index = heads_[key];
-    heads_[key] = kNone;
-    occupied_[level] &= ~(uint64_t{1} << slot);
-    while (index != kNone) {
-      const uint32_t next = nodes_[index].next;
-      Link(index);
-      index = next;
+    Detach(static_cast<uint16_t>(level * kSlots + slot));
+    for (size_t i = 0; i < taken_.size(); ++i) {
+      Prefetch(i + kPrefetchDistance);
+      if (Valid(taken_[i])) {
+        Link(taken_[i].index);
+      } else {
+        --stale_;
+      }
     }
   }
 
@@ -298,31 +364,39 @@ class TimerWheel {
   template <typename Fire>
   size_t FireSlot(int slot, bool last, Fire&& fire) {
     size_t fired = 0;
-    std::vector<TimerHandle> batch;
     while (true) {
       scratch_.clear();
-      for (uint32_t i = heads_[slot]; i != kNone; i = nodes_[i].next) {
-        if (!last || nodes_[i].due <= now_) scratch_.push_back(i);
+      Detach(static_cast<uint16_t>(slot));
+      for (size_t i = 0; i < taken_.size(); ++i) {
+        Prefetch(i + kPrefetchDistance);
+        const uint32_t index = taken_[i].index;
+        Node& node = nodes_[index];
+        if (!Valid(taken_[i])) {
+          --stale_;
+        } else if (!last || node.due <= now_) {
+          node.state = State::kFiring;
+          scratch_.push_back(Firing{node.due, node.sequence, index});
+        } else {
+          Link(index);
+        }
       }
       if (scratch_.empty()) return fired;
-      std::sort(scratch_.begin(), scratch_.end(), [this](uint32_t a, uint32_t b) {
-        const Node& x = nodes_[a];
-        const Node& y = nodes_[b];
+      std::sort(scratch_.begin(), scratch_.end(), [](const Firing& x, const Firing& y) {
         return x.due != y.due ? x.due < y.due : x.sequence < y.sequence;
       });
-      batch.clear();
-      for (uint32_t index : scratch_) {
-        Unlink(index);
-        batch.push_back(TimerHandle(index, nodes_[index].generation));
+      batch_.clear();
+      for (const Firing& f : scratch_) {
+        batch_.push_back(TimerHandle(f.index, nodes_[f.index].generation));
       }
       // A callback may cancel a later member of the batch, or schedule timers that reuse freed
       // nodes: the handle's generation tells.
-      for (TimerHandle handle : batch) {
+      for (TimerHandle handle : batch_) {
         if (!IsPending(handle)) continue;
         Node& node = nodes_[handle.index_];
         const absl::Time due = node.due;
         Payload payload = std::move(node.payload);
-        Release(handle.index_);
+        Retire(handle.index_);
+        Free(handle.index_);
         ++fired;
         fire(handle, due, std::move(payload));
       }
@@ -331,14 +405,20 @@ class TimerWheel {
 
   absl::Time origin_;
   absl::Duration tick_;
+  int64_t tick_ns_ = absl::ToInt64Nanoseconds(tick_);
+  absl::Duration too_far_ = tick_ * 4e18;
   absl::Time now_;
   uint64_t elapsed_ = 0;  // the current tick
   uint64_t next_sequence_ = 0;
   size_t size_ = 0;
+  size_t stale_ = 0;  // slot entries of cancelled timers not yet dropped
   uint32_t free_ = kNone;
   std::vector<Node> nodes_;
-  std::vector<uint32_t> scratch_;
-  std::array<uint32_t, kLevels * kSlots> heads_{};
+  std::vector<Firing> scratch_;
+  std::vector<TimerHandle> batch_;
+  std::vector<Entry> taken_;
+  std::array<std::vector<Entry>, kLevels * kSlots> slots_;
+  std::array<uint32_t, kLevels * kSlots> live_{};
   std::array<uint64_t, kLevels> occupied_{};
 };
 

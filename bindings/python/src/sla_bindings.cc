@@ -312,7 +312,9 @@ void BindTracker(py::module_& module) {
       .def(
           "advance_to", [](SlaTracker& t, absl::Time now) { ThrowIfError(t.AdvanceTo(now)); },
           py::arg("now"), "Fires every warning and breach due at or before `now`.")
-      .def("poll_events", &SlaTracker::PollEvents, "The events since the last call, in order.")
+      .def(
+          "poll_events", [](SlaTracker& tracker) { return tracker.PollEvents(); },
+          "The events since the last call, in order.")
       .def_property_readonly("now", &SlaTracker::now)
       .def(
           "clock",
