@@ -17,6 +17,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "benchmark_data.h"
 #include "omniroute/calendar.h"
 #include "omniroute/config_json.h"
 
@@ -24,20 +25,7 @@ namespace {
 
 constexpr int kStarts = 1024;
 
-const omniroute::BusinessCalendar& OfficeCalendar() {
-  static const omniroute::BusinessCalendar* const calendar = [] {
-    std::ifstream in(OMNIROUTE_BENCHMARK_DATA_DIR "/office_calendar.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<omniroute::BusinessCalendar> parsed = omniroute::ParseCalendarJson(text.str());
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "office calendar: %s\n", std::string(parsed.status().message()).c_str());
-      std::abort();
-    }
-    return new omniroute::BusinessCalendar(*std::move(parsed));
-  }();
-  return *calendar;
-}
+using omniroute::benchmark_data::OfficeCalendar;
 
 const std::vector<absl::Time>& Starts() {
   static const std::vector<absl::Time>* const starts = [] {

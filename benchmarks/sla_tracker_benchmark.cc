@@ -32,6 +32,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "benchmark_data.h"
 #include "omniroute/calendar.h"
 #include "omniroute/config_json.h"
 #include "omniroute/sla.h"
@@ -49,17 +50,7 @@ void Check(const absl::Status& status, const char* what) {
   }
 }
 
-const omniroute::BusinessCalendar& OfficeCalendar() {
-  static const omniroute::BusinessCalendar* const calendar = [] {
-    std::ifstream in(OMNIROUTE_BENCHMARK_DATA_DIR "/office_calendar.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<omniroute::BusinessCalendar> parsed = omniroute::ParseCalendarJson(text.str());
-    Check(parsed.status(), "office calendar");
-    return new omniroute::BusinessCalendar(*std::move(parsed));
-  }();
-  return *calendar;
-}
+using omniroute::benchmark_data::OfficeCalendar;
 
 omniroute::SlaPolicy TieredPolicy() {
   using omniroute::SlaMetric;

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/config_json.h"
+#include "sla_test_support.h"
 
 namespace omniroute {
 namespace {
@@ -24,32 +25,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-absl::TimeZone NewYork() {
-  absl::TimeZone zone;
-  EXPECT_TRUE(absl::LoadTimeZone("America/New_York", &zone));
-  return zone;
-}
-
-absl::Time Ny(int y, int m, int d, int hh, int mm = 0, int ss = 0) {
-  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), NewYork());
-}
-
-BusinessCalendar MustCalendar(std::string_view json) {
-  absl::StatusOr<BusinessCalendar> calendar = ParseCalendarJson(json);
-  EXPECT_TRUE(calendar.ok()) << calendar.status();
-  return calendar.ok() ? *calendar : BusinessCalendar();
-}
-
-// Mon-Fri 09:00-12:00 and 13:00-17:00 in New York (7 h a day); Christmas closed.
-const BusinessCalendar& Office() {
-  static const BusinessCalendar* const calendar = new BusinessCalendar(MustCalendar(R"({
-    "tz": "America/New_York",
-    "week": {"mon": ["09:00-12:00", "13:00-17:00"], "tue": ["09:00-12:00", "13:00-17:00"],
-             "wed": ["09:00-12:00", "13:00-17:00"], "thu": ["09:00-12:00", "13:00-17:00"],
-             "fri": ["09:00-12:00", "13:00-17:00"]},
-    "holidays": ["2026-12-25"]})"));
-  return *calendar;
-}
+using sla_test::MustCalendar;
+using sla_test::NewYork;
+using sla_test::Ny;
+using sla_test::Office;
 
 // The domain's tiers on the office calendar: A 5 min / 30 min, B 30 min / 2 h, C 4 h / 24 h,
 // level-2 issues solved within 2 working days; VIPs get half.
