@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
-  libabsl-dev libfmt-dev nlohmann-json3-dev tzdata
+  libabsl-dev libfmt-dev nlohmann-json3-dev tzdata libboost-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pytest
 )

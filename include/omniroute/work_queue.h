@@ -1,0 +1,341 @@
+// Work queues: waiting work in the order a queue's policy says, grouped by requirement class.
+//
+//   omniroute::WorkQueueOptions options;
+//   options.order = omniroute::QueueOrder::kWeightedAging;
+//   options.priority_levels = 3;                 // priorities 0 (A), 1 (B), 2 (C)
+//   options.aging_weight = absl::Minutes(10);     // one priority level = 10 virtual minutes
+//   options.max_wait_by_priority = {absl::Minutes(5), absl::Minutes(30), absl::Hours(4)};
+//   absl::StatusOr<omniroute::WorkQueue> queue = omniroute::WorkQueue::Create(options, now);
+//   queue->Push(17, {.priority = 1, .arrival = now, .requirement = plan});
+//   queue->AdvanceTo(now + absl::Minutes(3));     // may relax requirements: PollEvents()
+//   std::optional<omniroute::WorkItemId> next = queue->Top();
+//
+// Orderings (`QueueOrder`), each a key that stays constant while time passes, so waiting never
+// re-keys the heap; ties always break by arrival instant, then by push order:
+// - `priority_fifo`: strict priority classes (0 first), first come first served inside one.
+// - `deadline_first`: earliest deadline first (an item without one goes after every item with
+//   one); the deadline is set per item and moved with `SetDeadline` (e.g. when an SLA clock
+//   pauses).
+// - `weighted_aging`: the item with the most virtual waiting time first, where virtual waiting =
+//   time waited + `aging_weight` × (priority_levels − 1 − priority): a priority level is worth
+//   `aging_weight` of waiting. Since every item's virtual waiting grows at the same rate, the order
+//   is that of `arrival − bonus`, a constant. Starvation-free: an item of the lowest priority
+//   goes ahead of every item that arrives more than `aging_weight` × (priority_levels − 1) after
+//   it.
+// Maximum wait (any ordering): an item of priority p whose wait reached its maximum
+// (`max_wait_by_priority[p]`, else `max_wait`) is overdue and goes ahead of every item that is
+// not; overdue items go in the order they became overdue. So no strict-priority queue starves:
+// nothing waits past its maximum while a newer item is served, unless older overdue work is ahead.
+//
+// Requirement classes. Items whose effective requirements are equal share a class; an agent
+// looking for work inspects the heads of the classes its skills match (`ForEachClass`,
+// `ClassHead`, `HeadRank`), never every item. Each class keeps its own heaps; a relaxation step
+// that changes an item's requirement moves it between classes in O(log n). A class id names its
+// requirement while the class has items; once empty, the id may be reused.
+//
+// Relaxation. An item with a `RequirementPlan` starts in the class of the requirement in effect
+// after the time it has already waited; a timer fires at each later step, moves the item and
+// records a `RequirementRelaxed` event (`PollEvents`).
+//
+// Views in O(1): size, per-priority counts, oldest arrival (longest wait).
+//
+// Errors: unknown item (NotFound), duplicate item id (AlreadyExists), bad options or arguments
+// (InvalidArgument); a refused call changes nothing.
+//
+// Thread safety: thread-compatible (const methods may run concurrently; mutations need external
+// synchronisation).
+#ifndef OMNIROUTE_WORK_QUEUE_H_
+#define OMNIROUTE_WORK_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "omniroute/indexed_heap.h"
+#include "omniroute/skills.h"
+#include "omniroute/timer_wheel.h"
+
+namespace omniroute {
+
+// A work item's id, assigned by the caller (the engine interns its string ids).
+using WorkItemId = uint64_t;
+// A requirement class's id inside one queue.
+using RequirementClassId = uint32_t;
+
+// The order a queue serves its items in. See the file comment.
+enum class QueueOrder : uint8_t { kPriorityFifo, kDeadlineFirst, kWeightedAging };
+
+// "priority_fifo", "deadline_first", "weighted_aging".
+std::string_view QueueOrderName(QueueOrder order);
+// Parses the names above; InvalidArgument (listing them) for anything else.
+absl::StatusOr<QueueOrder> ParseQueueOrder(std::string_view name);
+inline std::ostream& operator<<(std::ostream& os, QueueOrder order) {
+  return os << QueueOrderName(order);
+}
+
+// Priorities are 0 (most urgent) to priority_levels − 1; at most this many levels.
+inline constexpr int kMaxPriorityLevels = 256;
+
+// How one queue orders its items.
+struct WorkQueueOptions {
+  QueueOrder order = QueueOrder::kPriorityFifo;
+  // Priorities 0 .. priority_levels − 1; 1 to kMaxPriorityLevels.
+  int priority_levels = 3;
+  // weighted_aging only: the virtual waiting time one priority level is worth. Zero to 365 days;
+  // zero orders by arrival alone.
+  absl::Duration aging_weight = absl::Minutes(5);
+  // The maximum wait of every priority; InfiniteDuration for none. Zero or more.
+  absl::Duration max_wait = absl::InfiniteDuration();
+  // Per-priority maximum waits (InfiniteDuration for none), replacing `max_wait`: empty, or
+  // exactly priority_levels entries, each zero or more.
+  std::vector<absl::Duration> max_wait_by_priority{};
+
+  friend bool operator==(const WorkQueueOptions&, const WorkQueueOptions&) = default;
+};
+
+// Checks `options` as documented above; InvalidArgument naming the field otherwise.
+absl::Status ValidateWorkQueueOptions(const WorkQueueOptions& options);
+
+// What `WorkQueue::Push` takes about an item.
+struct QueuedItem {
+  int priority = 0;
+  // When the item's wait began (its arrival, or its original arrival when requeued); at or
+  // before the queue's now. Measures waiting, aging, maximum wait and relaxation.
+  absl::Time arrival = absl::UnixEpoch();
+  // deadline_first's key; InfiniteFuture for none.
+  absl::Time deadline = absl::InfiniteFuture();
+  // What an agent needs to take the item, with relaxation steps; null: anyone may take it.
+  std::shared_ptr<const RequirementPlan> requirement{};
+};
+
+// An item as the queue holds it.
+struct QueuedItemView {
+  WorkItemId id = 0;
+  int priority = 0;
+  absl::Time arrival;
+  absl::Time deadline;
+  // When the item becomes overdue (arrival + its maximum wait); InfiniteFuture for never.
+  absl::Time overdue_at;
+  RequirementClassId requirement_class = 0;
+  // Relaxation steps applied so far.
+  int steps_applied = 0;
+  const RequirementPlan* requirement = nullptr;  // null: anyone may take it
+};
+
+// Where a class's head stands in its queue's order: a smaller rank is served first. Compare only
+// ranks from the same queue at the same now.
+struct QueueRank {
+  bool overdue = false;
+  int64_t key = 0;  // overdue: when it became overdue; else the ordering's key
+  int64_t arrival_ns = 0;
+  uint64_t sequence = 0;
+
+  friend bool operator<(const QueueRank& a, const QueueRank& b) {
+    if (a.overdue != b.overdue) return a.overdue;
+    if (a.key != b.key) return a.key < b.key;
+    if (a.arrival_ns != b.arrival_ns) return a.arrival_ns < b.arrival_ns;
+    return a.sequence < b.sequence;
+  }
+  friend bool operator==(const QueueRank&, const QueueRank&) = default;
+};
+
+// A relaxation step applied to a waiting item.
+struct RequirementRelaxed {
+  WorkItemId item = 0;
+  // When the step became due: the wait origin + the step's `after`.
+  absl::Time at;
+  // Steps applied now, counting this one (1 = the plan's first step).
+  int steps_applied = 0;
+  RequirementClassId from_class = 0;
+  RequirementClassId to_class = 0;
+
+  friend bool operator==(const RequirementRelaxed&, const RequirementRelaxed&) = default;
+};
+
+// One queue of waiting work. See the file comment. n = items in the queue, C = its non-empty
+// requirement classes.
+class WorkQueue {
+ public:
+  // A queue ordered as `options` says whose clock starts at `now`. InvalidArgument for bad options
+  // or an infinite `now`.
+  static absl::StatusOr<WorkQueue> Create(const WorkQueueOptions& options,
+                                          absl::Time now = absl::UnixEpoch());
+
+  const WorkQueueOptions& options() const { return options_; }
+  absl::Time now() const { return now_; }
+
+  // Adds an item. AlreadyExists when `id` is queued; InvalidArgument for a priority out of range,
+  // an infinite arrival or one after now(), or an infinite past deadline. The item starts in the
+  // class of the requirement in effect after the time it has waited (no events for those steps).
+  // O(log n + requirement size).
+  absl::Status Push(WorkItemId id, QueuedItem item);
+  // Removes an item (assigned, abandoned, cancelled, transferred). NotFound when not queued.
+  // O(log n).
+  absl::Status Erase(WorkItemId id);
+  // The item served next at now() (overdue items first), if any. O(1).
+  std::optional<WorkItemId> Top() const;
+  // Removes and returns Top(); NotFound when the queue is empty. O(log n).
+  absl::StatusOr<WorkItemId> Pop();
+
+  // Changes an item's priority (e.g. raised by escalation): moves it in the order, its maximum
+  // wait and the per-priority counts. NotFound / InvalidArgument (out of range). O(log n).
+  absl::Status SetPriority(WorkItemId id, int priority);
+  // Changes an item's deadline (deadline_first's key; kept by the other orderings). O(log n).
+  absl::Status SetDeadline(WorkItemId id, absl::Time deadline);
+  // Replaces an item's requirement plan (e.g. escalation adds "senior"); its steps count from
+  // now(), so the item moves to the class of the plan's requirement as written. O(log n).
+  absl::Status SetRequirement(WorkItemId id, std::shared_ptr<const RequirementPlan> requirement);
+
+  // Moves the queue's clock to `now`, applying relaxation steps due by then in (due instant,
+  // scheduling) order. InvalidArgument when `now` is before now() or infinite.
+  absl::Status AdvanceTo(absl::Time now);
+  // When the next relaxation step is due; InfiniteFuture when none.
+  absl::Time NextRelaxationDue() const { return relaxation_.NextDue(); }
+  // The events recorded since the last call, oldest first.
+  std::vector<RequirementRelaxed> PollEvents();
+  // Same, into `buffer` (cleared first), reusing its storage.
+  void PollEvents(std::vector<RequirementRelaxed>& buffer);
+
+  size_t size() const { return items_by_id_.size(); }
+  bool empty() const { return items_by_id_.empty(); }
+  bool Contains(WorkItemId id) const { return items_by_id_.contains(id); }
+  // The item's state; nullopt when not queued. O(1).
+  std::optional<QueuedItemView> Find(WorkItemId id) const;
+  // Items of `priority` (0 when out of range). O(1).
+  size_t CountWithPriority(int priority) const;
+  // The earliest arrival among queued items; InfiniteFuture when empty. O(1).
+  absl::Time OldestArrival() const;
+  // now() − OldestArrival(); zero when empty. O(1).
+  absl::Duration LongestWait() const;
+  // Items overdue at now(). O(1) when none is; else O(items with a maximum wait).
+  size_t OverdueCount() const;
+
+  // Non-empty requirement classes.
+  size_t class_count() const { return class_count_; }
+  // Calls `visit(RequirementClassId, const Requirement&, size_t items)` for each non-empty class,
+  // in ascending id order. O(classes ever live at once).
+  template <typename Visit>
+  void ForEachClass(Visit&& visit) const {
+    for (RequirementClassId id = 0; id < classes_.size(); ++id) {
+      if (classes_[id].live && !classes_[id].main.empty()) {
+        visit(id, classes_[id].requirement, classes_[id].main.size());
+      }
+    }
+  }
+  // The class's requirement; nullptr when `id` names no non-empty class.
+  const Requirement* ClassRequirement(RequirementClassId id) const;
+  // The class's items.
+  size_t ClassSize(RequirementClassId id) const;
+  // The item the class serves next at now(); nullopt when `id` names no non-empty class. O(1).
+  std::optional<WorkItemId> ClassHead(RequirementClassId id) const;
+  // The rank of ClassHead(id), to pick the best head among the classes an agent may serve.
+  // Requires ClassHead(id). O(1).
+  QueueRank HeadRank(RequirementClassId id) const;
+  // The class with a requirement equal to `requirement`, if non-empty. O(requirement size).
+  std::optional<RequirementClassId> FindClass(const Requirement& requirement) const;
+
+  // Every item in serving order at now() (what repeated Pop would give). O(n log n).
+  std::vector<WorkItemId> InOrder() const;
+
+  // Bytes held by the queue (items, heaps, classes, index, timers), for memory reports.
+  size_t MemoryBytes() const;
+
+ private:
+  struct Key {
+    int64_t primary;
+    int64_t arrival_ns;
+    uint64_t sequence;
+    friend bool operator<(const Key& a, const Key& b) {
+      if (a.primary != b.primary) return a.primary < b.primary;
+      if (a.arrival_ns != b.arrival_ns) return a.arrival_ns < b.arrival_ns;
+      return a.sequence < b.sequence;
+    }
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  // A heap element: a key and the item (or class) slot it orders.
+  struct Ranked {
+    Key key;
+    uint32_t slot;
+    friend bool operator<(const Ranked& a, const Ranked& b) { return a.key < b.key; }
+  };
+  using Heap = IndexedHeap<Ranked>;
+
+  struct Item {
+    WorkItemId id = 0;
+    absl::Time arrival;
+    absl::Time deadline;
+    absl::Time relax_origin;
+    uint64_t sequence = 0;
+    std::shared_ptr<const RequirementPlan> requirement{};
+    HeapHandle in_class;
+    HeapHandle in_overdue;
+    HeapHandle in_arrivals;
+    TimerHandle relax_timer;
+    RequirementClassId requirement_class = 0;
+    int priority = 0;
+    int steps_applied = 0;
+  };
+  struct Class {
+    Requirement requirement;
+    Heap main;
+    Heap overdue;  // items with a finite maximum wait, by when they become overdue
+    HeapHandle head;
+    HeapHandle overdue_head;
+    bool live = false;
+  };
+
+  explicit WorkQueue(const WorkQueueOptions& options, absl::Time now);
+
+  static int64_t Nanos(absl::Time t);
+  Key OrderKey(const Item& item) const;
+  Key OverdueKey(const Item& item) const;
+  absl::Duration MaxWait(int priority) const;
+  const Requirement& CurrentRequirement(const Item& item) const;
+
+  RequirementClassId AcquireClass(const Requirement& requirement);
+  void ReleaseClassIfEmpty(RequirementClassId id);
+  void RefreshHeads(RequirementClassId id);
+  void LinkToClass(uint32_t slot, RequirementClassId id);
+  void UnlinkFromClass(uint32_t slot);
+  void ArmRelaxation(uint32_t slot);
+  void Relax(uint32_t slot, absl::Time due);
+  void RemoveSlot(uint32_t slot);
+  uint32_t HeadSlot(const Class& klass) const;
+  bool IsOverdueNow(const Ranked& overdue_top) const { return overdue_top.key.primary <= now_ns_; }
+
+  WorkQueueOptions options_;
+  std::vector<int64_t> aging_bonus_ns_;   // per priority
+  std::vector<absl::Duration> max_wait_;  // per priority
+  absl::Time now_;
+  int64_t now_ns_ = 0;
+  uint64_t next_sequence_ = 0;
+
+  std::vector<Item> items_;
+  std::vector<uint32_t> free_items_;
+  absl::flat_hash_map<WorkItemId, uint32_t> items_by_id_;
+  std::vector<size_t> count_by_priority_;
+  Heap arrivals_;
+
+  std::vector<Class> classes_;
+  std::vector<RequirementClassId> free_classes_;
+  absl::flat_hash_map<Requirement, RequirementClassId> classes_by_requirement_;
+  size_t class_count_ = 0;
+  Heap class_heads_;          // each non-empty class's head by ordering key
+  Heap class_overdue_heads_;  // each class's earliest overdue instant
+
+  TimerWheel<uint32_t> relaxation_;
+  std::vector<RequirementRelaxed> events_;
+};
+
+}  // namespace omniroute
+
+#endif  // OMNIROUTE_WORK_QUEUE_H_

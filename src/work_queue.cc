@@ -1,0 +1,541 @@
+#include "omniroute/work_queue.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace omniroute {
+namespace {
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? kInt64Max : kInt64Min;
+  return sum;
+}
+
+int64_t DurationNanos(absl::Duration d) {
+  if (d >= absl::Nanoseconds(kInt64Max)) return kInt64Max;
+  return absl::ToInt64Nanoseconds(d);
+}
+
+std::string DurationText(absl::Duration d) { return absl::FormatDuration(d); }
+
+}  // namespace
+
+std::string_view QueueOrderName(QueueOrder order) {
+  switch (order) {
+    case QueueOrder::kPriorityFifo:
+      return "priority_fifo";
+    case QueueOrder::kDeadlineFirst:
+      return "deadline_first";
+    case QueueOrder::kWeightedAging:
+      return "weighted_aging";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<QueueOrder> ParseQueueOrder(std::string_view name) {
+  for (QueueOrder order :
+       {QueueOrder::kPriorityFifo, QueueOrder::kDeadlineFirst, QueueOrder::kWeightedAging}) {
+    if (name == QueueOrderName(order)) return order;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown queue order \"", std::string(name),
+                   "\"; expected priority_fifo, deadline_first or weighted_aging"));
+}
+
+absl::Status ValidateWorkQueueOptions(const WorkQueueOptions& options) {
+  if (options.order != QueueOrder::kPriorityFifo && options.order != QueueOrder::kDeadlineFirst &&
+      options.order != QueueOrder::kWeightedAging) {
+    return absl::InvalidArgumentError("order: not a queue order");
+  }
+  if (options.priority_levels < 1 || options.priority_levels > kMaxPriorityLevels) {
+    return absl::InvalidArgumentError(absl::StrCat("priority_levels: ", options.priority_levels,
+                                                   " is not in [1, ", kMaxPriorityLevels, "]"));
+  }
+  if (options.aging_weight < absl::ZeroDuration() || options.aging_weight > absl::Hours(24 * 365)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "aging_weight: ", DurationText(options.aging_weight), " is not in [0, 365 days]"));
+  }
+  if (options.max_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_wait: ", DurationText(options.max_wait), " is negative"));
+  }
+  if (!options.max_wait_by_priority.empty()) {
+    if (static_cast<int>(options.max_wait_by_priority.size()) != options.priority_levels) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("max_wait_by_priority: ", options.max_wait_by_priority.size(),
+                       " entries for ", options.priority_levels, " priority levels"));
+    }
+    for (size_t p = 0; p < options.max_wait_by_priority.size(); ++p) {
+      if (options.max_wait_by_priority[p] < absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("max_wait_by_priority[", p,
+                         "]: ", DurationText(options.max_wait_by_priority[p]), " is negative"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+WorkQueue::WorkQueue(const WorkQueueOptions& options, absl::Time now)
+    : options_(options),
+      now_(now),
+      now_ns_(Nanos(now)),
+      count_by_priority_(options.priority_levels, 0),
+      relaxation_(now, absl::Milliseconds(1)) {
+  for (int p = 0; p < options_.priority_levels; ++p) {
+    const int64_t levels_above_lowest = options_.priority_levels - 1 - p;
+    aging_bonus_ns_.push_back(options_.order == QueueOrder::kWeightedAging
+                                  ? absl::ToInt64Nanoseconds(options_.aging_weight) *
+                                        levels_above_lowest
+                                  : 0);
+    max_wait_.push_back(options_.max_wait_by_priority.empty() ? options_.max_wait
+                                                              : options_.max_wait_by_priority[p]);
+  }
+}
+
+absl::StatusOr<WorkQueue> WorkQueue::Create(const WorkQueueOptions& options, absl::Time now) {
+  if (absl::Status status = ValidateWorkQueueOptions(options); !status.ok()) return status;
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("a queue's now must be finite");
+  }
+  return WorkQueue(options, now);
+}
+
+int64_t WorkQueue::Nanos(absl::Time t) {
+  if (t == absl::InfiniteFuture()) return kInt64Max;
+  if (t == absl::InfinitePast()) return kInt64Min;
+  return absl::ToUnixNanos(t);
+}
+
+absl::Duration WorkQueue::MaxWait(int priority) const { return max_wait_[priority]; }
+
+WorkQueue::Key WorkQueue::OrderKey(const Item& item) const {
+  const int64_t arrival = Nanos(item.arrival);
+  int64_t primary = 0;
+  switch (options_.order) {
+    case QueueOrder::kPriorityFifo:
+      primary = item.priority;
+      break;
+    case QueueOrder::kDeadlineFirst:
+      primary = Nanos(item.deadline);
+      break;
+    case QueueOrder::kWeightedAging:
+      primary = SaturatingAdd(arrival, -aging_bonus_ns_[item.priority]);
+      break;
+  }
+  return Key{primary, arrival, item.sequence};
+}
+
+WorkQueue::Key WorkQueue::OverdueKey(const Item& item) const {
+  const int64_t arrival = Nanos(item.arrival);
+  return Key{SaturatingAdd(arrival, DurationNanos(MaxWait(item.priority))), arrival, item.sequence};
+}
+
+const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
+  static const Requirement* const kAnyone = new Requirement();
+  if (item.requirement == nullptr) return *kAnyone;
+  return item.requirement->Effective(item.steps_applied);
+}
+
+RequirementClassId WorkQueue::AcquireClass(const Requirement& requirement) {
+  if (auto it = classes_by_requirement_.find(requirement); it != classes_by_requirement_.end()) {
+    return it->second;
+  }
+  RequirementClassId id;
+  if (!free_classes_.empty()) {
+    id = free_classes_.back();
+    free_classes_.pop_back();
+  } else {
+    id = static_cast<RequirementClassId>(classes_.size());
+    classes_.emplace_back();
+  }
+  Class& klass = classes_[id];
+  klass.requirement = requirement;
+  klass.live = true;
+  classes_by_requirement_.emplace(requirement, id);
+  ++class_count_;
+  return id;
+}
+
+void WorkQueue::ReleaseClassIfEmpty(RequirementClassId id) {
+  Class& klass = classes_[id];
+  if (!klass.main.empty()) return;
+  classes_by_requirement_.erase(klass.requirement);
+  klass.requirement = Requirement();
+  klass.live = false;
+  free_classes_.push_back(id);
+  --class_count_;
+}
+
+void WorkQueue::RefreshHeads(RequirementClassId id) {
+  Class& klass = classes_[id];
+  const auto refresh = [id](const Heap& members, Heap& heads, HeapHandle& handle) {
+    if (members.empty()) {
+      heads.Erase(handle);
+      handle = HeapHandle();
+      return;
+    }
+    const Key& key = members.Top().key;
+    const Ranked* current = heads.Find(handle);
+    if (current == nullptr) {
+      handle = heads.Push(Ranked{key, id});
+    } else if (!(current->key == key)) {
+      heads.Update(handle, Ranked{key, id});
+    }
+  };
+  refresh(klass.main, class_heads_, klass.head);
+  refresh(klass.overdue, class_overdue_heads_, klass.overdue_head);
+}
+
+void WorkQueue::LinkToClass(uint32_t slot, RequirementClassId id) {
+  Item& item = items_[slot];
+  Class& klass = classes_[id];
+  item.requirement_class = id;
+  item.in_class = klass.main.Push(Ranked{OrderKey(item), slot});
+  if (MaxWait(item.priority) != absl::InfiniteDuration()) {
+    item.in_overdue = klass.overdue.Push(Ranked{OverdueKey(item), slot});
+  }
+  RefreshHeads(id);
+}
+
+void WorkQueue::UnlinkFromClass(uint32_t slot) {
+  Item& item = items_[slot];
+  Class& klass = classes_[item.requirement_class];
+  klass.main.Erase(item.in_class);
+  klass.overdue.Erase(item.in_overdue);
+  item.in_class = HeapHandle();
+  item.in_overdue = HeapHandle();
+  RefreshHeads(item.requirement_class);
+  ReleaseClassIfEmpty(item.requirement_class);
+}
+
+void WorkQueue::ArmRelaxation(uint32_t slot) {
+  Item& item = items_[slot];
+  relaxation_.Cancel(item.relax_timer);
+  item.relax_timer = TimerHandle();
+  if (item.requirement == nullptr) return;
+  const absl::Duration next = item.requirement->NextStepAfter(now_ - item.relax_origin);
+  if (next == absl::InfiniteDuration()) return;
+  absl::StatusOr<TimerHandle> timer = relaxation_.Schedule(item.relax_origin + next, slot);
+  // A step too far in the future to schedule never comes due.
+  if (timer.ok()) item.relax_timer = *timer;
+}
+
+void WorkQueue::Relax(uint32_t slot, absl::Time due) {
+  Item& item = items_[slot];
+  item.relax_timer = TimerHandle();
+  const int due_steps = item.requirement->StepsDueAfter(due - item.relax_origin);
+  while (item.steps_applied < due_steps) {
+    const RequirementClassId from = item.requirement_class;
+    ++items_[slot].steps_applied;
+    const Requirement& requirement = CurrentRequirement(items_[slot]);
+    if (!(classes_[from].requirement == requirement)) {
+      UnlinkFromClass(slot);
+      LinkToClass(slot, AcquireClass(requirement));
+    }
+    const Item& moved = items_[slot];
+    events_.push_back(RequirementRelaxed{
+        moved.id,
+        moved.relax_origin + moved.requirement->spec().steps[moved.steps_applied - 1].after,
+        moved.steps_applied, from, moved.requirement_class});
+  }
+  ArmRelaxation(slot);
+}
+
+absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
+  if (items_by_id_.contains(id)) {
+    return absl::AlreadyExistsError(absl::StrCat("item ", id, " is already queued"));
+  }
+  if (queued.priority < 0 || queued.priority >= options_.priority_levels) {
+    return absl::InvalidArgumentError(absl::StrCat("priority ", queued.priority, " is not in [0, ",
+                                                   options_.priority_levels, ")"));
+  }
+  if (queued.arrival == absl::InfiniteFuture() || queued.arrival == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("an item's arrival must be finite");
+  }
+  if (queued.arrival > now_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("arrival ", absl::FormatTime(queued.arrival, absl::UTCTimeZone()),
+                     " is after the queue's now ", absl::FormatTime(now_, absl::UTCTimeZone())));
+  }
+  if (queued.deadline == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
+  }
+
+  uint32_t slot;
+  if (!free_items_.empty()) {
+    slot = free_items_.back();
+    free_items_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(items_.size());
+    items_.emplace_back();
+  }
+  Item& item = items_[slot];
+  item.id = id;
+  item.arrival = queued.arrival;
+  item.deadline = queued.deadline;
+  item.relax_origin = queued.arrival;
+  item.sequence = next_sequence_++;
+  item.requirement = std::move(queued.requirement);
+  item.priority = queued.priority;
+  item.steps_applied =
+      item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(now_ - item.arrival);
+  item.in_arrivals = arrivals_.Push(Ranked{Key{Nanos(item.arrival), 0, item.sequence}, slot});
+  LinkToClass(slot, AcquireClass(CurrentRequirement(item)));
+  ArmRelaxation(slot);
+  ++count_by_priority_[item.priority];
+  items_by_id_.emplace(id, slot);
+  return absl::OkStatus();
+}
+
+void WorkQueue::RemoveSlot(uint32_t slot) {
+  Item& item = items_[slot];
+  UnlinkFromClass(slot);
+  arrivals_.Erase(item.in_arrivals);
+  relaxation_.Cancel(item.relax_timer);
+  --count_by_priority_[item.priority];
+  items_by_id_.erase(item.id);
+  item = Item();
+  free_items_.push_back(slot);
+}
+
+absl::Status WorkQueue::Erase(WorkItemId id) {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) {
+    return absl::NotFoundError(absl::StrCat("item ", id, " is not queued"));
+  }
+  RemoveSlot(it->second);
+  return absl::OkStatus();
+}
+
+uint32_t WorkQueue::HeadSlot(const Class& klass) const {
+  if (!klass.overdue.empty() && IsOverdueNow(klass.overdue.Top())) return klass.overdue.Top().slot;
+  return klass.main.Top().slot;
+}
+
+std::optional<WorkItemId> WorkQueue::Top() const {
+  if (class_heads_.empty()) return std::nullopt;
+  if (!class_overdue_heads_.empty() && IsOverdueNow(class_overdue_heads_.Top())) {
+    return items_[classes_[class_overdue_heads_.Top().slot].overdue.Top().slot].id;
+  }
+  return items_[classes_[class_heads_.Top().slot].main.Top().slot].id;
+}
+
+absl::StatusOr<WorkItemId> WorkQueue::Pop() {
+  const std::optional<WorkItemId> top = Top();
+  if (!top.has_value()) return absl::NotFoundError("the queue is empty");
+  RemoveSlot(items_by_id_.at(*top));
+  return *top;
+}
+
+absl::Status WorkQueue::SetPriority(WorkItemId id, int priority) {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) {
+    return absl::NotFoundError(absl::StrCat("item ", id, " is not queued"));
+  }
+  if (priority < 0 || priority >= options_.priority_levels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("priority ", priority, " is not in [0, ", options_.priority_levels, ")"));
+  }
+  const uint32_t slot = it->second;
+  const RequirementClassId klass = items_[slot].requirement_class;
+  --count_by_priority_[items_[slot].priority];
+  ++count_by_priority_[priority];
+  // Re-keyed inside its class rather than unlinked and linked: an unlink could release the class
+  // and give it another id.
+  Class& members = classes_[klass];
+  members.main.Erase(items_[slot].in_class);
+  members.overdue.Erase(items_[slot].in_overdue);
+  items_[slot].in_overdue = HeapHandle();
+  items_[slot].priority = priority;
+  items_[slot].in_class = members.main.Push(Ranked{OrderKey(items_[slot]), slot});
+  if (MaxWait(priority) != absl::InfiniteDuration()) {
+    items_[slot].in_overdue = members.overdue.Push(Ranked{OverdueKey(items_[slot]), slot});
+  }
+  RefreshHeads(klass);
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueue::SetDeadline(WorkItemId id, absl::Time deadline) {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) {
+    return absl::NotFoundError(absl::StrCat("item ", id, " is not queued"));
+  }
+  if (deadline == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
+  }
+  Item& item = items_[it->second];
+  item.deadline = deadline;
+  if (options_.order == QueueOrder::kDeadlineFirst) {
+    classes_[item.requirement_class].main.Update(item.in_class, Ranked{OrderKey(item), it->second});
+    RefreshHeads(item.requirement_class);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueue::SetRequirement(WorkItemId id,
+                                       std::shared_ptr<const RequirementPlan> requirement) {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) {
+    return absl::NotFoundError(absl::StrCat("item ", id, " is not queued"));
+  }
+  const uint32_t slot = it->second;
+  UnlinkFromClass(slot);
+  Item& item = items_[slot];
+  item.requirement = std::move(requirement);
+  item.relax_origin = now_;
+  item.steps_applied =
+      item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(absl::ZeroDuration());
+  LinkToClass(slot, AcquireClass(CurrentRequirement(item)));
+  ArmRelaxation(slot);
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueue::AdvanceTo(absl::Time now) {
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("now must be finite");
+  }
+  if (now < now_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("now ", absl::FormatTime(now, absl::UTCTimeZone()), " is before the queue's ",
+                     absl::FormatTime(now_, absl::UTCTimeZone())));
+  }
+  relaxation_.Advance(now, [this](TimerHandle, absl::Time due, uint32_t slot) {
+    now_ = due;
+    now_ns_ = Nanos(due);
+    Relax(slot, due);
+  });
+  now_ = now;
+  now_ns_ = Nanos(now);
+  return absl::OkStatus();
+}
+
+std::vector<RequirementRelaxed> WorkQueue::PollEvents() {
+  std::vector<RequirementRelaxed> events;
+  events.swap(events_);
+  return events;
+}
+
+void WorkQueue::PollEvents(std::vector<RequirementRelaxed>& buffer) {
+  buffer.clear();
+  buffer.swap(events_);
+}
+
+std::optional<QueuedItemView> WorkQueue::Find(WorkItemId id) const {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) return std::nullopt;
+  const Item& item = items_[it->second];
+  const absl::Duration max_wait = MaxWait(item.priority);
+  return QueuedItemView{
+      item.id,
+      item.priority,
+      item.arrival,
+      item.deadline,
+      max_wait == absl::InfiniteDuration() ? absl::InfiniteFuture() : item.arrival + max_wait,
+      item.requirement_class,
+      item.steps_applied,
+      item.requirement.get()};
+}
+
+size_t WorkQueue::CountWithPriority(int priority) const {
+  if (priority < 0 || priority >= options_.priority_levels) return 0;
+  return count_by_priority_[priority];
+}
+
+absl::Time WorkQueue::OldestArrival() const {
+  if (arrivals_.empty()) return absl::InfiniteFuture();
+  return items_[arrivals_.Top().slot].arrival;
+}
+
+absl::Duration WorkQueue::LongestWait() const {
+  if (arrivals_.empty()) return absl::ZeroDuration();
+  return now_ - OldestArrival();
+}
+
+size_t WorkQueue::OverdueCount() const {
+  if (class_overdue_heads_.empty() || !IsOverdueNow(class_overdue_heads_.Top())) return 0;
+  size_t overdue = 0;
+  class_overdue_heads_.ForEach([&](const Ranked& head) {
+    if (!IsOverdueNow(head)) return;
+    classes_[head.slot].overdue.ForEach([&](const Ranked& entry) {
+      if (IsOverdueNow(entry)) ++overdue;
+    });
+  });
+  return overdue;
+}
+
+const Requirement* WorkQueue::ClassRequirement(RequirementClassId id) const {
+  if (id >= classes_.size() || !classes_[id].live) return nullptr;
+  return &classes_[id].requirement;
+}
+
+size_t WorkQueue::ClassSize(RequirementClassId id) const {
+  if (id >= classes_.size() || !classes_[id].live) return 0;
+  return classes_[id].main.size();
+}
+
+std::optional<WorkItemId> WorkQueue::ClassHead(RequirementClassId id) const {
+  if (id >= classes_.size() || !classes_[id].live || classes_[id].main.empty()) {
+    return std::nullopt;
+  }
+  return items_[HeadSlot(classes_[id])].id;
+}
+
+QueueRank WorkQueue::HeadRank(RequirementClassId id) const {
+  const Class& klass = classes_[id];
+  if (!klass.overdue.empty() && IsOverdueNow(klass.overdue.Top())) {
+    const Key& key = klass.overdue.Top().key;
+    return QueueRank{true, key.primary, key.arrival_ns, key.sequence};
+  }
+  const Key& key = klass.main.Top().key;
+  return QueueRank{false, key.primary, key.arrival_ns, key.sequence};
+}
+
+std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requirement) const {
+  const auto it = classes_by_requirement_.find(requirement);
+  if (it == classes_by_requirement_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<WorkItemId> WorkQueue::InOrder() const {
+  std::vector<std::pair<QueueRank, WorkItemId>> ranked;
+  ranked.reserve(size());
+  for (const auto& [id, slot] : items_by_id_) {
+    const Item& item = items_[slot];
+    const Key overdue = OverdueKey(item);
+    const bool is_overdue =
+        MaxWait(item.priority) != absl::InfiniteDuration() && overdue.primary <= now_ns_;
+    const Key key = is_overdue ? overdue : OrderKey(item);
+    ranked.emplace_back(QueueRank{is_overdue, key.primary, key.arrival_ns, key.sequence}, id);
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<WorkItemId> order;
+  order.reserve(ranked.size());
+  for (const auto& entry : ranked) order.push_back(entry.second);
+  return order;
+}
+
+size_t WorkQueue::MemoryBytes() const {
+  size_t bytes =
+      sizeof(*this) + items_.capacity() * sizeof(Item) + free_items_.capacity() * sizeof(uint32_t) +
+      items_by_id_.capacity() * (sizeof(WorkItemId) + sizeof(uint32_t) + 1) +
+      count_by_priority_.capacity() * sizeof(size_t) + arrivals_.MemoryBytes() +
+      classes_.capacity() * sizeof(Class) + free_classes_.capacity() * sizeof(RequirementClassId) +
+      class_heads_.MemoryBytes() + class_overdue_heads_.MemoryBytes() + relaxation_.MemoryBytes() +
+      events_.capacity() * sizeof(RequirementRelaxed);
+  for (const Class& klass : classes_) {
+    bytes += klass.main.MemoryBytes() + klass.overdue.MemoryBytes() - 2 * sizeof(Heap);
+  }
+  return bytes;
+}
+
+}  // namespace omniroute

@@ -1,0 +1,689 @@
+#include "omniroute/work_queue.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "omniroute/skills.h"
+
+namespace omniroute {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+absl::Time At(absl::Duration offset) { return kStart + offset; }
+
+WorkQueue MustQueue(const WorkQueueOptions& options, absl::Time now = kStart) {
+  absl::StatusOr<WorkQueue> queue = WorkQueue::Create(options, now);
+  EXPECT_TRUE(queue.ok()) << queue.status();
+  return *std::move(queue);
+}
+
+void MustPush(WorkQueue& queue, WorkItemId id, int priority, absl::Time arrival,
+              absl::Time deadline = absl::InfiniteFuture(),
+              std::shared_ptr<const RequirementPlan> plan = nullptr) {
+  absl::Status status = queue.Push(id, {priority, arrival, deadline, std::move(plan)});
+  ASSERT_TRUE(status.ok()) << status;
+}
+
+std::vector<WorkItemId> PopAll(WorkQueue& queue) {
+  std::vector<WorkItemId> order;
+  while (!queue.empty()) {
+    absl::StatusOr<WorkItemId> id = queue.Pop();
+    EXPECT_TRUE(id.ok());
+    order.push_back(*id);
+  }
+  return order;
+}
+
+TEST(QueueOrderTest, NamesRoundTripAndUnknownNamesAreRefused) {
+  for (QueueOrder order :
+       {QueueOrder::kPriorityFifo, QueueOrder::kDeadlineFirst, QueueOrder::kWeightedAging}) {
+    EXPECT_EQ(*ParseQueueOrder(QueueOrderName(order)), order);
+  }
+  absl::StatusOr<QueueOrder> bad = ParseQueueOrder("fifo");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("\"fifo\""));
+  EXPECT_THAT(bad.status().message(), HasSubstr("weighted_aging"));
+}
+
+TEST(WorkQueueOptionsTest, RejectsInvalidOptions) {
+  const auto rejected = [](auto mutate, const std::string& field) {
+    WorkQueueOptions options;
+    mutate(options);
+    absl::Status status = ValidateWorkQueueOptions(options);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_THAT(status.message(), HasSubstr(field));
+    EXPECT_FALSE(WorkQueue::Create(options, kStart).ok());
+  };
+  rejected([](WorkQueueOptions& o) { o.priority_levels = 0; }, "priority_levels");
+  rejected([](WorkQueueOptions& o) { o.priority_levels = kMaxPriorityLevels + 1; },
+           "priority_levels");
+  rejected([](WorkQueueOptions& o) { o.aging_weight = absl::Seconds(-1); }, "aging_weight");
+  rejected([](WorkQueueOptions& o) { o.aging_weight = absl::InfiniteDuration(); }, "aging_weight");
+  rejected([](WorkQueueOptions& o) { o.max_wait = absl::Seconds(-1); }, "max_wait");
+  rejected([](WorkQueueOptions& o) { o.max_wait_by_priority = {absl::Minutes(1)}; },
+           "max_wait_by_priority");
+  rejected(
+      [](WorkQueueOptions& o) {
+        o.max_wait_by_priority = {absl::Minutes(1), absl::Seconds(-1), absl::Minutes(1)};
+      },
+      "max_wait_by_priority[1]");
+  rejected([](WorkQueueOptions& o) { o.order = static_cast<QueueOrder>(7); }, "order");
+  EXPECT_TRUE(ValidateWorkQueueOptions(WorkQueueOptions{}).ok());
+  EXPECT_FALSE(WorkQueue::Create(WorkQueueOptions{}, absl::InfiniteFuture()).ok());
+}
+
+TEST(WorkQueueTest, PriorityFifoServesStrictPriorityThenArrivalThenPushOrder) {
+  WorkQueue queue = MustQueue({});
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 2, At(absl::Minutes(1)));
+  MustPush(queue, 2, 0, At(absl::Minutes(5)));
+  MustPush(queue, 3, 1, At(absl::Minutes(2)));
+  MustPush(queue, 4, 0, At(absl::Minutes(3)));
+  MustPush(queue, 5, 0, At(absl::Minutes(3)));  // same arrival as 4: push order
+  MustPush(queue, 6, 2, At(absl::Minutes(0)));  // requeued with an older arrival
+  EXPECT_EQ(queue.Top(), 4u);
+  EXPECT_THAT(queue.InOrder(), ElementsAre(4, 5, 2, 3, 6, 1));
+  EXPECT_THAT(PopAll(queue), ElementsAre(4, 5, 2, 3, 6, 1));
+  EXPECT_FALSE(queue.Top().has_value());
+  EXPECT_EQ(queue.Pop().status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(WorkQueueTest, DeadlineFirstWithItemsWithoutDeadlinesLast) {
+  WorkQueue queue = MustQueue({.order = QueueOrder::kDeadlineFirst});
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 0, At(absl::Minutes(1)), At(absl::Minutes(40)));
+  MustPush(queue, 2, 2, At(absl::Minutes(2)), At(absl::Minutes(20)));
+  MustPush(queue, 3, 0, At(absl::Minutes(3)));
+  MustPush(queue, 4, 1, At(absl::Minutes(0)), At(absl::Minutes(40)));  // tie: earlier arrival
+  MustPush(queue, 5, 1, At(absl::Minutes(0)));
+  EXPECT_THAT(queue.InOrder(), ElementsAre(2, 4, 1, 5, 3));
+  // An SLA clock paused: item 2's deadline moves out; item 3 gets one.
+  ASSERT_TRUE(queue.SetDeadline(2, At(absl::Minutes(50))).ok());
+  ASSERT_TRUE(queue.SetDeadline(3, At(absl::Minutes(15))).ok());
+  EXPECT_THAT(queue.InOrder(), ElementsAre(3, 4, 1, 2, 5));
+  EXPECT_EQ(queue.Find(3)->deadline, At(absl::Minutes(15)));
+  EXPECT_THAT(PopAll(queue), ElementsAre(3, 4, 1, 2, 5));
+}
+
+TEST(WorkQueueTest, WeightedAgingTradesPriorityForWaitingTime) {
+  // Three levels, one level = 10 virtual minutes: an A item counts 20 minutes more waiting than a
+  // C item, a B item 10 more.
+  WorkQueue queue = MustQueue({.order = QueueOrder::kWeightedAging,
+                               .priority_levels = 3,
+                               .aging_weight = absl::Minutes(10)});
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(60))).ok());
+  MustPush(queue, 1, 2, At(absl::Minutes(0)));   // C, waited 60: virtual 60
+  MustPush(queue, 2, 0, At(absl::Minutes(15)));  // A, waited 45: virtual 65
+  MustPush(queue, 3, 0, At(absl::Minutes(25)));  // A, waited 35: virtual 55
+  MustPush(queue, 4, 1, At(absl::Minutes(10)));  // B, waited 50: virtual 60, arrived after 1
+  MustPush(queue, 5, 1, At(absl::Minutes(5)));   // B, waited 55: virtual 65, arrived before 2
+  EXPECT_THAT(queue.InOrder(), ElementsAre(5, 2, 1, 4, 3));
+  // The order does not change as time passes (every virtual wait grows alike).
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Hours(30))).ok());
+  EXPECT_THAT(PopAll(queue), ElementsAre(5, 2, 1, 4, 3));
+}
+
+TEST(WorkQueueTest, WeightedAgingWithZeroWeightIsFirstComeFirstServed) {
+  WorkQueue queue =
+      MustQueue({.order = QueueOrder::kWeightedAging, .aging_weight = absl::ZeroDuration()});
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 2, At(absl::Minutes(1)));
+  MustPush(queue, 2, 0, At(absl::Minutes(2)));
+  MustPush(queue, 3, 1, At(absl::Minutes(1)));
+  EXPECT_THAT(PopAll(queue), ElementsAre(1, 3, 2));
+}
+
+// One new A item a minute and one item served a minute: under strict priority the C item never
+// leaves; under weighted aging it leaves once its virtual wait beats a fresh A item's.
+int MinutesUntilServed(const WorkQueueOptions& options, int minutes) {
+  WorkQueue queue = MustQueue(options);
+  MustPush(queue, 1000000, 2, kStart);
+  for (int minute = 0; minute < minutes; ++minute) {
+    const absl::Time now = At(absl::Minutes(minute));
+    EXPECT_TRUE(queue.AdvanceTo(now).ok());
+    MustPush(queue, minute, 0, now);
+    absl::StatusOr<WorkItemId> served = queue.Pop();
+    EXPECT_TRUE(served.ok());
+    if (*served == 1000000) return minute;
+  }
+  return -1;
+}
+
+TEST(WorkQueueTest, WeightedAgingIsStarvationFree) {
+  EXPECT_EQ(MinutesUntilServed({.order = QueueOrder::kPriorityFifo}, 500), -1);
+  // Bonus of a fresh A item over C: 2 levels x 30 min = 60 min. At minute 60 both have virtual
+  // wait 60, and C arrived first.
+  EXPECT_EQ(MinutesUntilServed({.order = QueueOrder::kWeightedAging,
+                                .priority_levels = 3,
+                                .aging_weight = absl::Minutes(30)},
+                               500),
+            60);
+}
+
+TEST(WorkQueueTest, MaximumWaitStopsStarvationUnderStrictPriority) {
+  WorkQueueOptions options{.order = QueueOrder::kPriorityFifo};
+  options.max_wait_by_priority = {absl::InfiniteDuration(), absl::InfiniteDuration(),
+                                  absl::Minutes(45)};
+  EXPECT_EQ(MinutesUntilServed(options, 500), 45);
+  options.max_wait_by_priority.clear();
+  options.max_wait = absl::Minutes(20);
+  // Every A item waits 0 minutes when served, so the C item is the only one to become overdue.
+  EXPECT_EQ(MinutesUntilServed(options, 500), 20);
+}
+
+TEST(WorkQueueTest, OverdueItemsGoFirstInTheOrderTheyBecameOverdue) {
+  WorkQueueOptions options{.order = QueueOrder::kPriorityFifo};
+  options.max_wait_by_priority = {absl::Minutes(5), absl::Minutes(30), absl::Minutes(60)};
+  WorkQueue queue = MustQueue(options);
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 2, At(absl::Minutes(0)));   // overdue at 60
+  MustPush(queue, 2, 1, At(absl::Minutes(1)));   // overdue at 31
+  MustPush(queue, 3, 0, At(absl::Minutes(9)));   // overdue at 14
+  MustPush(queue, 4, 0, At(absl::Minutes(10)));  // overdue at 15
+  EXPECT_EQ(queue.OverdueCount(), 0u);
+  EXPECT_THAT(queue.InOrder(), ElementsAre(3, 4, 2, 1));
+  EXPECT_EQ(queue.Find(2)->overdue_at, At(absl::Minutes(31)));
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(31))).ok());
+  // 3 (14), 4 (15) and 2 (31) are overdue; 1 is not yet.
+  EXPECT_EQ(queue.OverdueCount(), 3u);
+  EXPECT_THAT(queue.InOrder(), ElementsAre(3, 4, 2, 1));
+  MustPush(queue, 5, 0, At(absl::Minutes(31)));
+  EXPECT_THAT(queue.InOrder(), ElementsAre(3, 4, 2, 5, 1));
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(60))).ok());
+  // 5 became overdue at 36, 1 at 60.
+  EXPECT_THAT(queue.InOrder(), ElementsAre(3, 4, 2, 5, 1));
+  EXPECT_EQ(queue.Top(), 3u);
+  ASSERT_TRUE(queue.Erase(3).ok());
+  ASSERT_TRUE(queue.Erase(4).ok());
+  EXPECT_EQ(queue.Top(), 2u);
+  EXPECT_THAT(PopAll(queue), ElementsAre(2, 5, 1));
+}
+
+TEST(WorkQueueTest, ViewsCountsAndLongestWait) {
+  WorkQueue queue = MustQueue({});
+  EXPECT_EQ(queue.OldestArrival(), absl::InfiniteFuture());
+  EXPECT_EQ(queue.LongestWait(), absl::ZeroDuration());
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 2, At(absl::Minutes(2)));
+  MustPush(queue, 2, 0, At(absl::Minutes(4)));
+  MustPush(queue, 3, 0, At(absl::Minutes(6)));
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.CountWithPriority(0), 2u);
+  EXPECT_EQ(queue.CountWithPriority(1), 0u);
+  EXPECT_EQ(queue.CountWithPriority(2), 1u);
+  EXPECT_EQ(queue.CountWithPriority(3), 0u);
+  EXPECT_EQ(queue.CountWithPriority(-1), 0u);
+  EXPECT_EQ(queue.OldestArrival(), At(absl::Minutes(2)));
+  EXPECT_EQ(queue.LongestWait(), absl::Minutes(8));
+  // The oldest item is last in priority order; removing it moves the longest wait.
+  ASSERT_TRUE(queue.Erase(1).ok());
+  EXPECT_EQ(queue.LongestWait(), absl::Minutes(6));
+  ASSERT_TRUE(queue.SetPriority(3, 1).ok());
+  EXPECT_EQ(queue.CountWithPriority(0), 1u);
+  EXPECT_EQ(queue.CountWithPriority(1), 1u);
+  EXPECT_GE(queue.MemoryBytes(), 2 * IndexedHeap<int64_t>::kBytesPerElement);
+}
+
+TEST(WorkQueueTest, SetPriorityReordersAndMovesTheMaximumWait) {
+  WorkQueueOptions options{.order = QueueOrder::kPriorityFifo};
+  options.max_wait_by_priority = {absl::Minutes(5), absl::InfiniteDuration(),
+                                  absl::InfiniteDuration()};
+  WorkQueue queue = MustQueue(options);
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 0, At(absl::Minutes(9)));
+  MustPush(queue, 2, 2, At(absl::Minutes(0)));
+  EXPECT_THAT(queue.InOrder(), ElementsAre(1, 2));
+  // Escalated to A: its 5 minute maximum has passed, so it is overdue at once.
+  ASSERT_TRUE(queue.SetPriority(2, 0).ok());
+  EXPECT_EQ(queue.Find(2)->overdue_at, At(absl::Minutes(5)));
+  EXPECT_EQ(queue.OverdueCount(), 1u);
+  EXPECT_THAT(queue.InOrder(), ElementsAre(2, 1));
+  ASSERT_TRUE(queue.SetPriority(2, 1).ok());
+  EXPECT_EQ(queue.Find(2)->overdue_at, absl::InfiniteFuture());
+  EXPECT_THAT(queue.InOrder(), ElementsAre(1, 2));
+}
+
+TEST(WorkQueueTest, RefusedCallsChangeNothing) {
+  WorkQueue queue = MustQueue({.order = QueueOrder::kDeadlineFirst});
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  MustPush(queue, 1, 1, At(absl::Minutes(1)), At(absl::Minutes(30)));
+  MustPush(queue, 2, 0, At(absl::Minutes(2)));
+  const std::vector<WorkItemId> before = queue.InOrder();
+  const std::optional<QueuedItemView> item1 = queue.Find(1);
+
+  absl::Status duplicate = queue.Push(1, {0, At(absl::Minutes(3))});
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(duplicate.message(), HasSubstr("1"));
+  EXPECT_EQ(queue.Push(3, {3, At(absl::Minutes(3))}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.Push(3, {-1, At(absl::Minutes(3))}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.Push(3, {0, At(absl::Minutes(11))}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.Push(3, {0, absl::InfinitePast()}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.Push(3, {0, At(absl::Minutes(3)), absl::InfinitePast()}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.Erase(3).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(queue.SetPriority(3, 0).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(queue.SetPriority(1, 5).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.SetDeadline(3, kStart).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(queue.SetDeadline(1, absl::InfinitePast()).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.SetRequirement(3, nullptr).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(queue.AdvanceTo(At(absl::Minutes(9))).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue.AdvanceTo(absl::InfiniteFuture()).code(), absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(queue.InOrder(), before);
+  EXPECT_EQ(queue.size(), 2u);
+  EXPECT_FALSE(queue.Contains(3));
+  EXPECT_EQ(queue.now(), At(absl::Minutes(10)));
+  EXPECT_EQ(queue.Find(1)->deadline, item1->deadline);
+  EXPECT_EQ(queue.Find(1)->priority, item1->priority);
+  EXPECT_EQ(queue.CountWithPriority(1), 1u);
+}
+
+// Skills for the relaxation tests: billing at levels, a second-line billing tag, Chinese, trainee.
+struct Skills {
+  SkillCatalog catalog;
+  SkillId billing, billing_l1, zh, trainee;
+};
+
+Skills MakeSkills() {
+  Skills s;
+  s.billing = *s.catalog.Add("billing");
+  s.billing_l1 = *s.catalog.Add("billing_l1");
+  s.zh = *s.catalog.Add("zh");
+  s.trainee = *s.catalog.Add("trainee");
+  return s;
+}
+
+std::shared_ptr<const RequirementPlan> MustPlan(const SkillCatalog& catalog,
+                                                const RequirementSpec& spec) {
+  absl::StatusOr<RequirementPlan> plan = RequirementPlan::Create(spec, catalog);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return std::make_shared<const RequirementPlan>(*std::move(plan));
+}
+
+TEST(WorkQueueTest, RelaxationMovesItemsBetweenClassesAndRecordsEvents) {
+  const Skills s = MakeSkills();
+  // billing 6 and zh 3, no trainees; after 2 min billing 3; after 5 min billing_l1 will do too;
+  // after 8 min trainees are welcome.
+  const auto plan = MustPlan(
+      s.catalog, {.must = {{s.billing, 6}, {s.zh, 3}},
+                  .excluded = {s.trainee},
+                  .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3),
+                            RelaxationStep::Widen(absl::Minutes(5), s.billing, s.billing_l1, 1),
+                            RelaxationStep::Drop(absl::Minutes(8), s.trainee)}});
+  const auto plain =
+      MustPlan(s.catalog, {.must = {{s.billing, 3}, {s.zh, 3}}, .excluded = {s.trainee}});
+  WorkQueue queue = MustQueue({});
+  MustPush(queue, 1, 1, kStart, absl::InfiniteFuture(), plan);
+  MustPush(queue, 2, 1, kStart, absl::InfiniteFuture(), plain);
+  MustPush(queue, 3, 0, kStart);  // anyone
+  EXPECT_EQ(queue.class_count(), 3u);
+  const RequirementClassId start_class = queue.Find(1)->requirement_class;
+  const RequirementClassId plain_class = queue.Find(2)->requirement_class;
+  EXPECT_EQ(*queue.ClassRequirement(start_class), plan->Effective(0));
+  EXPECT_EQ(queue.ClassHead(start_class), 1u);
+  EXPECT_EQ(queue.NextRelaxationDue(), At(absl::Minutes(2)));
+
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(3))).ok());
+  // After the first step item 1 needs what item 2 needs: they share a class, in arrival order.
+  EXPECT_EQ(queue.Find(1)->requirement_class, plain_class);
+  EXPECT_EQ(queue.Find(1)->steps_applied, 1);
+  EXPECT_EQ(queue.class_count(), 2u);
+  EXPECT_EQ(queue.ClassSize(plain_class), 2u);
+  EXPECT_EQ(queue.ClassHead(plain_class), 1u);
+  EXPECT_EQ(queue.ClassRequirement(start_class), nullptr);
+  EXPECT_THAT(queue.PollEvents(), ElementsAre(RequirementRelaxed{1, At(absl::Minutes(2)), 1,
+                                                                 start_class, plain_class}));
+  EXPECT_TRUE(queue.PollEvents().empty());
+
+  // Both remaining steps come due within one advance, each an event, in order.
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(9))).ok());
+  std::vector<RequirementRelaxed> events = queue.PollEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].at, At(absl::Minutes(5)));
+  EXPECT_EQ(events[0].steps_applied, 2);
+  EXPECT_EQ(events[0].from_class, plain_class);
+  EXPECT_EQ(events[1].at, At(absl::Minutes(8)));
+  EXPECT_EQ(events[1].steps_applied, 3);
+  EXPECT_EQ(events[1].from_class, events[0].to_class);
+  const RequirementClassId final_class = queue.Find(1)->requirement_class;
+  EXPECT_EQ(events[1].to_class, final_class);
+  EXPECT_EQ(*queue.ClassRequirement(final_class), plan->Effective(3));
+  EXPECT_EQ(queue.FindClass(plan->Effective(3)), final_class);
+  EXPECT_EQ(queue.NextRelaxationDue(), absl::InfiniteFuture());
+  // The queue's order ignores classes.
+  EXPECT_THAT(queue.InOrder(), ElementsAre(3, 1, 2));
+}
+
+TEST(WorkQueueTest, ItemsThatAlreadyWaitedStartRelaxedAndNewRequirementsCountFromNow) {
+  const Skills s = MakeSkills();
+  const auto plan =
+      MustPlan(s.catalog, {.must = {{s.billing, 6}},
+                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3),
+                                     RelaxationStep::LowerLevel(absl::Minutes(5), s.billing, 1)}});
+  WorkQueue queue = MustQueue({}, At(absl::Minutes(3)));
+  // Transferred in with its original arrival: one step is already due, silently.
+  MustPush(queue, 1, 1, kStart, absl::InfiniteFuture(), plan);
+  EXPECT_EQ(queue.Find(1)->steps_applied, 1);
+  EXPECT_EQ(*queue.ClassRequirement(queue.Find(1)->requirement_class), plan->Effective(1));
+  EXPECT_TRUE(queue.PollEvents().empty());
+  EXPECT_EQ(queue.NextRelaxationDue(), At(absl::Minutes(5)));
+
+  // Escalation replaces the plan at minute 4; its steps count from then.
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(4))).ok());
+  ASSERT_TRUE(queue.SetRequirement(1, plan).ok());
+  EXPECT_EQ(queue.Find(1)->steps_applied, 0);
+  EXPECT_EQ(queue.NextRelaxationDue(), At(absl::Minutes(6)));
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(9))).ok());
+  std::vector<RequirementRelaxed> events = queue.PollEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].at, At(absl::Minutes(6)));
+  EXPECT_EQ(events[1].at, At(absl::Minutes(9)));
+  // Dropping the requirement: anyone.
+  ASSERT_TRUE(queue.SetRequirement(1, nullptr).ok());
+  EXPECT_TRUE(queue.ClassRequirement(queue.Find(1)->requirement_class)->matches_all());
+  // Erasing a relaxing item cancels its timers.
+  MustPush(queue, 2, 1, At(absl::Minutes(9)), absl::InfiniteFuture(), plan);
+  ASSERT_TRUE(queue.Erase(2).ok());
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Hours(1))).ok());
+  EXPECT_TRUE(queue.PollEvents().empty());
+}
+
+// 320 skills: requirements on ids above 256; an agent looking for work takes the best head among
+// the classes it matches, which must be the first item in queue order it may take.
+TEST(WorkQueueTest, AgentsFindTheirBestItemThroughClassHeadsOverThreeHundredSkills) {
+  SkillCatalog catalog;
+  for (int i = 0; i < 320; ++i) ASSERT_TRUE(catalog.Add(absl::StrCat("skill_", i)).ok());
+  std::mt19937_64 rng(99);
+  const auto random_skill = [&rng] { return std::uniform_int_distribution<SkillId>(0, 319)(rng); };
+  std::vector<std::shared_ptr<const RequirementPlan>> plans;
+  for (int r = 0; r < 12; ++r) {
+    RequirementSpec spec;
+    const SkillId a = 250 + r;
+    const SkillId b = random_skill();
+    spec.must.push_back({a, 1 + r % 5});
+    if (b != a && b != 300) spec.must.push_back({b, 2});
+    if (r % 3 == 0 && a != 300 && b != 300) spec.excluded.push_back(300);  // trainee
+    plans.push_back(MustPlan(catalog, spec));
+  }
+  WorkQueue queue = MustQueue({.order = QueueOrder::kWeightedAging}, At(absl::Hours(2)));
+  for (WorkItemId id = 0; id < 400; ++id) {
+    MustPush(queue, id, static_cast<int>(id % 3),
+             At(absl::Seconds(std::uniform_int_distribution<int>(0, 7200)(rng))),
+             absl::InfiniteFuture(), plans[id % plans.size()]);
+  }
+  EXPECT_LE(queue.class_count(), plans.size());
+  for (int agent_index = 0; agent_index < 200; ++agent_index) {
+    SkillSet agent;
+    for (int k = 0; k < 40; ++k) {
+      ASSERT_TRUE(agent.Set(random_skill(), std::uniform_int_distribution<int>(1, 10)(rng)).ok());
+    }
+    std::optional<WorkItemId> expected;
+    for (WorkItemId id : queue.InOrder()) {
+      if (queue.ClassRequirement(queue.Find(id)->requirement_class)->Matches(agent)) {
+        expected = id;
+        break;
+      }
+    }
+    std::optional<RequirementClassId> best;
+    queue.ForEachClass([&](RequirementClassId id, const Requirement& requirement, size_t items) {
+      EXPECT_GT(items, 0u);
+      if (!requirement.Matches(agent)) return;
+      if (!best.has_value() || queue.HeadRank(id) < queue.HeadRank(*best)) best = id;
+    });
+    ASSERT_EQ(expected.has_value(), best.has_value());
+    if (best.has_value()) {
+      EXPECT_EQ(queue.ClassHead(*best), expected);
+      ASSERT_TRUE(queue.Erase(*expected).ok());
+    }
+  }
+}
+
+// The reference: every item in a vector; the order computed from the rules as stated, with
+// durations rather than constant keys.
+struct ReferenceItem {
+  WorkItemId id;
+  int priority;
+  absl::Time arrival;
+  absl::Time deadline;
+  uint64_t sequence;
+  std::shared_ptr<const RequirementPlan> plan;
+  absl::Time relax_origin;
+};
+
+class ReferenceQueue {
+ public:
+  explicit ReferenceQueue(WorkQueueOptions options) : options_(std::move(options)) {}
+
+  absl::Duration MaxWait(int priority) const {
+    return options_.max_wait_by_priority.empty() ? options_.max_wait
+                                                 : options_.max_wait_by_priority[priority];
+  }
+  bool Overdue(const ReferenceItem& item, absl::Time now) const {
+    return MaxWait(item.priority) != absl::InfiniteDuration() &&
+           now - item.arrival >= MaxWait(item.priority);
+  }
+  // Whether a is served before b at `now`.
+  bool Before(const ReferenceItem& a, const ReferenceItem& b, absl::Time now) const {
+    const bool a_overdue = Overdue(a, now), b_overdue = Overdue(b, now);
+    if (a_overdue != b_overdue) return a_overdue;
+    const auto tie = [&] {
+      return std::tie(a.arrival, a.sequence) < std::tie(b.arrival, b.sequence);
+    };
+    if (a_overdue) {
+      const absl::Time a_due = a.arrival + MaxWait(a.priority);
+      const absl::Time b_due = b.arrival + MaxWait(b.priority);
+      if (a_due != b_due) return a_due < b_due;
+      return tie();
+    }
+    switch (options_.order) {
+      case QueueOrder::kPriorityFifo:
+        if (a.priority != b.priority) return a.priority < b.priority;
+        return tie();
+      case QueueOrder::kDeadlineFirst:
+        if (a.deadline != b.deadline) return a.deadline < b.deadline;
+        return tie();
+      case QueueOrder::kWeightedAging: {
+        const int top = options_.priority_levels - 1;
+        const absl::Duration a_virtual =
+            (now - a.arrival) + options_.aging_weight * (top - a.priority);
+        const absl::Duration b_virtual =
+            (now - b.arrival) + options_.aging_weight * (top - b.priority);
+        if (a_virtual != b_virtual) return a_virtual > b_virtual;
+        return tie();
+      }
+    }
+    return false;
+  }
+  std::vector<WorkItemId> InOrder(absl::Time now) const {
+    std::vector<ReferenceItem> sorted = items;
+    std::sort(sorted.begin(), sorted.end(),
+              [&](const ReferenceItem& a, const ReferenceItem& b) { return Before(a, b, now); });
+    std::vector<WorkItemId> ids;
+    for (const ReferenceItem& item : sorted) ids.push_back(item.id);
+    return ids;
+  }
+  ReferenceItem* Find(WorkItemId id) {
+    for (ReferenceItem& item : items) {
+      if (item.id == id) return &item;
+    }
+    return nullptr;
+  }
+
+  std::vector<ReferenceItem> items;
+
+ private:
+  WorkQueueOptions options_;
+};
+
+void RunRandomOperations(const WorkQueueOptions& options, uint64_t seed) {
+  SCOPED_TRACE(absl::StrCat(std::string(QueueOrderName(options.order)), " seed ", seed));
+  const Skills s = MakeSkills();
+  const std::vector<std::shared_ptr<const RequirementPlan>> plans = {
+      nullptr,
+      MustPlan(s.catalog, {.must = {{s.billing, 5}}}),
+      MustPlan(s.catalog, {.must = {{s.billing, 8}, {s.zh, 2}},
+                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(3), s.billing, 5),
+                                     RelaxationStep::Drop(absl::Minutes(7), s.zh)}}),
+      MustPlan(s.catalog, {.must = {{s.zh, 2}},
+                           .excluded = {s.trainee},
+                           .steps = {RelaxationStep::Drop(absl::Minutes(1), s.trainee),
+                                     RelaxationStep::Drop(absl::Minutes(4), s.zh)}}),
+  };
+  WorkQueue queue = MustQueue(options);
+  ReferenceQueue reference(options);
+  std::mt19937_64 rng(seed);
+  const auto uniform = [&rng](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  absl::Time now = kStart;
+  uint64_t sequence = 0;
+  WorkItemId next_id = 0;
+  size_t relaxations = 0;
+  for (int step = 0; step < 3000; ++step) {
+    const int op = uniform(0, 99);
+    if (op < 35 || reference.items.empty()) {
+      // Mostly fresh arrivals, some requeued with an older arrival, some duplicates.
+      const bool duplicate = !reference.items.empty() && uniform(0, 19) == 0;
+      const WorkItemId id =
+          duplicate ? reference.items[uniform(0, reference.items.size() - 1)].id : next_id++;
+      const int priority = uniform(0, options.priority_levels - 1);
+      const absl::Time arrival = now - absl::Seconds(uniform(0, 3) == 0 ? uniform(0, 900) : 0);
+      const absl::Time deadline =
+          uniform(0, 4) == 0 ? absl::InfiniteFuture() : now + absl::Seconds(uniform(0, 3600));
+      const auto& plan = plans[uniform(0, plans.size() - 1)];
+      const absl::Status status = queue.Push(id, {priority, arrival, deadline, plan});
+      if (duplicate) {
+        ASSERT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+      } else {
+        ASSERT_TRUE(status.ok()) << status;
+        reference.items.push_back({id, priority, arrival, deadline, sequence++, plan, arrival});
+      }
+    } else if (op < 50) {
+      const std::vector<WorkItemId> expected = reference.InOrder(now);
+      absl::StatusOr<WorkItemId> popped = queue.Pop();
+      ASSERT_TRUE(popped.ok());
+      ASSERT_EQ(*popped, expected.front());
+      std::erase_if(reference.items, [&](const ReferenceItem& item) { return item.id == *popped; });
+    } else if (op < 62) {
+      const WorkItemId id = uniform(0, 9) == 0
+                                ? next_id + 1000
+                                : reference.items[uniform(0, reference.items.size() - 1)].id;
+      const absl::Status status = queue.Erase(id);
+      if (reference.Find(id) == nullptr) {
+        ASSERT_EQ(status.code(), absl::StatusCode::kNotFound);
+      } else {
+        ASSERT_TRUE(status.ok());
+        std::erase_if(reference.items, [&](const ReferenceItem& item) { return item.id == id; });
+      }
+    } else if (op < 72) {
+      ReferenceItem& item = reference.items[uniform(0, reference.items.size() - 1)];
+      const int priority = uniform(0, options.priority_levels);  // sometimes out of range
+      const absl::Status status = queue.SetPriority(item.id, priority);
+      if (priority == options.priority_levels) {
+        ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+      } else {
+        ASSERT_TRUE(status.ok());
+        item.priority = priority;
+      }
+    } else if (op < 80) {
+      ReferenceItem& item = reference.items[uniform(0, reference.items.size() - 1)];
+      item.deadline = now + absl::Seconds(uniform(-600, 3600));
+      ASSERT_TRUE(queue.SetDeadline(item.id, item.deadline).ok());
+    } else if (op < 85) {
+      ReferenceItem& item = reference.items[uniform(0, reference.items.size() - 1)];
+      item.plan = plans[uniform(0, plans.size() - 1)];
+      item.relax_origin = now;
+      ASSERT_TRUE(queue.SetRequirement(item.id, item.plan).ok());
+    } else {
+      now += absl::Seconds(uniform(0, 120));
+      ASSERT_TRUE(queue.AdvanceTo(now).ok());
+      relaxations += queue.PollEvents().size();
+    }
+
+    ASSERT_EQ(queue.size(), reference.items.size());
+    const std::vector<WorkItemId> expected = reference.InOrder(now);
+    ASSERT_EQ(queue.InOrder(), expected);
+    if (!expected.empty()) {
+      ASSERT_EQ(queue.Top(), expected.front());
+    }
+    absl::Time oldest = absl::InfiniteFuture();
+    std::vector<size_t> counts(options.priority_levels, 0);
+    for (const ReferenceItem& item : reference.items) {
+      oldest = std::min(oldest, item.arrival);
+      ++counts[item.priority];
+      const std::optional<QueuedItemView> view = queue.Find(item.id);
+      ASSERT_TRUE(view.has_value());
+      const Requirement expected_requirement =
+          item.plan == nullptr ? Requirement() : item.plan->EffectiveAfter(now - item.relax_origin);
+      ASSERT_EQ(*queue.ClassRequirement(view->requirement_class), expected_requirement);
+      ASSERT_EQ(view->priority, item.priority);
+    }
+    ASSERT_EQ(queue.OldestArrival(), oldest);
+    for (int p = 0; p < options.priority_levels; ++p) {
+      ASSERT_EQ(queue.CountWithPriority(p), counts[p]);
+    }
+    size_t class_items = 0;
+    queue.ForEachClass([&](RequirementClassId id, const Requirement&, size_t items) {
+      class_items += items;
+      // A class's head is the first of its members in queue order.
+      const WorkItemId head = *queue.ClassHead(id);
+      for (WorkItemId candidate : expected) {
+        if (queue.Find(candidate)->requirement_class == id) {
+          ASSERT_EQ(head, candidate);
+          break;
+        }
+      }
+    });
+    ASSERT_EQ(class_items, queue.size());
+  }
+  EXPECT_GT(relaxations, 0u);
+}
+
+TEST(WorkQueueRandomTest, PriorityFifoAgreesWithReference) {
+  RunRandomOperations({.order = QueueOrder::kPriorityFifo}, 11);
+}
+
+TEST(WorkQueueRandomTest, PriorityFifoWithMaximumWaitsAgreesWithReference) {
+  WorkQueueOptions options{.order = QueueOrder::kPriorityFifo, .priority_levels = 4};
+  options.max_wait_by_priority = {absl::Minutes(2), absl::Minutes(10), absl::InfiniteDuration(),
+                                  absl::Minutes(15)};
+  RunRandomOperations(options, 12);
+}
+
+TEST(WorkQueueRandomTest, DeadlineFirstWithMaximumWaitAgreesWithReference) {
+  RunRandomOperations({.order = QueueOrder::kDeadlineFirst, .max_wait = absl::Minutes(8)}, 13);
+}
+
+TEST(WorkQueueRandomTest, WeightedAgingAgreesWithReference) {
+  RunRandomOperations({.order = QueueOrder::kWeightedAging,
+                       .priority_levels = 5,
+                       .aging_weight = absl::Seconds(90)},
+                      14);
+}
+
+TEST(WorkQueueRandomTest, WeightedAgingWithMaximumWaitAgreesWithReference) {
+  RunRandomOperations({.order = QueueOrder::kWeightedAging,
+                       .priority_levels = 3,
+                       .aging_weight = absl::Minutes(4),
+                       .max_wait = absl::Minutes(6)},
+                      15);
+}
+
+}  // namespace
+}  // namespace omniroute
