@@ -429,6 +429,12 @@ void WorkQueue::PollEvents(std::vector<RequirementRelaxed>& buffer) {
   buffer.swap(events_);
 }
 
+std::shared_ptr<const RequirementPlan> WorkQueue::RequirementOf(WorkItemId id) const {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) return nullptr;
+  return items_[it->second].requirement;
+}
+
 std::optional<QueuedItemView> WorkQueue::Find(WorkItemId id) const {
   const auto it = items_by_id_.find(id);
   if (it == items_by_id_.end()) return std::nullopt;
@@ -536,6 +542,135 @@ size_t WorkQueue::MemoryBytes() const {
     bytes += klass.main.MemoryBytes() + klass.overdue.MemoryBytes() - 2 * sizeof(Heap);
   }
   return bytes;
+}
+
+absl::StatusOr<QueueIndex> WorkQueueSet::AddQueue(std::string_view name,
+                                                  const WorkQueueOptions& options) {
+  if (name.empty()) return absl::InvalidArgumentError("a queue needs a name");
+  if (by_name_.contains(absl::string_view(name.data(), name.size()))) {
+    return absl::AlreadyExistsError(absl::StrCat("queue \"", std::string(name), "\" exists"));
+  }
+  absl::StatusOr<WorkQueue> queue = WorkQueue::Create(options, now_);
+  if (!queue.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("queue \"", std::string(name), "\": ", queue.status().message()));
+  }
+  const auto index = static_cast<QueueIndex>(queues_.size());
+  queues_.push_back(Named{std::string(name), *std::move(queue)});
+  by_name_.emplace(std::string(name), index);
+  return index;
+}
+
+absl::StatusOr<QueueIndex> WorkQueueSet::FindQueue(std::string_view name) const {
+  const auto it = by_name_.find(absl::string_view(name.data(), name.size()));
+  if (it == by_name_.end()) {
+    return absl::NotFoundError(absl::StrCat("unknown queue \"", std::string(name), "\""));
+  }
+  return it->second;
+}
+
+std::optional<QueueIndex> WorkQueueSet::QueueOf(WorkItemId id) const {
+  const auto it = queue_of_.find(id);
+  if (it == queue_of_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<QueueIndex> WorkQueueSet::QueueOfOrError(WorkItemId id) const {
+  const auto it = queue_of_.find(id);
+  if (it == queue_of_.end()) {
+    return absl::NotFoundError(absl::StrCat("item ", id, " is not queued"));
+  }
+  return it->second;
+}
+
+absl::Status WorkQueueSet::Push(std::string_view queue, WorkItemId id, QueuedItem item) {
+  absl::StatusOr<QueueIndex> index = FindQueue(queue);
+  if (!index.ok()) return index.status();
+  if (const auto it = queue_of_.find(id); it != queue_of_.end()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("item ", id, " is already queued in \"", queues_[it->second].name, "\""));
+  }
+  if (absl::Status status = queues_[*index].queue.Push(id, std::move(item)); !status.ok()) {
+    return status;
+  }
+  queue_of_.emplace(id, *index);
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueueSet::Erase(WorkItemId id) {
+  absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
+  if (!index.ok()) return index.status();
+  if (absl::Status status = queues_[*index].queue.Erase(id); !status.ok()) return status;
+  queue_of_.erase(id);
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueueSet::Move(WorkItemId id, std::string_view to_queue,
+                                std::optional<int> priority) {
+  absl::StatusOr<QueueIndex> from = QueueOfOrError(id);
+  if (!from.ok()) return from.status();
+  absl::StatusOr<QueueIndex> to = FindQueue(to_queue);
+  if (!to.ok()) return to.status();
+  WorkQueue& source = queues_[*from].queue;
+  WorkQueue& target = queues_[*to].queue;
+  if (*from == *to) {
+    return priority.has_value() ? source.SetPriority(id, *priority) : absl::OkStatus();
+  }
+  const QueuedItemView view = *source.Find(id);
+  const int new_priority = priority.value_or(view.priority);
+  if (new_priority < 0 || new_priority >= target.options().priority_levels) {
+    return absl::InvalidArgumentError(absl::StrCat("priority ", new_priority, " is not in [0, ",
+                                                   target.options().priority_levels,
+                                                   ") of queue \"", queues_[*to].name, "\""));
+  }
+  QueuedItem moved{new_priority, view.arrival, view.deadline, source.RequirementOf(id)};
+  // Pushed before the source lets go: only the push can be refused, and then nothing changed.
+  if (absl::Status status = target.Push(id, std::move(moved)); !status.ok()) return status;
+  if (absl::Status status = source.Erase(id); !status.ok()) return status;
+  queue_of_[id] = *to;
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueueSet::SetPriority(WorkItemId id, int priority) {
+  absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
+  if (!index.ok()) return index.status();
+  return queues_[*index].queue.SetPriority(id, priority);
+}
+
+absl::Status WorkQueueSet::SetDeadline(WorkItemId id, absl::Time deadline) {
+  absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
+  if (!index.ok()) return index.status();
+  return queues_[*index].queue.SetDeadline(id, deadline);
+}
+
+absl::Status WorkQueueSet::SetRequirement(WorkItemId id,
+                                          std::shared_ptr<const RequirementPlan> requirement) {
+  absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
+  if (!index.ok()) return index.status();
+  return queues_[*index].queue.SetRequirement(id, std::move(requirement));
+}
+
+absl::Status WorkQueueSet::AdvanceTo(absl::Time now) {
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast() || now < now_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "now ", absl::FormatTime(now, absl::UTCTimeZone()), " is infinite or before the queues' ",
+        absl::FormatTime(now_, absl::UTCTimeZone())));
+  }
+  for (Named& named : queues_) {
+    if (absl::Status status = named.queue.AdvanceTo(now); !status.ok()) return status;
+  }
+  now_ = now;
+  return absl::OkStatus();
+}
+
+std::vector<QueuedRequirementRelaxed> WorkQueueSet::PollEvents() {
+  std::vector<QueuedRequirementRelaxed> events;
+  std::vector<RequirementRelaxed> buffer;
+  for (QueueIndex index = 0; index < queues_.size(); ++index) {
+    queues_[index].queue.PollEvents(buffer);
+    for (const RequirementRelaxed& relaxed : buffer) events.push_back({index, relaxed});
+  }
+  return events;
 }
 
 }  // namespace omniroute

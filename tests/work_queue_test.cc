@@ -685,5 +685,83 @@ TEST(WorkQueueRandomTest, WeightedAgingWithMaximumWaitAgreesWithReference) {
                       15);
 }
 
+TEST(WorkQueueSetTest, NamedQueuesWithUniqueItemsAcrossThem) {
+  WorkQueueSet set(kStart);
+  ASSERT_TRUE(set.AddQueue("billing", {}).ok());
+  WorkQueueOptions two_levels{.priority_levels = 2};
+  absl::StatusOr<QueueIndex> tech = set.AddQueue("tech", two_levels);
+  ASSERT_TRUE(tech.ok());
+  EXPECT_EQ(*tech, 1u);
+  EXPECT_EQ(set.AddQueue("tech", {}).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(set.AddQueue("", {}).status().code(), absl::StatusCode::kInvalidArgument);
+  absl::Status bad_options = set.AddQueue("x", {.priority_levels = 0}).status();
+  EXPECT_EQ(bad_options.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_options.message(), HasSubstr("\"x\""));
+  EXPECT_EQ(set.queue_count(), 2u);
+  absl::Status unknown = set.Push("sales", 1, {0, kStart});
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), HasSubstr("unknown queue \"sales\""));
+  EXPECT_EQ(set.FindQueue("sales").status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(set.Push("billing", 1, {2, kStart}).ok());
+  ASSERT_TRUE(set.Push("billing", 2, {0, kStart}).ok());
+  ASSERT_TRUE(set.Push("tech", 3, {1, kStart}).ok());
+  absl::Status duplicate = set.Push("tech", 1, {0, kStart});
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(duplicate.message(), HasSubstr("billing"));
+  EXPECT_EQ(set.size(), 3u);
+  EXPECT_EQ(set.QueueOf(3), *tech);
+  EXPECT_EQ(set.name(*set.QueueOf(1)), "billing");
+
+  // A transfer keeps the arrival; a priority out of the target's range is refused.
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(5))).ok());
+  EXPECT_EQ(set.Move(1, "tech").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(set.QueueOf(1), 0u);
+  EXPECT_EQ(set.Move(1, "nowhere").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(set.Move(9, "tech").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(set.Move(1, "tech", 1).ok());
+  EXPECT_EQ(set.QueueOf(1), *tech);
+  EXPECT_EQ(set.queue(*tech).Find(1)->arrival, kStart);
+  EXPECT_FALSE(set.queue(0).Contains(1));
+  // Item 1 arrived with item 3 but was pushed into tech later.
+  EXPECT_THAT(set.queue(*tech).InOrder(), ElementsAre(3, 1));
+  ASSERT_TRUE(set.Move(1, "tech", 0).ok());
+  EXPECT_THAT(set.queue(*tech).InOrder(), ElementsAre(1, 3));
+  ASSERT_TRUE(set.SetPriority(3, 0).ok());
+  ASSERT_TRUE(set.SetDeadline(3, At(absl::Hours(1))).ok());
+  EXPECT_EQ(set.SetPriority(4, 0).code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(set.Erase(2).ok());
+  EXPECT_EQ(set.Erase(2).code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(set.QueueOf(2).has_value());
+  // The id is free again.
+  ASSERT_TRUE(set.Push("tech", 2, {0, At(absl::Minutes(5))}).ok());
+  EXPECT_EQ(set.AdvanceTo(kStart).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(set.now(), At(absl::Minutes(5)));
+}
+
+TEST(WorkQueueSetTest, RelaxationEventsNameTheirQueue) {
+  const Skills s = MakeSkills();
+  const auto plan =
+      MustPlan(s.catalog, {.must = {{s.billing, 6}},
+                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3)}});
+  WorkQueueSet set(kStart);
+  ASSERT_TRUE(set.AddQueue("a", {}).ok());
+  ASSERT_TRUE(set.AddQueue("b", {}).ok());
+  ASSERT_TRUE(set.Push("b", 7, {1, kStart, absl::InfiniteFuture(), plan}).ok());
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(1))).ok());
+  ASSERT_TRUE(set.Push("a", 8, {1, kStart + absl::Minutes(1), absl::InfiniteFuture(), plan}).ok());
+  ASSERT_TRUE(set.SetRequirement(8, plan).ok());
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(10))).ok());
+  const std::vector<QueuedRequirementRelaxed> events = set.PollEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].queue, 0u);
+  EXPECT_EQ(events[0].relaxed.item, 8u);
+  EXPECT_EQ(events[0].relaxed.at, At(absl::Minutes(3)));  // its plan restarted at minute 1
+  EXPECT_EQ(events[1].queue, 1u);
+  EXPECT_EQ(events[1].relaxed.at, At(absl::Minutes(2)));
+  EXPECT_EQ(events[1].relaxed.item, 7u);
+  EXPECT_TRUE(set.PollEvents().empty());
+}
+
 }  // namespace
 }  // namespace omniroute

@@ -210,6 +210,8 @@ class WorkQueue {
   bool Contains(WorkItemId id) const { return items_by_id_.contains(id); }
   // The item's state; nullopt when not queued. O(1).
   std::optional<QueuedItemView> Find(WorkItemId id) const;
+  // The item's requirement plan, shared; null when anyone may take it or it is not queued. O(1).
+  std::shared_ptr<const RequirementPlan> RequirementOf(WorkItemId id) const;
   // Items of `priority` (0 when out of range). O(1).
   size_t CountWithPriority(int priority) const;
   // The earliest arrival among queued items; InfiniteFuture when empty. O(1).
@@ -334,6 +336,76 @@ class WorkQueue {
 
   TimerWheel<uint32_t> relaxation_;
   std::vector<RequirementRelaxed> events_;
+};
+
+// Index of a queue in a `WorkQueueSet`: 0, 1, 2, ... in the order queues were added.
+using QueueIndex = uint32_t;
+
+// A relaxation step in one of a set's queues.
+struct QueuedRequirementRelaxed {
+  QueueIndex queue = 0;
+  RequirementRelaxed relaxed;
+
+  friend bool operator==(const QueuedRequirementRelaxed&,
+                         const QueuedRequirementRelaxed&) = default;
+};
+
+// Named queues sharing one clock, with each item in at most one of them: what an engine routes
+// over. Queue names are non-empty and unique; an item id is unique across the set. Errors as in
+// `WorkQueue`, plus NotFound for an unknown queue name; a refused call changes nothing.
+class WorkQueueSet {
+ public:
+  explicit WorkQueueSet(absl::Time now = absl::UnixEpoch()) : now_(now) {}
+
+  // Adds a queue whose clock starts at the set's now. InvalidArgument for an empty name or bad
+  // options, AlreadyExists for a taken name.
+  absl::StatusOr<QueueIndex> AddQueue(std::string_view name, const WorkQueueOptions& options);
+  // The queue called `name`; NotFound ("unknown queue") otherwise. O(1).
+  absl::StatusOr<QueueIndex> FindQueue(std::string_view name) const;
+  size_t queue_count() const { return queues_.size(); }
+  // Requires index < queue_count().
+  const WorkQueue& queue(QueueIndex index) const { return queues_[index].queue; }
+  const std::string& name(QueueIndex index) const { return queues_[index].name; }
+
+  // Queues an item in `queue`. NotFound for an unknown queue; AlreadyExists when `id` waits in
+  // any queue of the set; otherwise as `WorkQueue::Push`.
+  absl::Status Push(std::string_view queue, WorkItemId id, QueuedItem item);
+  // Removes an item from its queue. NotFound when it waits in none.
+  absl::Status Erase(WorkItemId id);
+  // Moves an item to another queue (a transfer), keeping its arrival, deadline and requirement
+  // plan (whose steps count from the arrival there); `priority` replaces its priority when given.
+  // NotFound (item or queue), InvalidArgument (priority out of the target's range). Moving to its
+  // own queue only changes the priority.
+  absl::Status Move(WorkItemId id, std::string_view to_queue,
+                    std::optional<int> priority = std::nullopt);
+  // The queue an item waits in; nullopt when none. O(1).
+  std::optional<QueueIndex> QueueOf(WorkItemId id) const;
+  // As the `WorkQueue` methods of the same names, on the item's queue.
+  absl::Status SetPriority(WorkItemId id, int priority);
+  absl::Status SetDeadline(WorkItemId id, absl::Time deadline);
+  absl::Status SetRequirement(WorkItemId id, std::shared_ptr<const RequirementPlan> requirement);
+
+  // Advances every queue; InvalidArgument when `now` is infinite or before now(), changing
+  // nothing.
+  absl::Status AdvanceTo(absl::Time now);
+  absl::Time now() const { return now_; }
+  // Every queue's relaxation events since the last call, by queue then age.
+  std::vector<QueuedRequirementRelaxed> PollEvents();
+
+  // Items in all queues.
+  size_t size() const { return queue_of_.size(); }
+
+ private:
+  struct Named {
+    std::string name;
+    WorkQueue queue;
+  };
+  absl::StatusOr<QueueIndex> QueueOfOrError(WorkItemId id) const;
+
+  absl::Time now_;
+  std::vector<Named> queues_;
+  absl::flat_hash_map<std::string, QueueIndex> by_name_;
+  absl::flat_hash_map<WorkItemId, QueueIndex> queue_of_;
 };
 
 }  // namespace omniroute
