@@ -145,10 +145,9 @@ const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
   return item.requirement->Effective(item.steps_applied);
 }
 
-RequirementClassId WorkQueue::AcquireClass(const Requirement& requirement) {
-  if (auto it = classes_by_requirement_.find(requirement); it != classes_by_requirement_.end()) {
-    return it->second;
-  }
+RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& requirement) {
+  std::pair<uint32_t, Requirement> key(channel, requirement);
+  if (auto it = classes_by_key_.find(key); it != classes_by_key_.end()) return it->second;
   RequirementClassId id;
   if (!free_classes_.empty()) {
     id = free_classes_.back();
@@ -159,8 +158,9 @@ RequirementClassId WorkQueue::AcquireClass(const Requirement& requirement) {
   }
   Class& klass = classes_[id];
   klass.requirement = requirement;
+  klass.channel = channel;
   klass.live = true;
-  classes_by_requirement_.emplace(requirement, id);
+  classes_by_key_.emplace(std::move(key), id);
   ++class_count_;
   return id;
 }
@@ -168,7 +168,7 @@ RequirementClassId WorkQueue::AcquireClass(const Requirement& requirement) {
 void WorkQueue::ReleaseClassIfEmpty(RequirementClassId id) {
   Class& klass = classes_[id];
   if (!klass.main.empty()) return;
-  classes_by_requirement_.erase(klass.requirement);
+  classes_by_key_.erase(std::make_pair(klass.channel, klass.requirement));
   klass.requirement = Requirement();
   klass.live = false;
   free_classes_.push_back(id);
@@ -239,7 +239,7 @@ void WorkQueue::Relax(uint32_t slot, absl::Time due) {
     const Requirement& requirement = CurrentRequirement(items_[slot]);
     if (!(classes_[from].requirement == requirement)) {
       UnlinkFromClass(slot);
-      LinkToClass(slot, AcquireClass(requirement));
+      LinkToClass(slot, AcquireClass(items_[slot].channel, requirement));
     }
     const Item& moved = items_[slot];
     events_.push_back(RequirementRelaxed{
@@ -269,6 +269,10 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
   if (queued.deadline == absl::InfinitePast()) {
     return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
   }
+  if (queued.place.has_value() && *queued.place >= next_sequence_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("place ", *queued.place, " was never handed out by this queue"));
+  }
 
   uint32_t slot;
   if (!free_items_.empty()) {
@@ -283,13 +287,14 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
   item.arrival = queued.arrival;
   item.deadline = queued.deadline;
   item.relax_origin = queued.arrival;
-  item.sequence = next_sequence_++;
+  item.sequence = queued.place.has_value() ? *queued.place : next_sequence_++;
+  item.channel = queued.channel;
   item.requirement = std::move(queued.requirement);
   item.priority = queued.priority;
   item.steps_applied =
       item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(now_ - item.arrival);
   item.in_arrivals = arrivals_.Push(Ranked{Key{Nanos(item.arrival), 0, item.sequence}, slot});
-  LinkToClass(slot, AcquireClass(CurrentRequirement(item)));
+  LinkToClass(slot, AcquireClass(item.channel, CurrentRequirement(item)));
   ArmRelaxation(slot);
   ++count_by_priority_[item.priority];
   items_by_id_.emplace(id, slot);
@@ -394,7 +399,7 @@ absl::Status WorkQueue::SetRequirement(WorkItemId id,
   item.relax_origin = now_;
   item.steps_applied =
       item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(absl::ZeroDuration());
-  LinkToClass(slot, AcquireClass(CurrentRequirement(item)));
+  LinkToClass(slot, AcquireClass(item.channel, CurrentRequirement(item)));
   ArmRelaxation(slot);
   return absl::OkStatus();
 }
@@ -448,7 +453,9 @@ std::optional<QueuedItemView> WorkQueue::Find(WorkItemId id) const {
       max_wait == absl::InfiniteDuration() ? absl::InfiniteFuture() : item.arrival + max_wait,
       item.requirement_class,
       item.steps_applied,
-      item.requirement.get()};
+      item.requirement.get(),
+      item.channel,
+      item.sequence};
 }
 
 size_t WorkQueue::CountWithPriority(int priority) const {
@@ -505,9 +512,15 @@ QueueRank WorkQueue::HeadRank(RequirementClassId id) const {
   return QueueRank{false, key.primary, key.arrival_ns, key.sequence};
 }
 
-std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requirement) const {
-  const auto it = classes_by_requirement_.find(requirement);
-  if (it == classes_by_requirement_.end()) return std::nullopt;
+uint32_t WorkQueue::ClassChannel(RequirementClassId id) const {
+  if (id >= classes_.size() || !classes_[id].live) return 0;
+  return classes_[id].channel;
+}
+
+std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requirement,
+                                                       uint32_t channel) const {
+  const auto it = classes_by_key_.find(std::make_pair(channel, requirement));
+  if (it == classes_by_key_.end()) return std::nullopt;
   return it->second;
 }
 
@@ -623,7 +636,8 @@ absl::Status WorkQueueSet::Move(WorkItemId id, std::string_view to_queue,
                                                    target.options().priority_levels,
                                                    ") of queue \"", queues_[*to].name, "\""));
   }
-  QueuedItem moved{new_priority, view.arrival, view.deadline, source.RequirementOf(id)};
+  QueuedItem moved{new_priority, view.arrival, view.deadline, source.RequirementOf(id),
+                   view.channel};
   // Pushed before the source lets go: only the push can be refused, and then nothing changed.
   if (absl::Status status = target.Push(id, std::move(moved)); !status.ok()) return status;
   if (absl::Status status = source.Erase(id); !status.ok()) return status;

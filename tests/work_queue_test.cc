@@ -464,6 +464,7 @@ struct ReferenceItem {
   uint64_t sequence;
   std::shared_ptr<const RequirementPlan> plan;
   absl::Time relax_origin;
+  uint32_t channel;
 };
 
 class ReferenceQueue {
@@ -567,12 +568,14 @@ void RunRandomOperations(const WorkQueueOptions& options, uint64_t seed) {
       const absl::Time deadline =
           uniform(0, 4) == 0 ? absl::InfiniteFuture() : now + absl::Seconds(uniform(0, 3600));
       const auto& plan = plans[uniform(0, plans.size() - 1)];
-      const absl::Status status = queue.Push(id, {priority, arrival, deadline, plan});
+      const auto channel = static_cast<uint32_t>(uniform(0, 1));
+      const absl::Status status = queue.Push(id, {priority, arrival, deadline, plan, channel});
       if (duplicate) {
         ASSERT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
       } else {
         ASSERT_TRUE(status.ok()) << status;
-        reference.items.push_back({id, priority, arrival, deadline, sequence++, plan, arrival});
+        reference.items.push_back(
+            {id, priority, arrival, deadline, sequence++, plan, arrival, channel});
       }
     } else if (op < 50) {
       const std::vector<WorkItemId> expected = reference.InOrder(now);
@@ -633,6 +636,7 @@ void RunRandomOperations(const WorkQueueOptions& options, uint64_t seed) {
           item.plan == nullptr ? Requirement() : item.plan->EffectiveAfter(now - item.relax_origin);
       ASSERT_EQ(*queue.ClassRequirement(view->requirement_class), expected_requirement);
       ASSERT_EQ(view->priority, item.priority);
+      ASSERT_EQ(queue.ClassChannel(view->requirement_class), item.channel);
     }
     ASSERT_EQ(queue.OldestArrival(), oldest);
     for (int p = 0; p < options.priority_levels; ++p) {
@@ -683,6 +687,38 @@ TEST(WorkQueueRandomTest, WeightedAgingWithMaximumWaitAgreesWithReference) {
                        .aging_weight = absl::Minutes(4),
                        .max_wait = absl::Minutes(6)},
                       15);
+}
+
+TEST(WorkQueueTest, ChannelsSplitClassesAndPlacesReinstateItems) {
+  WorkQueue queue = MustQueue({});
+  ASSERT_TRUE(queue.Push(1, {.priority = 1, .arrival = kStart, .channel = 2}).ok());
+  ASSERT_TRUE(queue.Push(2, {.priority = 1, .arrival = kStart, .channel = 3}).ok());
+  ASSERT_TRUE(queue.Push(3, {.priority = 1, .arrival = kStart, .channel = 2}).ok());
+  EXPECT_EQ(queue.class_count(), 2u);
+  const RequirementClassId chat = *queue.FindClass(Requirement(), 2);
+  const RequirementClassId email = *queue.FindClass(Requirement(), 3);
+  EXPECT_NE(chat, email);
+  EXPECT_FALSE(queue.FindClass(Requirement(), 0).has_value());
+  EXPECT_EQ(queue.ClassChannel(email), 3u);
+  EXPECT_EQ(queue.ClassSize(chat), 2u);
+  EXPECT_EQ(queue.ClassHead(email), 2u);
+
+  // Item 1 leaves (offered) and comes back (rejected): it returns to the front.
+  const QueuedItemView first = *queue.Find(1);
+  EXPECT_EQ(first.channel, 2u);
+  ASSERT_TRUE(queue.Erase(1).ok());
+  ASSERT_TRUE(queue.Push(4, {.priority = 1, .arrival = kStart, .channel = 2}).ok());
+  ASSERT_TRUE(queue
+                  .Push(1, {.priority = first.priority,
+                            .arrival = first.arrival,
+                            .channel = first.channel,
+                            .place = first.place})
+                  .ok());
+  EXPECT_THAT(queue.InOrder(), ElementsAre(1, 2, 3, 4));
+  EXPECT_EQ(queue.ClassHead(chat), 1u);
+  EXPECT_EQ(queue.Push(5, {.arrival = kStart, .place = 99}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(queue.Contains(5));
 }
 
 TEST(WorkQueueSetTest, NamedQueuesWithUniqueItemsAcrossThem) {

@@ -54,6 +54,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -115,6 +116,13 @@ struct QueuedItem {
   absl::Time deadline = absl::InfiniteFuture();
   // What an agent needs to take the item, with relaxation steps; null: anyone may take it.
   std::shared_ptr<const RequirementPlan> requirement{};
+  // A tag that splits classes: items share a class only when their channels are equal too, so a
+  // class head is always an item an agent with room on that channel can take.
+  uint32_t channel = 0;
+  // The place of an item returning to this queue after leaving it (e.g. an offer it was taken
+  // out for was rejected): its `QueuedItemView::place`, so it goes back where it was. Omitted:
+  // behind every item pushed so far. Must not be the place of an item still queued.
+  std::optional<uint64_t> place{};
 };
 
 // An item as the queue holds it.
@@ -129,6 +137,9 @@ struct QueuedItemView {
   // Relaxation steps applied so far.
   int steps_applied = 0;
   const RequirementPlan* requirement = nullptr;  // null: anyone may take it
+  uint32_t channel = 0;
+  // Its push order, the last tie-breaker; pass it back as `QueuedItem::place` to reinstate it.
+  uint64_t place = 0;
 };
 
 // Where a class's head stands in its queue's order: a smaller rank is served first. Compare only
@@ -174,7 +185,8 @@ class WorkQueue {
   absl::Time now() const { return now_; }
 
   // Adds an item. AlreadyExists when `id` is queued; InvalidArgument for a priority out of range,
-  // an infinite arrival or one after now(), or an infinite past deadline. The item starts in the
+  // an infinite arrival or one after now(), an infinite past deadline, or a place never handed
+  // out. The item starts in the
   // class of the requirement in effect after the time it has waited (no events for those steps).
   // O(log n + requirement size).
   absl::Status Push(WorkItemId id, QueuedItem item);
@@ -237,13 +249,17 @@ class WorkQueue {
   const Requirement* ClassRequirement(RequirementClassId id) const;
   // The class's items.
   size_t ClassSize(RequirementClassId id) const;
+  // The channel its items share (0 when `id` names no non-empty class).
+  uint32_t ClassChannel(RequirementClassId id) const;
   // The item the class serves next at now(); nullopt when `id` names no non-empty class. O(1).
   std::optional<WorkItemId> ClassHead(RequirementClassId id) const;
   // The rank of ClassHead(id), to pick the best head among the classes an agent may serve.
   // Requires ClassHead(id). O(1).
   QueueRank HeadRank(RequirementClassId id) const;
-  // The class with a requirement equal to `requirement`, if non-empty. O(requirement size).
-  std::optional<RequirementClassId> FindClass(const Requirement& requirement) const;
+  // The non-empty class of items on `channel` with a requirement equal to `requirement`.
+  // O(requirement size).
+  std::optional<RequirementClassId> FindClass(const Requirement& requirement,
+                                              uint32_t channel = 0) const;
 
   // Every item in serving order at now() (what repeated Pop would give). O(n log n).
   std::vector<WorkItemId> InOrder() const;
@@ -285,9 +301,11 @@ class WorkQueue {
     RequirementClassId requirement_class = 0;
     int priority = 0;
     int steps_applied = 0;
+    uint32_t channel = 0;
   };
   struct Class {
     Requirement requirement;
+    uint32_t channel = 0;
     Heap main;
     Heap overdue;  // items with a finite maximum wait, by when they become overdue
     HeapHandle head;
@@ -303,7 +321,7 @@ class WorkQueue {
   absl::Duration MaxWait(int priority) const;
   const Requirement& CurrentRequirement(const Item& item) const;
 
-  RequirementClassId AcquireClass(const Requirement& requirement);
+  RequirementClassId AcquireClass(uint32_t channel, const Requirement& requirement);
   void ReleaseClassIfEmpty(RequirementClassId id);
   void RefreshHeads(RequirementClassId id);
   void LinkToClass(uint32_t slot, RequirementClassId id);
@@ -329,7 +347,7 @@ class WorkQueue {
 
   std::vector<Class> classes_;
   std::vector<RequirementClassId> free_classes_;
-  absl::flat_hash_map<Requirement, RequirementClassId> classes_by_requirement_;
+  absl::flat_hash_map<std::pair<uint32_t, Requirement>, RequirementClassId> classes_by_key_;
   size_t class_count_ = 0;
   Heap class_heads_;          // each non-empty class's head by ordering key
   Heap class_overdue_heads_;  // each class's earliest overdue instant
