@@ -453,6 +453,29 @@ bool Requirement::MatchesLevels(const SkillSet& agent) const {
   return true;
 }
 
+Requirement::Mismatch Requirement::Explain(const SkillSet& agent) const {
+  for (SkillId excluded : excluded_) {
+    if (agent.Level(excluded) > 0) {
+      return {Mismatch::Kind::kExcludedTag, excluded, 0, agent.Level(excluded)};
+    }
+  }
+  for (const std::vector<SkillLevel>& accepted : must_) {
+    bool satisfied = false;
+    const SkillLevel* below = nullptr;
+    for (const SkillLevel& need : accepted) {
+      const int level = agent.Level(need.skill);
+      satisfied |= level >= need.level;
+      if (level > 0 && level < need.level && below == nullptr) below = &need;
+    }
+    if (satisfied) continue;
+    if (below != nullptr) {
+      return {Mismatch::Kind::kLevelTooLow, below->skill, below->level, agent.Level(below->skill)};
+    }
+    return {Mismatch::Kind::kMissingSkill, accepted.front().skill, accepted.front().level, 0};
+  }
+  return {};
+}
+
 double Requirement::Score(const SkillSet& agent) const {
   int64_t must_sum = 0;
   for (const std::vector<SkillLevel>& accepted : must_) {

@@ -287,6 +287,34 @@ TEST(RequirementTest, EmptyRequirementMatchesEveryone) {
   EXPECT_FALSE(only_exclusion.Matches(MustSkills(catalog, {{"trainee", 1}})));
 }
 
+TEST(RequirementTest, ExplainsTheFirstReasonAnAgentFails) {
+  SkillCatalog catalog;
+  const SkillId billing = *catalog.Add("billing");
+  const SkillId zh = *catalog.Add("zh");
+  const SkillId en = *catalog.Add("en");
+  const SkillId trainee = *catalog.Add("trainee");
+  absl::StatusOr<Requirement> r = Requirement::Create(
+      {.must = {{billing, 5}, {zh, 3, {{en, 4}}}}, .excluded = {trainee}}, catalog);
+  ASSERT_TRUE(r.ok());
+  using Kind = Requirement::Mismatch::Kind;
+  const auto explain = [&](std::vector<std::pair<SkillId, int>> skills) {
+    SkillSet agent;
+    for (auto [skill, level] : skills) EXPECT_TRUE(agent.Set(skill, level).ok());
+    const Requirement::Mismatch m = r->Explain(agent);
+    EXPECT_EQ(m.kind == Kind::kMatches, r->Matches(agent));
+    return m;
+  };
+  EXPECT_EQ(explain({{billing, 5}, {en, 4}}).kind, Kind::kMatches);
+  EXPECT_EQ(explain({{billing, 9}, {zh, 3}, {trainee, 1}}),
+            (Requirement::Mismatch{Kind::kExcludedTag, trainee, 0, 1}));
+  EXPECT_EQ(explain({{billing, 4}, {zh, 3}}),
+            (Requirement::Mismatch{Kind::kLevelTooLow, billing, 5, 4}));
+  EXPECT_EQ(explain({{zh, 3}}), (Requirement::Mismatch{Kind::kMissingSkill, billing, 5, 0}));
+  EXPECT_EQ(explain({{billing, 5}, {en, 2}}),
+            (Requirement::Mismatch{Kind::kLevelTooLow, en, 4, 2}));
+  EXPECT_EQ(explain({{billing, 5}}).kind, Kind::kMissingSkill);
+}
+
 TEST(RequirementTest, ScoreFormula) {
   const SkillCatalog catalog = Tags();
   const Requirement requirement = MustRequirement(

@@ -371,6 +371,18 @@ class Requirement {
   }
   // See the class comment. O((must-have skills + preferences) x id / 64).
   double Score(const SkillSet& agent) const;
+  // Why an agent fails the requirement, for explanations: the first excluded tag it has, else the
+  // first must-have (in canonical order) it lacks — `kLevelTooLow` when it has one of the accepted
+  // skills below its level, `kMissingSkill` when it has none; `kMatches` when Matches(agent).
+  struct Mismatch {
+    enum class Kind : uint8_t { kMatches, kExcludedTag, kMissingSkill, kLevelTooLow };
+    Kind kind = Kind::kMatches;
+    SkillId skill = 0;  // the excluded tag, or the must-have's first accepted skill
+    int needed = 0;     // the level needed (must-haves)
+    int has = 0;        // the agent's level of `skill`
+    friend bool operator==(const Mismatch&, const Mismatch&) = default;
+  };
+  Mismatch Explain(const SkillSet& agent) const;
 
   // Whether it matches every agent (no must-have, no exclusion; preferences may remain).
   bool matches_all() const { return must_.empty() && excluded_.empty(); }
