@@ -517,6 +517,17 @@ uint32_t WorkQueue::ClassChannel(RequirementClassId id) const {
   return classes_[id].channel;
 }
 
+std::optional<QueueRank> WorkQueue::RankOf(WorkItemId id) const {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) return std::nullopt;
+  const Item& item = items_[it->second];
+  const Key overdue = OverdueKey(item);
+  const bool is_overdue =
+      MaxWait(item.priority) != absl::InfiniteDuration() && overdue.primary <= now_ns_;
+  const Key key = is_overdue ? overdue : OrderKey(item);
+  return QueueRank{is_overdue, key.primary, key.arrival_ns, key.sequence};
+}
+
 std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requirement,
                                                        uint32_t channel) const {
   const auto it = classes_by_key_.find(std::make_pair(channel, requirement));
@@ -527,14 +538,7 @@ std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requir
 std::vector<WorkItemId> WorkQueue::InOrder() const {
   std::vector<std::pair<QueueRank, WorkItemId>> ranked;
   ranked.reserve(size());
-  for (const auto& [id, slot] : items_by_id_) {
-    const Item& item = items_[slot];
-    const Key overdue = OverdueKey(item);
-    const bool is_overdue =
-        MaxWait(item.priority) != absl::InfiniteDuration() && overdue.primary <= now_ns_;
-    const Key key = is_overdue ? overdue : OrderKey(item);
-    ranked.emplace_back(QueueRank{is_overdue, key.primary, key.arrival_ns, key.sequence}, id);
-  }
+  for (const auto& entry : items_by_id_) ranked.emplace_back(*RankOf(entry.first), entry.first);
   std::sort(ranked.begin(), ranked.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<WorkItemId> order;
@@ -675,6 +679,12 @@ absl::Status WorkQueueSet::AdvanceTo(absl::Time now) {
   }
   now_ = now;
   return absl::OkStatus();
+}
+
+absl::Time WorkQueueSet::NextRelaxationDue() const {
+  absl::Time next = absl::InfiniteFuture();
+  for (const Named& named : queues_) next = std::min(next, named.queue.NextRelaxationDue());
+  return next;
 }
 
 std::vector<QueuedRequirementRelaxed> WorkQueueSet::PollEvents() {

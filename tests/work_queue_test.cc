@@ -645,14 +645,19 @@ void RunRandomOperations(const WorkQueueOptions& options, uint64_t seed) {
     size_t class_items = 0;
     queue.ForEachClass([&](RequirementClassId id, const Requirement&, size_t items) {
       class_items += items;
-      // A class's head is the first of its members in queue order.
+      // A class's head is the first of its members in queue order; the best member passing a
+      // filter is the first member in queue order that passes it.
       const WorkItemId head = *queue.ClassHead(id);
+      const auto filter = [](WorkItemId item, absl::Time) { return item % 3 != 0; };
+      std::optional<WorkItemId> first, first_passing;
       for (WorkItemId candidate : expected) {
-        if (queue.Find(candidate)->requirement_class == id) {
-          ASSERT_EQ(head, candidate);
-          break;
-        }
+        if (queue.Find(candidate)->requirement_class != id) continue;
+        if (!first) first = candidate;
+        if (!first_passing && filter(candidate, absl::Time())) first_passing = candidate;
       }
+      ASSERT_EQ(head, first);
+      ASSERT_EQ(queue.BestInClass(id, filter), first_passing);
+      ASSERT_EQ(queue.HeadRank(id), *queue.RankOf(head));
     });
     ASSERT_EQ(class_items, queue.size());
   }

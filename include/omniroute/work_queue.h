@@ -47,6 +47,7 @@
 #ifndef OMNIROUTE_WORK_QUEUE_H_
 #define OMNIROUTE_WORK_QUEUE_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -256,6 +257,14 @@ class WorkQueue {
   // The rank of ClassHead(id), to pick the best head among the classes an agent may serve.
   // Requires ClassHead(id). O(1).
   QueueRank HeadRank(RequirementClassId id) const;
+  // The first item of the class in serving order for which `accept(WorkItemId, absl::Time
+  // arrival)` is true (e.g. not rejected by this agent, waited long enough); nullopt when none.
+  // Walks the class's heaps best-first: O(1) when the head is accepted, else O(k log k) for k
+  // refused items.
+  template <typename Accept>
+  std::optional<WorkItemId> BestInClass(RequirementClassId id, Accept&& accept) const;
+  // Where a queued item stands in serving order at now(); nullopt when not queued. O(1).
+  std::optional<QueueRank> RankOf(WorkItemId id) const;
   // The non-empty class of items on `channel` with a requirement equal to `requirement`.
   // O(requirement size).
   std::optional<RequirementClassId> FindClass(const Requirement& requirement,
@@ -330,6 +339,11 @@ class WorkQueue {
   void Relax(uint32_t slot, absl::Time due);
   void RemoveSlot(uint32_t slot);
   uint32_t HeadSlot(const Class& klass) const;
+  // Visits `heap`'s values best-first while `descend(value)` holds, returning the slot of the
+  // first value `accept` takes.
+  template <typename Descend, typename Accept>
+  static std::optional<uint32_t> WalkBestFirst(const Heap& heap, Descend&& descend,
+                                               Accept&& accept);
   bool IsOverdueNow(const Ranked& overdue_top) const { return overdue_top.key.primary <= now_ns_; }
 
   WorkQueueOptions options_;
@@ -355,6 +369,49 @@ class WorkQueue {
   TimerWheel<uint32_t> relaxation_;
   std::vector<RequirementRelaxed> events_;
 };
+
+template <typename Descend, typename Accept>
+std::optional<uint32_t> WorkQueue::WalkBestFirst(const Heap& heap, Descend&& descend,
+                                                 Accept&& accept) {
+  if (heap.empty() || !descend(heap.ValueAt(0))) return std::nullopt;
+  if (accept(heap.ValueAt(0).slot)) return heap.ValueAt(0).slot;
+  std::vector<size_t> frontier;
+  const auto worse = [&heap](size_t a, size_t b) { return heap.ValueAt(b) < heap.ValueAt(a); };
+  const auto expand = [&](size_t position) {
+    const size_t first = Heap::FirstChild(position);
+    for (size_t child = first; child < heap.size() && child < first + Heap::kArity; ++child) {
+      if (!descend(heap.ValueAt(child))) continue;
+      frontier.push_back(child);
+      std::push_heap(frontier.begin(), frontier.end(), worse);
+    }
+  };
+  expand(0);
+  while (!frontier.empty()) {
+    std::pop_heap(frontier.begin(), frontier.end(), worse);
+    const size_t position = frontier.back();
+    frontier.pop_back();
+    if (accept(heap.ValueAt(position).slot)) return heap.ValueAt(position).slot;
+    expand(position);
+  }
+  return std::nullopt;
+}
+
+template <typename Accept>
+std::optional<WorkItemId> WorkQueue::BestInClass(RequirementClassId id, Accept&& accept) const {
+  if (id >= classes_.size() || !classes_[id].live) return std::nullopt;
+  const Class& klass = classes_[id];
+  const auto accept_slot = [&](uint32_t slot) {
+    return accept(items_[slot].id, items_[slot].arrival);
+  };
+  // Overdue items first; a heap node that is not overdue has no overdue descendants.
+  std::optional<uint32_t> slot = WalkBestFirst(
+      klass.overdue, [this](const Ranked& r) { return IsOverdueNow(r); }, accept_slot);
+  if (!slot)
+    slot = WalkBestFirst(
+        klass.main, [](const Ranked&) { return true; }, accept_slot);
+  if (!slot) return std::nullopt;
+  return items_[*slot].id;
+}
 
 // Index of a queue in a `WorkQueueSet`: 0, 1, 2, ... in the order queues were added.
 using QueueIndex = uint32_t;
@@ -407,6 +464,8 @@ class WorkQueueSet {
   // nothing.
   absl::Status AdvanceTo(absl::Time now);
   absl::Time now() const { return now_; }
+  // The earliest relaxation step due in any queue; InfiniteFuture when none.
+  absl::Time NextRelaxationDue() const;
   // Every queue's relaxation events since the last call, by queue then age.
   std::vector<QueuedRequirementRelaxed> PollEvents();
 
