@@ -1,0 +1,284 @@
+// The router: matches waiting work and free agents in both directions, with offers, timeouts and
+// explanations.
+//
+//   omniroute::Router router(channels, {}, now);
+//   omniroute::QueueIndex billing = *router.AddQueue("billing", {.strategy = kLongestIdle});
+//   omniroute::AgentIndex ann = *router.AddAgent({.id = "ann", .skills = skills,
+//                                                 .queues = {{.queue = billing}},
+//                                                 .capacity = {.budget = 60, .limits = {1, 3}}});
+//   router.SetAgentState(ann, omniroute::AgentState::kAvailable);
+//   router.Submit(42, billing, {.priority = 0, .arrival = now, .requirement = plan, .channel = 1});
+//   for (const omniroute::RoutingEvent& e : router.PollEvents()) ...   // offered 42 to ann
+//   router.Accept(ann, 42);                                            // assigned
+//   router.Complete(42);                                               // ann takes the next one
+//
+// Decisions.
+// - Item arrives (Submit, requeue after a rejected or expired offer, a relaxation step, a queue
+//   delay or preferred-agent window running out): the best agent among those eligible, by the
+//   queue's strategy, gets an offer; else the item waits in its queue.
+// - Agent frees capacity (available, work completed or withdrawn, wrap-up or cool-down over,
+//   capacity, skills or profile changed): the tiers of its routing profile are tried in priority
+//   order; within a tier the best item it is eligible for across the tier's queues (overdue items
+//   first, then the earliest arrival, then the queue listed first) gets an offer. Repeated while
+//   the agent has room, so a chat agent fills all its slots.
+// Eligible: the agent serves the item's queue and the item has waited at least the profile's
+// delay for it; the agent can take the item's channel now (state, cool-down, capacity); its
+// skills match the item's current requirement; it has not rejected or missed this item; and
+// while a preferred-agent window is open, it is the preferred agent.
+// After every command, no ready agent and eligible waiting item are left unmatched.
+//
+// Cost: agents with equal skills and profiles share a bucket, items with equal requirements and
+// channels share a class; a decision looks at buckets (item arrives) or classes (agent frees),
+// with a cache of which bucket satisfies which requirement, never at every agent or item.
+//
+// Offers hold capacity. Accept turns an offer into an assignment; Reject excludes the agent for
+// this item, which goes back to its place in its queue and is routed again; an offer not
+// answered within the queue's `offer_timeout` expires the same way (`offer_expired`), and the
+// agent goes away (reason "missed_offer") unless `RouterOptions::away_on_missed_offer` is off.
+// With `auto_accept` an offer is accepted at once.
+//
+// Errors: unknown item, agent or queue (NotFound), duplicate ids (AlreadyExists), a command the
+// item's or agent's state forbids — accept by the wrong agent, accept of an expired offer,
+// complete of an offer — (FailedPrecondition), bad arguments (InvalidArgument); a refused call
+// changes nothing.
+//
+// Thread safety: thread-compatible.
+#ifndef OMNIROUTE_ROUTER_H_
+#define OMNIROUTE_ROUTER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "omniroute/agents.h"
+#include "omniroute/skills.h"
+#include "omniroute/timer_wheel.h"
+#include "omniroute/work_queue.h"
+
+namespace omniroute {
+
+// How a queue orders and distributes its work.
+struct RouterQueueOptions {
+  WorkQueueOptions order{};
+  Strategy strategy = Strategy::kLongestIdle;
+  // Offers are accepted at once (hosts that push work without asking).
+  bool auto_accept = false;
+  // How long an offer waits for an answer; positive, InfiniteDuration for ever.
+  absl::Duration offer_timeout = absl::Seconds(30);
+  // How long a preferred agent has first refusal; zero or more.
+  absl::Duration preferred_agent_window = absl::Seconds(60);
+};
+
+struct RouterOptions {
+  AgentPoolOptions agents{};
+  // An expired offer sends the agent away (reason "missed_offer").
+  bool away_on_missed_offer = true;
+};
+
+// What `Submit` takes about an item.
+struct RoutedItem {
+  int priority = 0;
+  absl::Time arrival = absl::UnixEpoch();
+  absl::Time deadline = absl::InfiniteFuture();
+  std::shared_ptr<const RequirementPlan> requirement{};
+  ChannelId channel = 0;
+  // First refusal for the queue's preferred_agent_window from submission (e.g. the agent who
+  // last served this customer); only if it serves the queue.
+  std::optional<AgentIndex> preferred_agent{};
+};
+
+enum class RoutingEventKind : uint8_t {
+  kQueued,        // waiting in its queue (no eligible agent when it arrived)
+  kOffered,       // agent holds an offer
+  kAssigned,      // agent accepted (or auto-accept)
+  kRejected,      // agent declined the offer
+  kOfferExpired,  // agent did not answer in time
+  kRequeued,      // back at its place in its queue after a rejected or expired offer
+  kRequirementRelaxed,
+};
+// "queued", "offered", "assigned", "rejected", "offer_expired", "requeued",
+// "requirement_relaxed".
+std::string_view RoutingEventKindName(RoutingEventKind kind);
+inline std::ostream& operator<<(std::ostream& os, RoutingEventKind k) {
+  return os << RoutingEventKindName(k);
+}
+
+inline constexpr AgentIndex kNoAgent = ~AgentIndex{0};
+
+struct RoutingEvent {
+  RoutingEventKind kind = RoutingEventKind::kQueued;
+  WorkItemId item = 0;
+  AgentIndex agent = kNoAgent;  // offers and assignments
+  QueueIndex queue = 0;
+  absl::Time at;
+  int steps_applied = 0;  // requirement_relaxed
+
+  friend bool operator==(const RoutingEvent&, const RoutingEvent&) = default;
+};
+
+// Where an item is.
+enum class RoutedState : uint8_t { kQueued, kOffered, kAssigned };
+
+struct RoutedItemView {
+  WorkItemId id = 0;
+  RoutedState state = RoutedState::kQueued;
+  QueueIndex queue = 0;
+  ChannelId channel = 0;
+  int priority = 0;
+  absl::Time arrival;
+  AgentIndex agent = kNoAgent;      // offered to / assigned to
+  absl::Time offer_expires;         // offers: when it expires (InfiniteFuture: never)
+  std::vector<AgentIndex> refused;  // agents that rejected or missed it
+  // Its current requirement (after relaxation); valid until the next command.
+  const Requirement* requirement = nullptr;
+};
+
+// One agent's standing for an item, from `Explain`.
+struct Candidate {
+  AgentIndex agent = 0;
+  bool eligible = false;
+  bool chosen = false;  // the agent the router would offer it to now (or holds it)
+  // Why not eligible, or why not chosen: "holds it", "offline", "away", "wrap_up", "cooldown",
+  // "does not take channel", "no capacity on channel", "channel blocked", "does not serve queue",
+  // "queue delay not reached", "rejected it", "preferred agent's window", "missing skill <name>",
+  // "level too low <name>", "excluded tag <name>", "lower rank" (eligible, not best).
+  std::string reason;
+};
+
+class Router {
+ public:
+  Router(ChannelModel channels, RouterOptions options, absl::Time now = absl::UnixEpoch());
+
+  // Queues and agents.
+  absl::StatusOr<QueueIndex> AddQueue(std::string_view name, const RouterQueueOptions& options);
+  absl::StatusOr<AgentIndex> AddAgent(AgentConfig config);
+  const WorkQueueSet& queues() const { return queues_; }
+  const AgentPool& agents() const { return pool_; }
+  const RouterQueueOptions& queue_options(QueueIndex queue) const { return queue_options_[queue]; }
+
+  // Agent commands; each may route work to the agent. As the `AgentPool` methods, plus NotFound
+  // for a profile naming an unknown queue.
+  absl::Status SetAgentState(AgentIndex agent, AgentState state, std::string_view reason = "");
+  absl::Status SetAgentSkills(AgentIndex agent, SkillSet skills);
+  absl::Status SetAgentQueues(AgentIndex agent, std::vector<QueueAssignment> queues);
+  absl::Status SetAgentCapacity(AgentIndex agent, AgentCapacity capacity);
+
+  // Item commands.
+  // AlreadyExists (id known to the router), NotFound (queue, preferred agent), InvalidArgument
+  // (channel, priority, arrival after now ...).
+  absl::Status Submit(WorkItemId id, QueueIndex queue, RoutedItem item);
+  // The offered agent accepts. NotFound (item), FailedPrecondition (not offered, or offered to
+  // another agent — including an offer that expired).
+  absl::Status Accept(AgentIndex agent, WorkItemId id);
+  absl::Status Reject(AgentIndex agent, WorkItemId id);
+  // Assigned work done: the agent frees capacity (and may wrap up). FailedPrecondition unless
+  // assigned.
+  absl::Status Complete(WorkItemId id);
+  // Takes an item out wherever it is (cancelled, abandoned, resolved elsewhere).
+  absl::Status Remove(WorkItemId id);
+  // Moves an item to another queue, from wherever it is (an assignment or offer is withdrawn),
+  // keeping its arrival; `priority` replaces its priority when given.
+  absl::Status Transfer(WorkItemId id, QueueIndex queue,
+                        std::optional<int> priority = std::nullopt);
+  // As `WorkQueue::SetPriority` / `SetDeadline` / `SetRequirement` for a queued item;
+  // FailedPrecondition for an offered or assigned one (it is no longer waiting).
+  absl::Status SetPriority(WorkItemId id, int priority);
+  absl::Status SetDeadline(WorkItemId id, absl::Time deadline);
+  absl::Status SetRequirement(WorkItemId id, std::shared_ptr<const RequirementPlan> requirement);
+
+  // Moves time to `now`, handling relaxation steps, wrap-ups, cool-downs, offer timeouts and
+  // queue delays in time order. InvalidArgument when `now` is before now() or infinite.
+  absl::Status AdvanceTo(absl::Time now);
+  absl::Time now() const { return now_; }
+  // The earliest instant at which something is due; InfiniteFuture when nothing is.
+  absl::Time NextDue() const;
+
+  std::vector<RoutingEvent> PollEvents();
+
+  std::optional<RoutedItemView> Find(WorkItemId id) const;
+  size_t size() const { return items_.size(); }
+  // Every agent's standing for a queued item, best first for the eligible ones; NotFound when
+  // the item is unknown. O(agents).
+  absl::StatusOr<std::vector<Candidate>> Explain(WorkItemId id) const;
+  // Whether `agent` may be offered queued item `id` now (the eligibility rule above).
+  bool Eligible(AgentIndex agent, WorkItemId id) const;
+
+ private:
+  struct Item {
+    RoutedState state = RoutedState::kQueued;
+    QueueIndex queue = 0;
+    ChannelId channel = 0;
+    AgentIndex agent = kNoAgent;
+    std::optional<AgentIndex> preferred;
+    absl::Time preferred_until = absl::InfinitePast();
+    absl::InlinedVector<AgentIndex, 2> refused;
+    // While offered or assigned: what puts it back in its queue.
+    QueuedItemView saved;
+    std::shared_ptr<const RequirementPlan> plan;
+    TimerHandle offer_timer;
+    absl::InlinedVector<TimerHandle, 2> wake_timers;  // delays and the preferred window
+    absl::Time offer_expires = absl::InfiniteFuture();
+  };
+  enum class TimerKind : uint8_t { kOfferExpiry, kWake };
+  struct Timer {
+    WorkItemId item;
+    TimerKind kind;
+  };
+  // A bucket serving a queue, with the profile entry that says how.
+  struct Server {
+    BucketIndex bucket;
+    absl::Duration delay;
+  };
+  using RequirementId = uint32_t;
+
+  void SyncBuckets();
+  RequirementId Intern(const Requirement& requirement);
+  bool Compatible(BucketIndex bucket, const Requirement& requirement);
+  bool Refused(const Item& item, AgentIndex agent) const;
+  bool PreferredOnly(const Item& item) const;
+  const Requirement& CurrentRequirement(WorkItemId id, const Item& item) const;
+  std::optional<absl::Duration> DelayFor(BucketIndex bucket, QueueIndex queue) const;
+
+  void RouteItem(WorkItemId id);
+  void RouteAgent(AgentIndex agent);
+  void Offer(WorkItemId id, AgentIndex agent);
+  void Requeue(WorkItemId id, Item& item);
+  void ArmWakeTimers(WorkItemId id, Item& item);
+  void CancelTimers(Item& item);
+  void Emit(RoutingEventKind kind, WorkItemId id, AgentIndex agent, QueueIndex queue,
+            int steps = 0);
+  absl::Status TakeBack(WorkItemId id, Item& item, WorkOutcome outcome);
+  void HandleRelaxations();
+  void HandleAgentEvents();
+  absl::StatusOr<Item*> FindItem(WorkItemId id);
+
+  absl::Time now_;
+  RouterOptions options_;
+  WorkQueueSet queues_;
+  AgentPool pool_;
+  std::vector<RouterQueueOptions> queue_options_;
+  std::vector<std::vector<Server>> servers_;  // per queue
+  size_t synced_buckets_ = 0;
+  // Per bucket: its queues sorted by (profile priority, listing order).
+  std::vector<std::vector<QueueAssignment>> tiers_;
+  absl::flat_hash_map<WorkItemId, Item> items_;
+  absl::flat_hash_map<Requirement, RequirementId> requirement_ids_;
+  std::vector<Requirement> requirements_;
+  // compatible_[requirement][bucket]: 0 unknown, 1 yes, 2 no.
+  std::vector<std::vector<uint8_t>> compatible_;
+  TimerWheel<Timer> timers_;
+  std::vector<RoutingEvent> events_;
+};
+
+}  // namespace omniroute
+
+#endif  // OMNIROUTE_ROUTER_H_

@@ -1,0 +1,698 @@
+#include "omniroute/router.h"
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace omniroute {
+namespace {
+
+absl::Status ItemNotFound(WorkItemId id) {
+  return absl::NotFoundError(absl::StrCat("unknown item ", id));
+}
+
+}  // namespace
+
+std::string_view RoutingEventKindName(RoutingEventKind kind) {
+  switch (kind) {
+    case RoutingEventKind::kQueued:
+      return "queued";
+    case RoutingEventKind::kOffered:
+      return "offered";
+    case RoutingEventKind::kAssigned:
+      return "assigned";
+    case RoutingEventKind::kRejected:
+      return "rejected";
+    case RoutingEventKind::kOfferExpired:
+      return "offer_expired";
+    case RoutingEventKind::kRequeued:
+      return "requeued";
+    case RoutingEventKind::kRequirementRelaxed:
+      return "requirement_relaxed";
+  }
+  return "unknown";
+}
+
+Router::Router(ChannelModel channels, RouterOptions options, absl::Time now)
+    : now_(now),
+      options_(options),
+      queues_(now),
+      pool_(std::move(channels), options.agents, now),
+      timers_(now, absl::Milliseconds(1)) {}
+
+absl::StatusOr<QueueIndex> Router::AddQueue(std::string_view name,
+                                            const RouterQueueOptions& options) {
+  if (options.offer_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queue \"", std::string(name), "\": offer_timeout must be positive (or infinite)"));
+  }
+  if (options.preferred_agent_window < absl::ZeroDuration() ||
+      options.preferred_agent_window == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queue \"", std::string(name), "\": preferred_agent_window must be finite and >= 0"));
+  }
+  absl::StatusOr<QueueIndex> index = queues_.AddQueue(name, options.order);
+  if (!index.ok()) return index.status();
+  queue_options_.push_back(options);
+  servers_.emplace_back();
+  pool_.EnableStrategy(options.strategy);
+  return *index;
+}
+
+absl::StatusOr<AgentIndex> Router::AddAgent(AgentConfig config) {
+  for (const QueueAssignment& q : config.queues) {
+    if (q.queue >= queues_.queue_count()) {
+      return absl::NotFoundError(
+          absl::StrCat("agent \"", config.id, "\" serves unknown queue ", q.queue));
+    }
+  }
+  absl::StatusOr<AgentIndex> agent = pool_.AddAgent(std::move(config));
+  if (agent.ok()) SyncBuckets();
+  return agent;
+}
+
+void Router::SyncBuckets() {
+  for (; synced_buckets_ < pool_.bucket_count(); ++synced_buckets_) {
+    const auto bucket = static_cast<BucketIndex>(synced_buckets_);
+    std::vector<QueueAssignment> tiers = pool_.BucketQueues(bucket);
+    for (const QueueAssignment& q : tiers) servers_[q.queue].push_back({bucket, q.delay});
+    std::stable_sort(
+        tiers.begin(), tiers.end(),
+        [](const QueueAssignment& a, const QueueAssignment& b) { return a.priority < b.priority; });
+    tiers_.push_back(std::move(tiers));
+  }
+}
+
+Router::RequirementId Router::Intern(const Requirement& requirement) {
+  const auto [it, inserted] =
+      requirement_ids_.try_emplace(requirement, static_cast<RequirementId>(requirements_.size()));
+  if (inserted) {
+    requirements_.push_back(requirement);
+    compatible_.emplace_back();
+  }
+  return it->second;
+}
+
+bool Router::Compatible(BucketIndex bucket, const Requirement& requirement) {
+  if (requirement.matches_all()) return true;
+  std::vector<uint8_t>& row = compatible_[Intern(requirement)];
+  if (row.size() <= bucket) row.resize(pool_.bucket_count(), 0);
+  if (row[bucket] == 0) row[bucket] = requirement.Matches(pool_.BucketSkills(bucket)) ? 1 : 2;
+  return row[bucket] == 1;
+}
+
+bool Router::Refused(const Item& item, AgentIndex agent) const {
+  return std::find(item.refused.begin(), item.refused.end(), agent) != item.refused.end();
+}
+
+bool Router::PreferredOnly(const Item& item) const {
+  return item.preferred.has_value() && now_ < item.preferred_until;
+}
+
+std::optional<absl::Duration> Router::DelayFor(BucketIndex bucket, QueueIndex queue) const {
+  for (const QueueAssignment& q : pool_.BucketQueues(bucket)) {
+    if (q.queue == queue) return q.delay;
+  }
+  return std::nullopt;
+}
+
+const Requirement& Router::CurrentRequirement(WorkItemId id, const Item& item) const {
+  static const Requirement* const kAnyone = new Requirement();
+  if (item.state == RoutedState::kQueued) {
+    const WorkQueue& queue = queues_.queue(item.queue);
+    return *queue.ClassRequirement(queue.Find(id)->requirement_class);
+  }
+  if (item.plan == nullptr) return *kAnyone;
+  return item.plan->Effective(item.saved.steps_applied);
+}
+
+bool Router::Eligible(AgentIndex agent, WorkItemId id) const {
+  const auto it = items_.find(id);
+  if (it == items_.end() || it->second.state != RoutedState::kQueued) return false;
+  const Item& item = it->second;
+  if (agent >= pool_.size() || !pool_.CanTake(agent, item.channel)) return false;
+  const std::optional<absl::Duration> delay = DelayFor(pool_.BucketOf(agent), item.queue);
+  if (!delay.has_value()) return false;
+  if (now_ - queues_.queue(item.queue).Find(id)->arrival < *delay) return false;
+  if (Refused(item, agent)) return false;
+  if (PreferredOnly(item) && *item.preferred != agent) return false;
+  return CurrentRequirement(id, item).Matches(pool_.Skills(agent));
+}
+
+void Router::Emit(RoutingEventKind kind, WorkItemId id, AgentIndex agent, QueueIndex queue,
+                  int steps) {
+  events_.push_back(RoutingEvent{kind, id, agent, queue, now_, steps});
+}
+
+void Router::CancelTimers(Item& item) {
+  timers_.Cancel(item.offer_timer);
+  item.offer_timer = TimerHandle();
+  for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
+  item.wake_timers.clear();
+}
+
+void Router::ArmWakeTimers(WorkItemId id, Item& item) {
+  for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
+  item.wake_timers.clear();
+  const absl::Time arrival = queues_.queue(item.queue).Find(id)->arrival;
+  std::vector<absl::Time> wakes;
+  for (const Server& server : servers_[item.queue]) {
+    if (arrival + server.delay > now_) wakes.push_back(arrival + server.delay);
+  }
+  if (PreferredOnly(item)) wakes.push_back(item.preferred_until);
+  std::sort(wakes.begin(), wakes.end());
+  wakes.erase(std::unique(wakes.begin(), wakes.end()), wakes.end());
+  for (absl::Time wake : wakes) {
+    absl::StatusOr<TimerHandle> timer = timers_.Schedule(wake, Timer{id, TimerKind::kWake});
+    if (timer.ok()) item.wake_timers.push_back(*timer);
+  }
+}
+
+void Router::RouteItem(WorkItemId id) {
+  const auto it = items_.find(id);
+  if (it == items_.end() || it->second.state != RoutedState::kQueued) return;
+  const Item& item = it->second;
+  if (PreferredOnly(item)) {
+    if (Eligible(*item.preferred, id)) Offer(id, *item.preferred);
+    return;
+  }
+  const WorkQueue& queue = queues_.queue(item.queue);
+  const QueuedItemView view = *queue.Find(id);
+  const Requirement& requirement = *queue.ClassRequirement(view.requirement_class);
+  const absl::Duration waited = now_ - view.arrival;
+  const Strategy strategy = queue_options_[item.queue].strategy;
+  const auto refused = [&item, this](AgentIndex agent) { return Refused(item, agent); };
+
+  if (strategy == Strategy::kRandom) {
+    std::vector<BucketIndex> buckets;
+    for (const Server& server : servers_[item.queue]) {
+      if (waited >= server.delay && Compatible(server.bucket, requirement)) {
+        buckets.push_back(server.bucket);
+      }
+    }
+    const std::optional<AgentIndex> agent = pool_.RandomAmong(buckets, item.channel, refused);
+    if (agent.has_value()) Offer(id, *agent);
+    return;
+  }
+
+  std::optional<AgentIndex> best;
+  double best_score = 0;
+  AgentPool::RankKey best_key;
+  for (const Server& server : servers_[item.queue]) {
+    if (waited < server.delay || !Compatible(server.bucket, requirement)) continue;
+    const std::optional<AgentIndex> candidate =
+        pool_.BestInBucket(server.bucket, item.channel, strategy, refused);
+    if (!candidate.has_value()) continue;
+    const AgentPool::RankKey key = pool_.KeyOf(*candidate, strategy);
+    const double score = strategy == Strategy::kMostSkilled
+                             ? requirement.Score(pool_.BucketSkills(server.bucket))
+                             : 0.0;
+    if (!best.has_value() || score > best_score || (score == best_score && key < best_key)) {
+      best = candidate;
+      best_score = score;
+      best_key = key;
+    }
+  }
+  if (best.has_value()) Offer(id, *best);
+}
+
+void Router::RouteAgent(AgentIndex agent) {
+  while (pool_.State(agent) == AgentState::kAvailable) {
+    const BucketIndex bucket = pool_.BucketOf(agent);
+    const std::vector<QueueAssignment>& tiers = tiers_[bucket];
+    std::optional<WorkItemId> chosen;
+    for (size_t begin = 0; begin < tiers.size() && !chosen.has_value();) {
+      size_t end = begin;
+      while (end < tiers.size() && tiers[end].priority == tiers[begin].priority) ++end;
+      // Across the tier's queues: overdue first, then the earliest arrival (or overdue instant),
+      // then the queue listed first.
+      std::tuple<bool, int64_t, size_t> best_key;
+      for (size_t t = begin; t < end; ++t) {
+        const QueueAssignment& assignment = tiers[t];
+        const WorkQueue& queue = queues_.queue(assignment.queue);
+        std::optional<WorkItemId> queue_best;
+        QueueRank queue_best_rank;
+        queue.ForEachClass([&](RequirementClassId klass, const Requirement& requirement, size_t) {
+          if (!pool_.CanTake(agent, queue.ClassChannel(klass))) return;
+          if (!Compatible(bucket, requirement)) return;
+          const std::optional<WorkItemId> candidate =
+              queue.BestInClass(klass, [&](WorkItemId id, absl::Time arrival) {
+                if (now_ - arrival < assignment.delay) return false;
+                const Item& item = items_.find(id)->second;
+                return !Refused(item, agent) && (!PreferredOnly(item) || *item.preferred == agent);
+              });
+          if (!candidate.has_value()) return;
+          const QueueRank rank = *queue.RankOf(*candidate);
+          if (!queue_best.has_value() || rank < queue_best_rank) {
+            queue_best = candidate;
+            queue_best_rank = rank;
+          }
+        });
+        if (!queue_best.has_value()) continue;
+        const std::tuple<bool, int64_t, size_t> key{
+            !queue_best_rank.overdue,
+            queue_best_rank.overdue ? queue_best_rank.key : queue_best_rank.arrival_ns, t};
+        if (!chosen.has_value() || key < best_key) {
+          chosen = queue_best;
+          best_key = key;
+        }
+      }
+      begin = end;
+    }
+    if (!chosen.has_value()) return;
+    Offer(*chosen, agent);
+  }
+}
+
+void Router::Offer(WorkItemId id, AgentIndex agent) {
+  Item& item = items_.find(id)->second;
+  const WorkQueue& queue = queues_.queue(item.queue);
+  item.saved = *queue.Find(id);
+  item.plan = queue.RequirementOf(id);
+  (void)queues_.Erase(id);
+  for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
+  item.wake_timers.clear();
+  (void)pool_.Reserve(agent, id, item.channel);
+  item.state = RoutedState::kOffered;
+  item.agent = agent;
+  Emit(RoutingEventKind::kOffered, id, agent, item.queue);
+  const RouterQueueOptions& options = queue_options_[item.queue];
+  if (options.auto_accept) {
+    (void)pool_.Accept(agent, id);
+    item.state = RoutedState::kAssigned;
+    Emit(RoutingEventKind::kAssigned, id, agent, item.queue);
+    return;
+  }
+  item.offer_expires = options.offer_timeout == absl::InfiniteDuration()
+                           ? absl::InfiniteFuture()
+                           : now_ + options.offer_timeout;
+  if (item.offer_expires != absl::InfiniteFuture()) {
+    absl::StatusOr<TimerHandle> timer =
+        timers_.Schedule(item.offer_expires, Timer{id, TimerKind::kOfferExpiry});
+    if (timer.ok()) item.offer_timer = *timer;
+  }
+}
+
+void Router::Requeue(WorkItemId id, Item& item) {
+  (void)queues_.Push(queues_.name(item.queue), id,
+                     QueuedItem{item.saved.priority, item.saved.arrival, item.saved.deadline,
+                                std::move(item.plan), item.channel, item.saved.place});
+  item.plan = nullptr;
+  item.state = RoutedState::kQueued;
+  item.agent = kNoAgent;
+  item.offer_expires = absl::InfiniteFuture();
+  Emit(RoutingEventKind::kRequeued, id, kNoAgent, item.queue);
+  ArmWakeTimers(id, item);
+  RouteItem(id);
+}
+
+absl::StatusOr<Router::Item*> Router::FindItem(WorkItemId id) {
+  const auto it = items_.find(id);
+  if (it == items_.end()) return ItemNotFound(id);
+  return &it->second;
+}
+
+absl::Status Router::SetAgentState(AgentIndex agent, AgentState state, std::string_view reason) {
+  if (absl::Status s = pool_.SetState(agent, state, reason); !s.ok()) return s;
+  RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::SetAgentSkills(AgentIndex agent, SkillSet skills) {
+  if (absl::Status s = pool_.SetSkills(agent, std::move(skills)); !s.ok()) return s;
+  SyncBuckets();
+  RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::SetAgentQueues(AgentIndex agent, std::vector<QueueAssignment> queues) {
+  for (const QueueAssignment& q : queues) {
+    if (q.queue >= queues_.queue_count()) {
+      return absl::NotFoundError(absl::StrCat("unknown queue ", q.queue));
+    }
+  }
+  if (absl::Status s = pool_.SetQueues(agent, std::move(queues)); !s.ok()) return s;
+  SyncBuckets();
+  RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::SetAgentCapacity(AgentIndex agent, AgentCapacity capacity) {
+  if (absl::Status s = pool_.SetCapacity(agent, std::move(capacity)); !s.ok()) return s;
+  RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::Submit(WorkItemId id, QueueIndex queue, RoutedItem routed) {
+  if (items_.contains(id)) {
+    return absl::AlreadyExistsError(absl::StrCat("item ", id, " is already routed"));
+  }
+  if (queue >= queues_.queue_count()) {
+    return absl::NotFoundError(absl::StrCat("unknown queue ", queue));
+  }
+  if (routed.channel >= pool_.channels().size()) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown channel ", routed.channel));
+  }
+  if (routed.preferred_agent.has_value() && *routed.preferred_agent >= pool_.size()) {
+    return absl::NotFoundError(absl::StrCat("unknown preferred agent ", *routed.preferred_agent));
+  }
+  if (absl::Status s = queues_.Push(queues_.name(queue), id,
+                                    QueuedItem{routed.priority, routed.arrival, routed.deadline,
+                                               std::move(routed.requirement), routed.channel});
+      !s.ok()) {
+    return s;
+  }
+  Item item;
+  item.queue = queue;
+  item.channel = routed.channel;
+  const absl::Duration window = queue_options_[queue].preferred_agent_window;
+  if (routed.preferred_agent.has_value() && window > absl::ZeroDuration() &&
+      DelayFor(pool_.BucketOf(*routed.preferred_agent), queue).has_value()) {
+    item.preferred = routed.preferred_agent;
+    item.preferred_until = now_ + window;
+  }
+  Item& stored = items_.emplace(id, std::move(item)).first->second;
+  ArmWakeTimers(id, stored);
+  RouteItem(id);
+  if (items_.find(id)->second.state == RoutedState::kQueued) {
+    Emit(RoutingEventKind::kQueued, id, kNoAgent, queue);
+  }
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::Accept(AgentIndex agent, WorkItemId id) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (item.state != RoutedState::kOffered || item.agent != agent) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("item ", id, " is not offered to agent ", agent));
+  }
+  if (absl::Status s = pool_.Accept(agent, id); !s.ok()) return s;
+  timers_.Cancel(item.offer_timer);
+  item.offer_timer = TimerHandle();
+  item.offer_expires = absl::InfiniteFuture();
+  item.state = RoutedState::kAssigned;
+  Emit(RoutingEventKind::kAssigned, id, agent, item.queue);
+  return absl::OkStatus();
+}
+
+absl::Status Router::TakeBack(WorkItemId id, Item& item, WorkOutcome outcome) {
+  const AgentIndex agent = item.agent;
+  if (absl::Status s = pool_.Finish(agent, id, outcome); !s.ok()) return s;
+  timers_.Cancel(item.offer_timer);
+  item.offer_timer = TimerHandle();
+  if (outcome == WorkOutcome::kRejected || outcome == WorkOutcome::kMissed) {
+    item.refused.push_back(agent);
+    if (item.preferred == agent) item.preferred_until = now_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Router::Reject(AgentIndex agent, WorkItemId id) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (item.state != RoutedState::kOffered || item.agent != agent) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("item ", id, " is not offered to agent ", agent));
+  }
+  if (absl::Status s = TakeBack(id, item, WorkOutcome::kRejected); !s.ok()) return s;
+  Emit(RoutingEventKind::kRejected, id, agent, item.queue);
+  Requeue(id, item);
+  RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::Complete(WorkItemId id) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (item.state != RoutedState::kAssigned) {
+    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is not assigned"));
+  }
+  const AgentIndex agent = item.agent;
+  if (absl::Status s = pool_.Finish(agent, id, WorkOutcome::kCompleted); !s.ok()) return s;
+  items_.erase(id);
+  RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::Remove(WorkItemId id) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  const AgentIndex agent = item.agent;
+  if (item.state == RoutedState::kQueued) {
+    if (absl::Status s = queues_.Erase(id); !s.ok()) return s;
+  } else if (absl::Status s = TakeBack(id, item, WorkOutcome::kWithdrawn); !s.ok()) {
+    return s;
+  }
+  CancelTimers(item);
+  items_.erase(id);
+  if (agent != kNoAgent) RouteAgent(agent);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, std::optional<int> priority) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  Item& item = **found;
+  if (queue >= queues_.queue_count()) {
+    return absl::NotFoundError(absl::StrCat("unknown queue ", queue));
+  }
+  const int levels = queues_.queue(queue).options().priority_levels;
+  AgentIndex released = kNoAgent;
+  if (item.state == RoutedState::kQueued) {
+    if (absl::Status s = queues_.Move(id, queues_.name(queue), priority); !s.ok()) return s;
+  } else {
+    const int new_priority = priority.value_or(item.saved.priority);
+    if (new_priority < 0 || new_priority >= levels) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("priority ", new_priority, " is not in [0, ", levels, ")"));
+    }
+    const AgentIndex agent = item.agent;
+    if (absl::Status s = TakeBack(id, item, WorkOutcome::kWithdrawn); !s.ok()) return s;
+    (void)queues_.Push(queues_.name(queue), id,
+                       QueuedItem{new_priority, item.saved.arrival, item.saved.deadline,
+                                  std::move(item.plan), item.channel});
+    item.plan = nullptr;
+    item.state = RoutedState::kQueued;
+    item.agent = kNoAgent;
+    item.offer_expires = absl::InfiniteFuture();
+    released = agent;
+  }
+  item.queue = queue;
+  ArmWakeTimers(id, item);
+  RouteItem(id);
+  if (items_.find(id)->second.state == RoutedState::kQueued) {
+    Emit(RoutingEventKind::kQueued, id, kNoAgent, queue);
+  }
+  if (released != kNoAgent) RouteAgent(released);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+absl::Status Router::SetPriority(WorkItemId id, int priority) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  if ((*found)->state != RoutedState::kQueued) {
+    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is no longer waiting"));
+  }
+  return queues_.SetPriority(id, priority);
+}
+
+absl::Status Router::SetDeadline(WorkItemId id, absl::Time deadline) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  if ((*found)->state != RoutedState::kQueued) {
+    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is no longer waiting"));
+  }
+  return queues_.SetDeadline(id, deadline);
+}
+
+absl::Status Router::SetRequirement(WorkItemId id,
+                                    std::shared_ptr<const RequirementPlan> requirement) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (!found.ok()) return found.status();
+  if ((*found)->state != RoutedState::kQueued) {
+    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is no longer waiting"));
+  }
+  if (absl::Status s = queues_.SetRequirement(id, std::move(requirement)); !s.ok()) return s;
+  RouteItem(id);
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+void Router::HandleRelaxations() {
+  for (const QueuedRequirementRelaxed& relaxed : queues_.PollEvents()) {
+    Emit(RoutingEventKind::kRequirementRelaxed, relaxed.relaxed.item, kNoAgent, relaxed.queue,
+         relaxed.relaxed.steps_applied);
+    RouteItem(relaxed.relaxed.item);
+  }
+}
+
+void Router::HandleAgentEvents() {
+  for (std::vector<AgentEvent> events = pool_.PollEvents(); !events.empty();
+       events = pool_.PollEvents()) {
+    for (const AgentEvent& event : events) {
+      if (event.kind != AgentEvent::Kind::kAutoAway) RouteAgent(event.agent);
+    }
+  }
+}
+
+absl::Time Router::NextDue() const {
+  return std::min({queues_.NextRelaxationDue(), pool_.NextTimerDue(), timers_.NextDue()});
+}
+
+absl::Status Router::AdvanceTo(absl::Time now) {
+  if (now < now_ || now == absl::InfiniteFuture()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "now ", absl::FormatTime(now, absl::UTCTimeZone()), " is infinite or before the router's ",
+        absl::FormatTime(now_, absl::UTCTimeZone())));
+  }
+  std::vector<std::pair<TimerHandle, Timer>> fired;
+  for (absl::Time due = NextDue(); due <= now; due = NextDue()) {
+    (void)queues_.AdvanceTo(due);
+    (void)pool_.AdvanceTo(due);
+    now_ = due;
+    HandleRelaxations();
+    HandleAgentEvents();
+    fired.clear();
+    timers_.Advance(due, [&fired](TimerHandle handle, absl::Time, Timer timer) {
+      fired.emplace_back(handle, timer);
+    });
+    for (const auto& [handle, timer] : fired) {
+      const auto it = items_.find(timer.item);
+      if (it == items_.end()) continue;
+      Item& item = it->second;
+      if (timer.kind == TimerKind::kOfferExpiry) {
+        if (item.state != RoutedState::kOffered || item.offer_timer != handle) continue;
+        const AgentIndex agent = item.agent;
+        item.offer_timer = TimerHandle();
+        (void)TakeBack(timer.item, item, WorkOutcome::kMissed);
+        Emit(RoutingEventKind::kOfferExpired, timer.item, agent, item.queue);
+        if (options_.away_on_missed_offer && pool_.State(agent) != AgentState::kOffline &&
+            pool_.State(agent) != AgentState::kAway) {
+          (void)pool_.SetState(agent, AgentState::kAway, "missed_offer");
+        }
+        Requeue(timer.item, item);
+        RouteAgent(agent);
+      } else {
+        const auto wake = std::find(item.wake_timers.begin(), item.wake_timers.end(), handle);
+        if (wake == item.wake_timers.end()) continue;
+        item.wake_timers.erase(wake);
+        RouteItem(timer.item);
+      }
+    }
+    HandleAgentEvents();
+  }
+  (void)queues_.AdvanceTo(now);
+  (void)pool_.AdvanceTo(now);
+  timers_.Advance(now, [](TimerHandle, absl::Time, Timer) {});
+  now_ = now;
+  return absl::OkStatus();
+}
+
+std::vector<RoutingEvent> Router::PollEvents() {
+  std::vector<RoutingEvent> events;
+  events.swap(events_);
+  return events;
+}
+
+std::optional<RoutedItemView> Router::Find(WorkItemId id) const {
+  const auto it = items_.find(id);
+  if (it == items_.end()) return std::nullopt;
+  const Item& item = it->second;
+  RoutedItemView view;
+  view.id = id;
+  view.state = item.state;
+  view.queue = item.queue;
+  view.channel = item.channel;
+  if (item.state == RoutedState::kQueued) {
+    const QueuedItemView queued = *queues_.queue(item.queue).Find(id);
+    view.priority = queued.priority;
+    view.arrival = queued.arrival;
+  } else {
+    view.priority = item.saved.priority;
+    view.arrival = item.saved.arrival;
+  }
+  view.agent = item.agent;
+  view.offer_expires =
+      item.state == RoutedState::kOffered ? item.offer_expires : absl::InfiniteFuture();
+  view.refused.assign(item.refused.begin(), item.refused.end());
+  view.requirement = &CurrentRequirement(id, item);
+  return view;
+}
+
+absl::StatusOr<std::vector<Candidate>> Router::Explain(WorkItemId id) const {
+  const auto it = items_.find(id);
+  if (it == items_.end()) return ItemNotFound(id);
+  const Item& item = it->second;
+  const Requirement& requirement = CurrentRequirement(id, item);
+  const absl::Time arrival = item.state == RoutedState::kQueued
+                                 ? queues_.queue(item.queue).Find(id)->arrival
+                                 : item.saved.arrival;
+  const Strategy strategy = queue_options_[item.queue].strategy;
+  std::vector<Candidate> candidates;
+  for (AgentIndex agent = 0; agent < pool_.size(); ++agent) {
+    Candidate candidate{agent, false, false, ""};
+    const std::optional<absl::Duration> delay = DelayFor(pool_.BucketOf(agent), item.queue);
+    const Requirement::Mismatch mismatch = requirement.Explain(pool_.Skills(agent));
+    if (item.state != RoutedState::kQueued && item.agent == agent) {
+      candidate.chosen = true;
+      candidate.reason = "holds it";
+    } else if (std::string_view why = pool_.WhyNot(agent, item.channel); !why.empty()) {
+      candidate.reason = std::string(why);
+    } else if (!delay.has_value()) {
+      candidate.reason = "does not serve queue";
+    } else if (now_ - arrival < *delay) {
+      candidate.reason = "queue delay not reached";
+    } else if (Refused(item, agent)) {
+      candidate.reason = "rejected it";
+    } else if (PreferredOnly(item) && *item.preferred != agent) {
+      candidate.reason = "preferred agent's window";
+    } else if (mismatch.kind == Requirement::Mismatch::Kind::kExcludedTag) {
+      candidate.reason = absl::StrCat("excluded tag #", mismatch.skill);
+    } else if (mismatch.kind == Requirement::Mismatch::Kind::kMissingSkill) {
+      candidate.reason = absl::StrCat("missing skill #", mismatch.skill);
+    } else if (mismatch.kind == Requirement::Mismatch::Kind::kLevelTooLow) {
+      candidate.reason = absl::StrCat("level too low #", mismatch.skill, " (", mismatch.has, " < ",
+                                      mismatch.needed, ")");
+    } else {
+      candidate.eligible = item.state == RoutedState::kQueued;
+      candidate.reason = candidate.eligible ? "lower rank" : "item is not waiting";
+    }
+    candidates.push_back(std::move(candidate));
+  }
+  const auto rank = [&](AgentIndex agent) {
+    const double score =
+        strategy == Strategy::kMostSkilled ? requirement.Score(pool_.Skills(agent)) : 0.0;
+    return std::make_pair(-score, pool_.KeyOf(agent, strategy));
+  };
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [&](const Candidate& a, const Candidate& b) {
+                     if (a.chosen != b.chosen) return a.chosen;
+                     if (a.eligible != b.eligible) return a.eligible;
+                     if (!a.eligible) return false;
+                     return rank(a.agent) < rank(b.agent);
+                   });
+  if (!candidates.empty() && candidates.front().eligible && strategy != Strategy::kRandom) {
+    candidates.front().chosen = true;
+    candidates.front().reason = "best by " + std::string(StrategyName(strategy));
+  }
+  return candidates;
+}
+
+}  // namespace omniroute
