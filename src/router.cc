@@ -1,11 +1,13 @@
 #include "omniroute/router.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "internal/assignment.h"
 
 namespace omniroute {
 namespace {
@@ -86,17 +88,14 @@ void Router::SyncBuckets() {
   }
 }
 
-Router::RequirementId Router::Intern(const Requirement& requirement) {
+Router::RequirementId Router::Intern(const Requirement& requirement) const {
   const auto [it, inserted] =
-      requirement_ids_.try_emplace(requirement, static_cast<RequirementId>(requirements_.size()));
-  if (inserted) {
-    requirements_.push_back(requirement);
-    compatible_.emplace_back();
-  }
+      requirement_ids_.try_emplace(requirement, static_cast<RequirementId>(compatible_.size()));
+  if (inserted) compatible_.emplace_back();
   return it->second;
 }
 
-bool Router::Compatible(BucketIndex bucket, const Requirement& requirement) {
+bool Router::Compatible(BucketIndex bucket, const Requirement& requirement) const {
   if (requirement.matches_all()) return true;
   std::vector<uint8_t>& row = compatible_[Intern(requirement)];
   if (row.size() <= bucket) row.resize(pool_.bucket_count(), 0);
@@ -172,6 +171,7 @@ void Router::ArmWakeTimers(WorkItemId id, Item& item) {
 }
 
 void Router::RouteItem(WorkItemId id) {
+  if (batch_depth_ > 0) return;
   const auto it = items_.find(id);
   if (it == items_.end() || it->second.state != RoutedState::kQueued) return;
   const Item& item = it->second;
@@ -219,49 +219,57 @@ void Router::RouteItem(WorkItemId id) {
   if (best.has_value()) Offer(id, *best);
 }
 
-void Router::RouteAgent(AgentIndex agent) {
-  while (pool_.State(agent) == AgentState::kAvailable) {
-    const BucketIndex bucket = pool_.BucketOf(agent);
-    const std::vector<QueueAssignment>& tiers = tiers_[bucket];
+template <typename Skip>
+std::optional<WorkItemId> Router::BestItemFor(AgentIndex agent, Skip&& skip) const {
+  const BucketIndex bucket = pool_.BucketOf(agent);
+  const std::vector<QueueAssignment>& tiers = tiers_[bucket];
+  for (size_t begin = 0; begin < tiers.size();) {
+    size_t end = begin;
+    while (end < tiers.size() && tiers[end].priority == tiers[begin].priority) ++end;
+    // Across the tier's queues: overdue first, then the earliest arrival (or overdue instant),
+    // then the queue listed first.
     std::optional<WorkItemId> chosen;
-    for (size_t begin = 0; begin < tiers.size() && !chosen.has_value();) {
-      size_t end = begin;
-      while (end < tiers.size() && tiers[end].priority == tiers[begin].priority) ++end;
-      // Across the tier's queues: overdue first, then the earliest arrival (or overdue instant),
-      // then the queue listed first.
-      std::tuple<bool, int64_t, size_t> best_key;
-      for (size_t t = begin; t < end; ++t) {
-        const QueueAssignment& assignment = tiers[t];
-        const WorkQueue& queue = queues_.queue(assignment.queue);
-        std::optional<WorkItemId> queue_best;
-        QueueRank queue_best_rank;
-        queue.ForEachClass([&](RequirementClassId klass, const Requirement& requirement, size_t) {
-          if (!pool_.CanTake(agent, queue.ClassChannel(klass))) return;
-          if (!Compatible(bucket, requirement)) return;
-          const std::optional<WorkItemId> candidate =
-              queue.BestInClass(klass, [&](WorkItemId id, absl::Time arrival) {
-                if (now_ - arrival < assignment.delay) return false;
-                const Item& item = items_.find(id)->second;
-                return !Refused(item, agent) && (!PreferredOnly(item) || *item.preferred == agent);
-              });
-          if (!candidate.has_value()) return;
-          const QueueRank rank = *queue.RankOf(*candidate);
-          if (!queue_best.has_value() || rank < queue_best_rank) {
-            queue_best = candidate;
-            queue_best_rank = rank;
-          }
-        });
-        if (!queue_best.has_value()) continue;
-        const std::tuple<bool, int64_t, size_t> key{
-            !queue_best_rank.overdue,
-            queue_best_rank.overdue ? queue_best_rank.key : queue_best_rank.arrival_ns, t};
-        if (!chosen.has_value() || key < best_key) {
-          chosen = queue_best;
-          best_key = key;
+    std::tuple<bool, int64_t, size_t> best_key;
+    for (size_t t = begin; t < end; ++t) {
+      const QueueAssignment& assignment = tiers[t];
+      const WorkQueue& queue = queues_.queue(assignment.queue);
+      std::optional<WorkItemId> queue_best;
+      QueueRank queue_best_rank;
+      queue.ForEachClass([&](RequirementClassId klass, const Requirement& requirement, size_t) {
+        if (!pool_.CanTake(agent, queue.ClassChannel(klass))) return;
+        if (!Compatible(bucket, requirement)) return;
+        const std::optional<WorkItemId> candidate =
+            queue.BestInClass(klass, [&](WorkItemId id, absl::Time arrival) {
+              if (now_ - arrival < assignment.delay || skip(id)) return false;
+              const Item& item = items_.find(id)->second;
+              return !Refused(item, agent) && (!PreferredOnly(item) || *item.preferred == agent);
+            });
+        if (!candidate.has_value()) return;
+        const QueueRank rank = *queue.RankOf(*candidate);
+        if (!queue_best.has_value() || rank < queue_best_rank) {
+          queue_best = candidate;
+          queue_best_rank = rank;
         }
+      });
+      if (!queue_best.has_value()) continue;
+      const std::tuple<bool, int64_t, size_t> key{
+          !queue_best_rank.overdue,
+          queue_best_rank.overdue ? queue_best_rank.key : queue_best_rank.arrival_ns, t};
+      if (!chosen.has_value() || key < best_key) {
+        chosen = queue_best;
+        best_key = key;
       }
-      begin = end;
     }
+    if (chosen.has_value()) return chosen;
+    begin = end;
+  }
+  return std::nullopt;
+}
+
+void Router::RouteAgent(AgentIndex agent) {
+  if (batch_depth_ > 0) return;
+  while (pool_.State(agent) == AgentState::kAvailable) {
+    const std::optional<WorkItemId> chosen = BestItemFor(agent, [](WorkItemId) { return false; });
     if (!chosen.has_value()) return;
     Offer(*chosen, agent);
   }
@@ -533,6 +541,99 @@ absl::Status Router::SetRequirement(WorkItemId id,
   RouteItem(id);
   HandleAgentEvents();
   return absl::OkStatus();
+}
+
+absl::Status Router::EndBatch() {
+  if (batch_depth_ == 0) return absl::FailedPreconditionError("no batch is open");
+  if (--batch_depth_ > 0) return absl::OkStatus();
+  AssignJointly();
+  HandleAgentEvents();
+  return absl::OkStatus();
+}
+
+void Router::AssignJointly() {
+  constexpr size_t kItemsPerAgent = 32;
+  constexpr int64_t kScoreCap = 10'000;
+  while (true) {
+    std::vector<AgentIndex> free;
+    for (AgentIndex agent = 0; agent < pool_.size(); ++agent) {
+      for (ChannelId c = 0; c < pool_.channels().size(); ++c) {
+        if (pool_.CanTake(agent, c)) {
+          free.push_back(agent);
+          break;
+        }
+      }
+    }
+    // Each free agent's best items, in its own order.
+    std::vector<std::vector<WorkItemId>> wanted(free.size());
+    std::vector<WorkItemId> items;
+    absl::flat_hash_map<WorkItemId, uint32_t> item_index;
+    for (size_t a = 0; a < free.size(); ++a) {
+      std::vector<WorkItemId>& mine = wanted[a];
+      while (mine.size() < kItemsPerAgent) {
+        const std::optional<WorkItemId> next = BestItemFor(free[a], [&mine](WorkItemId id) {
+          return std::find(mine.begin(), mine.end(), id) != mine.end();
+        });
+        if (!next.has_value()) break;
+        mine.push_back(*next);
+        if (item_index.try_emplace(*next, static_cast<uint32_t>(items.size())).second) {
+          items.push_back(*next);
+        }
+      }
+    }
+    if (items.empty()) return;
+    // Items by serving position across queues: overdue first, then the earliest arrival (or
+    // overdue instant), then queue, then place.
+    std::vector<std::tuple<bool, int64_t, QueueIndex, uint64_t, WorkItemId>> order;
+    for (WorkItemId id : items) {
+      const QueueIndex q = items_.find(id)->second.queue;
+      const QueueRank rank = *queues_.queue(q).RankOf(id);
+      order.emplace_back(!rank.overdue, rank.overdue ? rank.key : rank.arrival_ns, q, rank.sequence,
+                         id);
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<int64_t> position(items.size());
+    for (size_t p = 0; p < order.size(); ++p) position[item_index[std::get<4>(order[p])]] = p;
+    // Agents by each strategy's key, for the agent part of the cost.
+    const auto agent_count = static_cast<int64_t>(free.size());
+    std::vector<std::vector<int64_t>> agent_rank(kStrategyCount);
+    const auto rank_of = [&](Strategy strategy, size_t a) {
+      std::vector<int64_t>& ranks = agent_rank[static_cast<int>(strategy)];
+      if (ranks.empty()) {
+        std::vector<size_t> sorted(free.size());
+        for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
+        const Strategy keyed = strategy == Strategy::kRandom ? Strategy::kLongestIdle : strategy;
+        std::sort(sorted.begin(), sorted.end(), [&](size_t x, size_t y) {
+          return pool_.KeyOf(free[x], keyed) < pool_.KeyOf(free[y], keyed);
+        });
+        ranks.resize(free.size());
+        for (size_t i = 0; i < sorted.size(); ++i) ranks[sorted[i]] = static_cast<int64_t>(i);
+      }
+      return ranks[a];
+    };
+    const int64_t agent_span = (kScoreCap * 1000 + 1) * agent_count;
+    std::vector<internal::AssignmentEdge> edges;
+    for (size_t a = 0; a < free.size(); ++a) {
+      for (WorkItemId id : wanted[a]) {
+        const Item& item = items_.find(id)->second;
+        const Strategy strategy = queue_options_[item.queue].strategy;
+        int64_t agent_cost = rank_of(strategy, a);
+        if (strategy == Strategy::kMostSkilled) {
+          const double score = std::min<double>(
+              CurrentRequirement(id, item).Score(pool_.Skills(free[a])), kScoreCap);
+          agent_cost += std::llround((kScoreCap - score) * 1000) * agent_count;
+        }
+        const uint32_t i = item_index[id];
+        edges.push_back({static_cast<uint32_t>(a), i, position[i] * agent_span + agent_cost});
+      }
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> pairs = internal::MinCostMaximumMatching(
+        static_cast<uint32_t>(free.size()), static_cast<uint32_t>(items.size()), edges);
+    std::sort(pairs.begin(), pairs.end(), [&position](const auto& x, const auto& y) {
+      return position[x.second] < position[y.second];
+    });
+    for (const auto& [a, i] : pairs) Offer(items[i], free[a]);
+  }
 }
 
 void Router::HandleRelaxations() {

@@ -354,6 +354,64 @@ TEST(RouterTest, TransferAndRemoveFreeTheAgent) {
   EXPECT_EQ(f.router.agents().View(bob).used_units, 0);
 }
 
+TEST(RouterBatchTest, JointAssignmentLetsTheSpecialistServeWhatOnlyTheyCan) {
+  // At shift start: item 1 (tech) waits longest, item 2 needs billing. The generalist has been
+  // idle longest. One by one, the generalist takes item 1 and item 2 waits; jointly both are
+  // served.
+  const auto run = [](bool batch) {
+    Fixture f;
+    const QueueIndex q = f.Queue("q");
+    f.Submit(1, q, kChat, f.Plan({.must = {{f.tech, 1}}}));
+    f.Advance(absl::Minutes(1));
+    f.Submit(2, q, kChat, f.Plan({.must = {{f.billing, 1}}}));
+    const AgentCapacity one_chat{.budget = 60, .limits = {0, 1}};
+    const AgentIndex generalist = f.Agent("generalist", f.Skills({{f.tech, 5}, {f.billing, 5}}),
+                                          {{.queue = q}}, one_chat, false);
+    const AgentIndex specialist =
+        f.Agent("specialist", f.Skills({{f.tech, 5}}), {{.queue = q}}, one_chat, false);
+    f.Events();
+    if (batch) f.router.BeginBatch();
+    EXPECT_TRUE(f.router.SetAgentState(generalist, AgentState::kAvailable).ok());
+    EXPECT_TRUE(f.router.SetAgentState(specialist, AgentState::kAvailable).ok());
+    if (batch) {
+      EXPECT_TRUE(f.router.batching());
+      EXPECT_TRUE(f.Events().empty());
+      EXPECT_TRUE(f.router.EndBatch().ok());
+    }
+    return f.Events();
+  };
+  EXPECT_THAT(run(false), ElementsAre("offered 1 0"));
+  EXPECT_THAT(run(true), ElementsAre("offered 1 1", "offered 2 0"));
+}
+
+TEST(RouterBatchTest, WithoutConflictsBatchAndOneByOneAgree) {
+  const auto run = [](bool batch) {
+    Fixture f;
+    const QueueIndex q = f.Queue("q", {.strategy = Strategy::kMostSkilled});
+    const AgentCapacity one_each{.budget = 60, .limits = {0, 1, 1}};
+    f.Agent("t", f.Skills({{f.tech, 9}}), {{.queue = q}}, one_each);
+    f.Agent("b", f.Skills({{f.billing, 9}}), {{.queue = q}}, one_each);
+    f.Agent("t2", f.Skills({{f.tech, 2}}), {{.queue = q}}, one_each);
+    f.Events();
+    if (batch) f.router.BeginBatch();
+    f.Submit(1, q, kChat, f.Plan({.must = {{f.tech, 1}}}));
+    f.Submit(2, q, kEmail, f.Plan({.must = {{f.billing, 1}}}));
+    if (batch) {
+      EXPECT_TRUE(f.router.EndBatch().ok());
+    }
+    std::vector<std::string> offers;
+    for (const std::string& event : f.Events()) {
+      if (event.starts_with("offered")) offers.push_back(event);
+    }
+    std::sort(offers.begin(), offers.end());
+    return offers;
+  };
+  EXPECT_EQ(run(true), run(false));
+  EXPECT_THAT(run(true), ElementsAre("offered 1 0", "offered 2 1"));
+  Fixture f;
+  EXPECT_EQ(f.router.EndBatch().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 // Random commands against the invariants: capacity never exceeded; every held item matched its
 // agent's skills when offered; each item in exactly one place; after every command no ready
 // agent and eligible waiting item are left unmatched.
@@ -404,8 +462,8 @@ void RunInvariants(Strategy strategy, uint64_t seed) {
             {.budget = 60, .limits = {uniform(0, 1), uniform(0, 3), uniform(0, 5)}}, uniform(0, 1));
   }
   WorkItemId next = 1;
-  std::map<WorkItemId, AgentIndex> held;
   for (int step = 0; step < 1500; ++step) {
+    if (uniform(0, 29) == 0 && !f.router.batching()) f.router.BeginBatch();
     const int op = uniform(0, 99);
     const AgentIndex agent = uniform(0, 11);
     std::vector<WorkItemId> known;
@@ -454,6 +512,10 @@ void RunInvariants(Strategy strategy, uint64_t seed) {
       ASSERT_TRUE(f.router.AdvanceTo(f.router.now() + absl::Seconds(uniform(0, 50))).ok());
     }
 
+    if (f.router.batching()) {
+      if (uniform(0, 3) > 0) continue;
+      ASSERT_TRUE(f.router.EndBatch().ok());
+    }
     for (const RoutingEvent& e : f.router.PollEvents()) {
       if (e.kind != RoutingEventKind::kOffered) continue;
       // The offered item's requirement matches the agent's skills.

@@ -195,6 +195,20 @@ class Router {
   absl::Status SetDeadline(WorkItemId id, absl::Time deadline);
   absl::Status SetRequirement(WorkItemId id, std::shared_ptr<const RequirementPlan> requirement);
 
+  // Batch assignment. Between BeginBatch and EndBatch (nestable) commands change state but make
+  // no offers; EndBatch then assigns jointly: in rounds, each agent with room taking at most one
+  // item per round, a matching of free agents to the items they are eligible for (each agent's
+  // best 32 in its highest tier with any) that serves as many items as possible, then the
+  // best-placed items (overdue, then earliest arrival), then each item's best agents by its
+  // queue's strategy (most_skilled: highest score). So at shift start or after a burst, a
+  // generalist does not take the one item only a specialist could serve while the specialist
+  // stays idle. When no two items compete for an agent and each agent takes one item, the
+  // result is what one-by-one routing gives. FailedPrecondition from EndBatch without a batch
+  // open.
+  void BeginBatch() { ++batch_depth_; }
+  absl::Status EndBatch();
+  bool batching() const { return batch_depth_ > 0; }
+
   // Moves time to `now`, handling relaxation steps, wrap-ups, cool-downs, offer timeouts and
   // queue delays in time order. InvalidArgument when `now` is before now() or infinite.
   absl::Status AdvanceTo(absl::Time now);
@@ -241,8 +255,9 @@ class Router {
   using RequirementId = uint32_t;
 
   void SyncBuckets();
-  RequirementId Intern(const Requirement& requirement);
-  bool Compatible(BucketIndex bucket, const Requirement& requirement);
+  RequirementId Intern(const Requirement& requirement) const;
+  // Whether the bucket's skills match `requirement`, cached per (requirement, bucket).
+  bool Compatible(BucketIndex bucket, const Requirement& requirement) const;
   bool Refused(const Item& item, AgentIndex agent) const;
   bool PreferredOnly(const Item& item) const;
   const Requirement& CurrentRequirement(WorkItemId id, const Item& item) const;
@@ -250,6 +265,11 @@ class Router {
 
   void RouteItem(WorkItemId id);
   void RouteAgent(AgentIndex agent);
+  // The best item `agent` may take now, from the first tier of its profile that has one,
+  // skipping `skip(WorkItemId)`; also its position key across queues.
+  template <typename Skip>
+  std::optional<WorkItemId> BestItemFor(AgentIndex agent, Skip&& skip) const;
+  void AssignJointly();
   void Offer(WorkItemId id, AgentIndex agent);
   void Requeue(WorkItemId id, Item& item);
   void ArmWakeTimers(WorkItemId id, Item& item);
@@ -271,12 +291,12 @@ class Router {
   // Per bucket: its queues sorted by (profile priority, listing order).
   std::vector<std::vector<QueueAssignment>> tiers_;
   absl::flat_hash_map<WorkItemId, Item> items_;
-  absl::flat_hash_map<Requirement, RequirementId> requirement_ids_;
-  std::vector<Requirement> requirements_;
+  mutable absl::flat_hash_map<Requirement, RequirementId> requirement_ids_;
   // compatible_[requirement][bucket]: 0 unknown, 1 yes, 2 no.
-  std::vector<std::vector<uint8_t>> compatible_;
+  mutable std::vector<std::vector<uint8_t>> compatible_;
   TimerWheel<Timer> timers_;
   std::vector<RoutingEvent> events_;
+  int batch_depth_ = 0;
 };
 
 }  // namespace omniroute
