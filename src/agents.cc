@@ -371,6 +371,10 @@ absl::Status AgentPool::SetState(AgentIndex index, AgentState state, std::string
     agent.last_activity = now_;
     agent.missed_in_a_row = 0;
   }
+  const bool was_logged_in = agent.state != AgentState::kOffline;
+  const bool is_logged_in = state != AgentState::kOffline;
+  if (was_logged_in && !is_logged_in) --buckets_[agent.bucket].logged_in;
+  if (!was_logged_in && is_logged_in) ++buckets_[agent.bucket].logged_in;
   agent.state = state;
   agent.away_reason = state == AgentState::kAway ? std::string(reason) : std::string();
   if (state == AgentState::kOffline) {
@@ -384,27 +388,29 @@ absl::Status AgentPool::SetState(AgentIndex index, AgentState state, std::string
 
 absl::Status AgentPool::SetSkills(AgentIndex index, SkillSet skills) {
   if (absl::Status s = CheckAgent(index); !s.ok()) return s;
-  Unindex(index);
-  Agent& agent = agents_[index];
-  --buckets_[agent.bucket].members;
-  const std::vector<QueueAssignment> queues = buckets_[agent.bucket].queues;
-  agent.skills = std::move(skills);
-  agent.bucket = AcquireBucket(agent.skills, queues);
-  ++buckets_[agent.bucket].members;
-  Reindex(index);
+  const std::vector<QueueAssignment> queues = buckets_[agents_[index].bucket].queues;
+  agents_[index].skills = std::move(skills);
+  MoveToBucket(index, AcquireBucket(agents_[index].skills, queues));
   return absl::OkStatus();
 }
 
 absl::Status AgentPool::SetQueues(AgentIndex index, std::vector<QueueAssignment> queues) {
   if (absl::Status s = CheckAgent(index); !s.ok()) return s;
   if (absl::Status s = ValidateQueues(queues); !s.ok()) return s;
+  MoveToBucket(index, AcquireBucket(agents_[index].skills, queues));
+  return absl::OkStatus();
+}
+
+void AgentPool::MoveToBucket(AgentIndex index, BucketIndex bucket) {
   Unindex(index);
   Agent& agent = agents_[index];
+  const size_t logged_in = agent.state != AgentState::kOffline ? 1 : 0;
   --buckets_[agent.bucket].members;
-  agent.bucket = AcquireBucket(agent.skills, queues);
+  buckets_[agent.bucket].logged_in -= logged_in;
+  agent.bucket = bucket;
   ++buckets_[agent.bucket].members;
+  buckets_[agent.bucket].logged_in += logged_in;
   Reindex(index);
-  return absl::OkStatus();
 }
 
 absl::Status AgentPool::SetCapacity(AgentIndex index, AgentCapacity capacity) {

@@ -172,12 +172,39 @@ void Router::ArmWakeTimers(WorkItemId id, Item& item) {
 
 void Router::RouteItem(WorkItemId id) {
   if (batch_depth_ > 0) return;
-  const auto it = items_.find(id);
-  if (it == items_.end() || it->second.state != RoutedState::kQueued) return;
-  const Item& item = it->second;
+  while (true) {
+    const auto it = items_.find(id);
+    if (it == items_.end() || it->second.state != RoutedState::kQueued) return;
+    const Item& item = it->second;
+    if (const std::optional<AgentIndex> agent = BestAgentFor(id, item); agent.has_value()) {
+      Offer(id, *agent);
+      return;
+    }
+    if (!queue_options_[item.queue].relax_when_nobody_qualifies || PreferredOnly(item) ||
+        !NobodyLoggedInQualifies(id, item) || !queues_.RelaxNow(id).ok()) {
+      return;
+    }
+    for (const QueuedRequirementRelaxed& relaxed : queues_.PollEvents()) {
+      Emit(RoutingEventKind::kRequirementRelaxed, relaxed.relaxed.item, kNoAgent, relaxed.queue,
+           relaxed.relaxed.steps_applied);
+    }
+  }
+}
+
+bool Router::NobodyLoggedInQualifies(WorkItemId id, const Item& item) const {
+  const Requirement& requirement = CurrentRequirement(id, item);
+  for (const Server& server : servers_[item.queue]) {
+    if (pool_.LoggedInCount(server.bucket) > 0 && Compatible(server.bucket, requirement)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) {
   if (PreferredOnly(item)) {
-    if (Eligible(*item.preferred, id)) Offer(id, *item.preferred);
-    return;
+    if (Eligible(*item.preferred, id)) return *item.preferred;
+    return std::nullopt;
   }
   const WorkQueue& queue = queues_.queue(item.queue);
   const QueuedItemView view = *queue.Find(id);
@@ -193,9 +220,7 @@ void Router::RouteItem(WorkItemId id) {
         buckets.push_back(server.bucket);
       }
     }
-    const std::optional<AgentIndex> agent = pool_.RandomAmong(buckets, item.channel, refused);
-    if (agent.has_value()) Offer(id, *agent);
-    return;
+    return pool_.RandomAmong(buckets, item.channel, refused);
   }
 
   std::optional<AgentIndex> best;
@@ -216,7 +241,7 @@ void Router::RouteItem(WorkItemId id) {
       best_key = key;
     }
   }
-  if (best.has_value()) Offer(id, *best);
+  return best;
 }
 
 template <typename Skip>
@@ -307,7 +332,8 @@ void Router::Offer(WorkItemId id, AgentIndex agent) {
 void Router::Requeue(WorkItemId id, Item& item) {
   (void)queues_.Push(queues_.name(item.queue), id,
                      QueuedItem{item.saved.priority, item.saved.arrival, item.saved.deadline,
-                                std::move(item.plan), item.channel, item.saved.place});
+                                std::move(item.plan), item.channel, item.saved.place,
+                                item.saved.steps_applied, item.saved.relaxation_origin});
   item.plan = nullptr;
   item.state = RoutedState::kQueued;
   item.agent = kNoAgent;

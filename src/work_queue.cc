@@ -221,10 +221,11 @@ void WorkQueue::ArmRelaxation(uint32_t slot) {
   Item& item = items_[slot];
   relaxation_.Cancel(item.relax_timer);
   item.relax_timer = TimerHandle();
-  if (item.requirement == nullptr) return;
-  const absl::Duration next = item.requirement->NextStepAfter(now_ - item.relax_origin);
-  if (next == absl::InfiniteDuration()) return;
-  absl::StatusOr<TimerHandle> timer = relaxation_.Schedule(item.relax_origin + next, slot);
+  if (item.requirement == nullptr || item.steps_applied >= item.requirement->step_count()) return;
+  // The next step not yet applied (steps may also be applied early, by RelaxNow).
+  const absl::Duration next = item.requirement->spec().steps[item.steps_applied].after;
+  absl::StatusOr<TimerHandle> timer =
+      relaxation_.Schedule(std::max(item.relax_origin + next, now_), slot);
   // A step too far in the future to schedule never comes due.
   if (timer.ok()) item.relax_timer = *timer;
 }
@@ -233,21 +234,39 @@ void WorkQueue::Relax(uint32_t slot, absl::Time due) {
   Item& item = items_[slot];
   item.relax_timer = TimerHandle();
   const int due_steps = item.requirement->StepsDueAfter(due - item.relax_origin);
-  while (item.steps_applied < due_steps) {
-    const RequirementClassId from = item.requirement_class;
-    ++items_[slot].steps_applied;
-    const Requirement& requirement = CurrentRequirement(items_[slot]);
-    if (!(classes_[from].requirement == requirement)) {
-      UnlinkFromClass(slot);
-      LinkToClass(slot, AcquireClass(items_[slot].channel, requirement));
-    }
-    const Item& moved = items_[slot];
-    events_.push_back(RequirementRelaxed{
-        moved.id,
-        moved.relax_origin + moved.requirement->spec().steps[moved.steps_applied - 1].after,
-        moved.steps_applied, from, moved.requirement_class});
+  while (items_[slot].steps_applied < due_steps) {
+    const Item& current = items_[slot];
+    ApplyStep(slot, current.relax_origin +
+                        current.requirement->spec().steps[current.steps_applied].after);
   }
   ArmRelaxation(slot);
+}
+
+void WorkQueue::ApplyStep(uint32_t slot, absl::Time at) {
+  const RequirementClassId from = items_[slot].requirement_class;
+  ++items_[slot].steps_applied;
+  const Requirement& requirement = CurrentRequirement(items_[slot]);
+  if (!(classes_[from].requirement == requirement)) {
+    UnlinkFromClass(slot);
+    LinkToClass(slot, AcquireClass(items_[slot].channel, requirement));
+  }
+  const Item& moved = items_[slot];
+  events_.push_back(
+      RequirementRelaxed{moved.id, at, moved.steps_applied, from, moved.requirement_class});
+}
+
+absl::Status WorkQueue::RelaxNow(WorkItemId id) {
+  const auto it = items_by_id_.find(id);
+  if (it == items_by_id_.end()) {
+    return absl::NotFoundError(absl::StrCat("item ", id, " is not queued"));
+  }
+  const Item& item = items_[it->second];
+  if (item.requirement == nullptr || item.steps_applied >= item.requirement->step_count()) {
+    return absl::FailedPreconditionError(absl::StrCat("item ", id, " has no relaxation step left"));
+  }
+  ApplyStep(it->second, now_);
+  ArmRelaxation(it->second);
+  return absl::OkStatus();
 }
 
 absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
@@ -286,13 +305,17 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
   item.id = id;
   item.arrival = queued.arrival;
   item.deadline = queued.deadline;
-  item.relax_origin = queued.arrival;
+  item.relax_origin = queued.relaxation_origin.value_or(queued.arrival);
   item.sequence = queued.place.has_value() ? *queued.place : next_sequence_++;
   item.channel = queued.channel;
   item.requirement = std::move(queued.requirement);
   item.priority = queued.priority;
   item.steps_applied =
-      item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(now_ - item.arrival);
+      item.requirement == nullptr
+          ? 0
+          : std::clamp(std::max(queued.steps_applied.value_or(0),
+                                item.requirement->StepsDueAfter(now_ - item.relax_origin)),
+                       0, item.requirement->step_count());
   item.in_arrivals = arrivals_.Push(Ranked{Key{Nanos(item.arrival), 0, item.sequence}, slot});
   LinkToClass(slot, AcquireClass(item.channel, CurrentRequirement(item)));
   ArmRelaxation(slot);
@@ -455,7 +478,8 @@ std::optional<QueuedItemView> WorkQueue::Find(WorkItemId id) const {
       item.steps_applied,
       item.requirement.get(),
       item.channel,
-      item.sequence};
+      item.sequence,
+      item.relax_origin};
 }
 
 size_t WorkQueue::CountWithPriority(int priority) const {
@@ -653,6 +677,12 @@ absl::Status WorkQueueSet::SetPriority(WorkItemId id, int priority) {
   absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
   if (!index.ok()) return index.status();
   return queues_[*index].queue.SetPriority(id, priority);
+}
+
+absl::Status WorkQueueSet::RelaxNow(WorkItemId id) {
+  absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
+  if (!index.ok()) return index.status();
+  return queues_[*index].queue.RelaxNow(id);
 }
 
 absl::Status WorkQueueSet::SetDeadline(WorkItemId id, absl::Time deadline) {

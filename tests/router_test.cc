@@ -199,7 +199,7 @@ TEST(RouterTest, ProfilePriorityAndDelays) {
 
 TEST(RouterTest, RelaxationWidensThePoolOverTime) {
   Fixture f;
-  const QueueIndex q = f.Queue("tech");
+  const QueueIndex q = f.Queue("tech", {.relax_when_nobody_qualifies = false});
   const AgentIndex ann = f.Agent("ann", f.Skills({{f.tech, 4}}), {{.queue = q}});
   f.Events();
   f.Submit(1, q, kEmail,
@@ -210,6 +210,33 @@ TEST(RouterTest, RelaxationWidensThePoolOverTime) {
   EXPECT_THAT(explained[0].reason, HasSubstr("level too low"));
   f.Advance(absl::Minutes(2));
   EXPECT_THAT(f.Events(), ElementsAre("requirement_relaxed 1", absl::StrCat("offered 1 ", ann)));
+}
+
+TEST(RouterTest, RelaxationStepsApplyAtOnceWhenNobodyLoggedInQualifies) {
+  Fixture f;
+  const QueueIndex q = f.Queue("tech", {.offer_timeout = absl::Minutes(3)});
+  const AgentIndex ann = f.Agent("ann", f.Skills({{f.tech, 4}}), {{.queue = q}}, Standard(), false);
+  const AgentIndex bob = f.Agent("bob", f.Skills({{f.tech, 2}}), {{.queue = q}});
+  f.Events();
+  const auto plan = f.Plan({.must = {{f.tech, 6}},
+                            .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), f.tech, 3),
+                                      RelaxationStep::LowerLevel(absl::Minutes(5), f.tech, 1)}});
+  // Nobody logged in has tech 3 or more: both steps apply at once and bob takes it.
+  f.Submit(1, q, kEmail, plan);
+  EXPECT_THAT(f.Events(), ElementsAre("requirement_relaxed 1", "requirement_relaxed 1",
+                                      absl::StrCat("offered 1 ", bob)));
+  // With ann logged in (away), tech 3 is someone's: the second step waits for its time.
+  ASSERT_TRUE(f.router.SetAgentState(ann, AgentState::kAway).ok());
+  f.Submit(2, q, kEmail, plan);
+  EXPECT_THAT(f.Events(), ElementsAre("requirement_relaxed 2", "queued 2"));
+  EXPECT_EQ(f.router.queues().NextRelaxationDue(), kStart + absl::Minutes(5));
+  // Item 1's offer expires at minute 3; it keeps its relaxation when requeued.
+  f.Advance(absl::Minutes(5));
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offer_expired 1 ", bob), "requeued 1",
+                                      "requirement_relaxed 2"));
+  EXPECT_EQ(f.router.Find(1)->requirement->must()[0][0].level, 1);
+  ASSERT_TRUE(f.router.SetAgentState(bob, AgentState::kAvailable).ok());
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 2 ", bob)));
 }
 
 TEST(RouterTest, PreferredAgentHasFirstRefusalThenThePool) {

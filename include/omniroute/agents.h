@@ -300,6 +300,8 @@ class AgentPool {
     return buckets_[bucket].queues;
   }
   size_t BucketSize(BucketIndex bucket) const { return buckets_[bucket].members; }
+  // The bucket's agents that are not offline.
+  size_t LoggedInCount(BucketIndex bucket) const { return buckets_[bucket].logged_in; }
   // The bucket's agents that can take an item of `channel` now.
   size_t ReadyCount(BucketIndex bucket, ChannelId channel) const;
 
@@ -365,6 +367,7 @@ class AgentPool {
     SkillSet skills;
     std::vector<QueueAssignment> queues;
     size_t members = 0;
+    size_t logged_in = 0;
     // ready[channel * kStrategyCount + strategy]
     std::vector<IndexedHeap<Ranked>> ready;
   };
@@ -383,6 +386,7 @@ class AgentPool {
   void Reindex(AgentIndex agent);
   void Unindex(AgentIndex agent);
   void AddLoad(Agent& agent, ChannelId channel, int delta);
+  void MoveToBucket(AgentIndex agent, BucketIndex bucket);
   void StartCooldown(AgentIndex agent, absl::Duration duration);
   void ScheduleTimer(AgentIndex agent, TimerKind kind, absl::Time due);
 

@@ -197,33 +197,29 @@ class IndexedHeap {
   // Fills the hole at `position` with the last element.
   void RemoveAt(size_t position) {
     const size_t last = heap_.size() - 1;
-    if (position == last) {
+    if (position != last) {
+      const bool up = position > 0 && less_(heap_[last].value, heap_[(position - 1) / Arity].value);
+      heap_[position] = std::move(heap_[last]);
       heap_.pop_back();
-      return;
-    }
-    Entry moving = std::move(heap_[last]);
-    heap_.pop_back();
-    if (position > 0 && less_(moving.value, heap_[(position - 1) / Arity].value)) {
-      SiftUpInto(position, std::move(moving));
+      if (up) {
+        SiftUp(position);
+      } else {
+        SiftDown(position);
+      }
     } else {
-      FillHoleFromBelow(position, std::move(moving));
+      heap_.pop_back();
     }
   }
 
   void SiftUp(size_t position) {
     Entry moving = std::move(heap_[position]);
-    SiftUpInto(position, std::move(moving));
-  }
-
-  // Places `moving`, which belongs at `hole` or above it, by moving larger ancestors down.
-  void SiftUpInto(size_t hole, Entry&& moving) {
-    while (hole > 0) {
-      const size_t parent = (hole - 1) / Arity;
+    while (position > 0) {
+      const size_t parent = (position - 1) / Arity;
       if (!less_(moving.value, heap_[parent].value)) break;
-      Place(hole, std::move(heap_[parent]));
-      hole = parent;
+      Place(position, std::move(heap_[parent]));
+      position = parent;
     }
-    Place(hole, std::move(moving));
+    Place(position, std::move(moving));
   }
 
   void SiftDown(size_t position) {
@@ -232,57 +228,16 @@ class IndexedHeap {
     while (true) {
       const size_t first = position * Arity + 1;
       if (first >= n) break;
-      const size_t best = LeastChild(first, n);
+      const size_t end = first + Arity < n ? first + Arity : n;
+      size_t best = first;
+      for (size_t child = first + 1; child < end; ++child) {
+        if (less_(heap_[child].value, heap_[best].value)) best = child;
+      }
       if (!less_(heap_[best].value, moving.value)) break;
       Place(position, std::move(heap_[best]));
       position = best;
     }
     Place(position, std::move(moving));
-  }
-
-  // Floyd's removal: the hole moves down along least children to a leaf without comparing
-  // `moving`, which then sifts up from there (not above `top`). The element that fills a hole is
-  // the last one, which usually belongs near the bottom, so this saves one comparison per level
-  // on the way down and costs about one on the way back up.
-  void FillHoleFromBelow(size_t top, Entry&& moving) {
-    const size_t n = heap_.size();
-    size_t hole = top;
-    while (true) {
-      const size_t first = hole * Arity + 1;
-      if (first >= n) break;
-      PrefetchChildrenOf(first, n);
-      const size_t best = LeastChild(first, n);
-      Place(hole, std::move(heap_[best]));
-      hole = best;
-    }
-    while (hole > top) {
-      const size_t parent = (hole - 1) / Arity;
-      if (!less_(moving.value, heap_[parent].value)) break;
-      Place(hole, std::move(heap_[parent]));
-      hole = parent;
-    }
-    Place(hole, std::move(moving));
-  }
-
-  // Asks for the children of the nodes starting at `first` while the least of those nodes is
-  // being found: they are the next level's candidates and, in a large heap, cache misses.
-  void PrefetchChildrenOf(size_t first, size_t n) const {
-    const size_t begin = first * Arity + 1;
-    if (begin >= n) return;
-    const size_t end = begin + Arity * Arity < n ? begin + Arity * Arity : n;
-    const char* from = reinterpret_cast<const char*>(heap_.data() + begin);
-    const char* to = reinterpret_cast<const char*>(heap_.data() + end);
-    for (const char* line = from; line < to; line += 64) __builtin_prefetch(line);
-  }
-
-  // The least of the children starting at `first` (< n).
-  size_t LeastChild(size_t first, size_t n) const {
-    const size_t end = first + Arity <= n ? first + Arity : n;
-    size_t best = first;
-    for (size_t child = first + 1; child < end; ++child) {
-      if (less_(heap_[child].value, heap_[best].value)) best = child;
-    }
-    return best;
   }
 
   [[no_unique_address]] Less less_;

@@ -55,7 +55,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -76,6 +75,9 @@ struct RouterQueueOptions {
   absl::Duration offer_timeout = absl::Seconds(30);
   // How long a preferred agent has first refusal; zero or more.
   absl::Duration preferred_agent_window = absl::Seconds(60);
+  // When an item finds no agent and no logged-in agent serving the queue could ever take it as
+  // its requirement stands, its next relaxation step applies at once instead of on its timer.
+  bool relax_when_nobody_qualifies = true;
 };
 
 struct RouterOptions {
@@ -234,12 +236,12 @@ class Router {
     AgentIndex agent = kNoAgent;
     std::optional<AgentIndex> preferred;
     absl::Time preferred_until = absl::InfinitePast();
-    absl::InlinedVector<AgentIndex, 2> refused;
+    std::vector<AgentIndex> refused;
     // While offered or assigned: what puts it back in its queue.
     QueuedItemView saved;
     std::shared_ptr<const RequirementPlan> plan;
     TimerHandle offer_timer;
-    absl::InlinedVector<TimerHandle, 2> wake_timers;  // delays and the preferred window
+    std::vector<TimerHandle> wake_timers;  // delays and the preferred window
     absl::Time offer_expires = absl::InfiniteFuture();
   };
   enum class TimerKind : uint8_t { kOfferExpiry, kWake };
@@ -264,6 +266,8 @@ class Router {
   std::optional<absl::Duration> DelayFor(BucketIndex bucket, QueueIndex queue) const;
 
   void RouteItem(WorkItemId id);
+  std::optional<AgentIndex> BestAgentFor(WorkItemId id, const Item& item);
+  bool NobodyLoggedInQualifies(WorkItemId id, const Item& item) const;
   void RouteAgent(AgentIndex agent);
   // The best item `agent` may take now, from the first tier of its profile that has one,
   // skipping `skip(WorkItemId)`; also its position key across queues.

@@ -124,6 +124,11 @@ struct QueuedItem {
   // out for was rejected): its `QueuedItemView::place`, so it goes back where it was. Omitted:
   // behind every item pushed so far. Must not be the place of an item still queued.
   std::optional<uint64_t> place{};
+  // For an item returning with its relaxation progress (`QueuedItemView::steps_applied` and
+  // `relaxation_origin`): steps already applied (at least those due by now) and when its steps
+  // started counting. Omitted: the arrival, and the steps due after the wait so far.
+  std::optional<int> steps_applied{};
+  std::optional<absl::Time> relaxation_origin{};
 };
 
 // An item as the queue holds it.
@@ -141,6 +146,8 @@ struct QueuedItemView {
   uint32_t channel = 0;
   // Its push order, the last tie-breaker; pass it back as `QueuedItem::place` to reinstate it.
   uint64_t place = 0;
+  // When its relaxation steps started counting (its arrival, or a `SetRequirement`).
+  absl::Time relaxation_origin;
 };
 
 // Where a class's head stands in its queue's order: a smaller rank is served first. Compare only
@@ -211,6 +218,10 @@ class WorkQueue {
   // Moves the queue's clock to `now`, applying relaxation steps due by then in (due instant,
   // scheduling) order. InvalidArgument when `now` is before now() or infinite.
   absl::Status AdvanceTo(absl::Time now);
+  // Applies the item's next relaxation step now, ahead of its time (e.g. nobody logged in could
+  // take the item as it is), recording the event at now(). NotFound, or FailedPrecondition when
+  // no step is left. O(log n).
+  absl::Status RelaxNow(WorkItemId id);
   // When the next relaxation step is due; InfiniteFuture when none.
   absl::Time NextRelaxationDue() const { return relaxation_.NextDue(); }
   // The events recorded since the last call, oldest first.
@@ -337,6 +348,7 @@ class WorkQueue {
   void UnlinkFromClass(uint32_t slot);
   void ArmRelaxation(uint32_t slot);
   void Relax(uint32_t slot, absl::Time due);
+  void ApplyStep(uint32_t slot, absl::Time at);
   void RemoveSlot(uint32_t slot);
   uint32_t HeadSlot(const Class& klass) const;
   // Visits `heap`'s values best-first while `descend(value)` holds, returning the slot of the
@@ -459,6 +471,7 @@ class WorkQueueSet {
   absl::Status SetPriority(WorkItemId id, int priority);
   absl::Status SetDeadline(WorkItemId id, absl::Time deadline);
   absl::Status SetRequirement(WorkItemId id, std::shared_ptr<const RequirementPlan> requirement);
+  absl::Status RelaxNow(WorkItemId id);
 
   // Advances every queue; InvalidArgument when `now` is infinite or before now(), changing
   // nothing.
