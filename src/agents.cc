@@ -191,6 +191,7 @@ absl::Status AgentPool::CheckAgent(AgentIndex agent) const {
 void AgentPool::EnableStrategy(Strategy strategy) {
   if (enabled_[static_cast<int>(strategy)]) return;
   enabled_[static_cast<int>(strategy)] = true;
+  enabled_list_.push_back(static_cast<int>(strategy));
   for (AgentIndex a = 0; a < agents_.size(); ++a) Reindex(a);
 }
 
@@ -307,12 +308,12 @@ void AgentPool::Reindex(AgentIndex index) {
   Bucket& bucket = buckets_[agent.bucket];
   const bool ready = Ready(agent);
   for (ChannelId c = 0; c < channels_.size(); ++c) {
-    const bool can = ready && HasRoom(agent, c);
-    for (int s = 0; s < kStrategyCount; ++s) {
+    const bool can = ready && agent.capacity.limits[c] > 0 && HasRoom(agent, c);
+    for (int s : enabled_list_) {
       const size_t slot = c * kStrategyCount + s;
       HeapHandle& handle = agent.handles[slot];
       IndexedHeap<Ranked>& heap = bucket.ready[slot];
-      if (can && enabled_[s]) {
+      if (can) {
         const Ranked ranked{KeyOf(index, static_cast<Strategy>(s))};
         if (!heap.Update(handle, ranked)) handle = heap.Push(ranked);
       } else if (handle.valid()) {

@@ -60,6 +60,7 @@ absl::StatusOr<QueueIndex> Router::AddQueue(std::string_view name,
   if (!index.ok()) return index.status();
   queue_options_.push_back(options);
   servers_.emplace_back();
+  class_requirements_.emplace_back();
   pool_.EnableStrategy(options.strategy);
   return *index;
 }
@@ -90,16 +91,30 @@ void Router::SyncBuckets() {
 
 Router::RequirementId Router::Intern(const Requirement& requirement) const {
   const auto [it, inserted] =
-      requirement_ids_.try_emplace(requirement, static_cast<RequirementId>(compatible_.size()));
-  if (inserted) compatible_.emplace_back();
+      requirement_ids_.try_emplace(requirement, static_cast<RequirementId>(requirements_.size()));
+  if (inserted) {
+    requirements_.push_back(requirement);
+    compatible_.emplace_back();
+  }
   return it->second;
 }
 
-bool Router::Compatible(BucketIndex bucket, const Requirement& requirement) const {
-  if (requirement.matches_all()) return true;
-  std::vector<uint8_t>& row = compatible_[Intern(requirement)];
+Router::RequirementId Router::ClassRequirementId(QueueIndex queue, RequirementClassId klass) const {
+  std::vector<ClassRequirement>& row = class_requirements_[queue];
+  if (row.size() <= klass) row.resize(klass + 1);
+  const uint32_t generation = queues_.queue(queue).ClassGeneration(klass);
+  if (row[klass].generation != generation) {
+    row[klass] = {generation, Intern(*queues_.queue(queue).ClassRequirement(klass))};
+  }
+  return row[klass].requirement;
+}
+
+bool Router::Compatible(BucketIndex bucket, RequirementId requirement) const {
+  std::vector<uint8_t>& row = compatible_[requirement];
   if (row.size() <= bucket) row.resize(pool_.bucket_count(), 0);
-  if (row[bucket] == 0) row[bucket] = requirement.Matches(pool_.BucketSkills(bucket)) ? 1 : 2;
+  if (row[bucket] == 0) {
+    row[bucket] = requirements_[requirement].Matches(pool_.BucketSkills(bucket)) ? 1 : 2;
+  }
   return row[bucket] == 1;
 }
 
@@ -192,7 +207,8 @@ void Router::RouteItem(WorkItemId id) {
 }
 
 bool Router::NobodyLoggedInQualifies(WorkItemId id, const Item& item) const {
-  const Requirement& requirement = CurrentRequirement(id, item);
+  const RequirementId requirement =
+      ClassRequirementId(item.queue, queues_.queue(item.queue).Find(id)->requirement_class);
   for (const Server& server : servers_[item.queue]) {
     if (pool_.LoggedInCount(server.bucket) > 0 && Compatible(server.bucket, requirement)) {
       return false;
@@ -208,7 +224,8 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   }
   const WorkQueue& queue = queues_.queue(item.queue);
   const QueuedItemView view = *queue.Find(id);
-  const Requirement& requirement = *queue.ClassRequirement(view.requirement_class);
+  const RequirementId requirement_id = ClassRequirementId(item.queue, view.requirement_class);
+  const Requirement& requirement = requirements_[requirement_id];
   const absl::Duration waited = now_ - view.arrival;
   const Strategy strategy = queue_options_[item.queue].strategy;
   const auto refused = [&item, this](AgentIndex agent) { return Refused(item, agent); };
@@ -216,7 +233,7 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   if (strategy == Strategy::kRandom) {
     std::vector<BucketIndex> buckets;
     for (const Server& server : servers_[item.queue]) {
-      if (waited >= server.delay && Compatible(server.bucket, requirement)) {
+      if (waited >= server.delay && Compatible(server.bucket, requirement_id)) {
         buckets.push_back(server.bucket);
       }
     }
@@ -227,7 +244,7 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   double best_score = 0;
   AgentPool::RankKey best_key;
   for (const Server& server : servers_[item.queue]) {
-    if (waited < server.delay || !Compatible(server.bucket, requirement)) continue;
+    if (waited < server.delay || !Compatible(server.bucket, requirement_id)) continue;
     const std::optional<AgentIndex> candidate =
         pool_.BestInBucket(server.bucket, item.channel, strategy, refused);
     if (!candidate.has_value()) continue;
@@ -260,20 +277,20 @@ std::optional<WorkItemId> Router::BestItemFor(AgentIndex agent, Skip&& skip) con
       const WorkQueue& queue = queues_.queue(assignment.queue);
       std::optional<WorkItemId> queue_best;
       QueueRank queue_best_rank;
-      queue.ForEachClass([&](RequirementClassId klass, const Requirement& requirement, size_t) {
+      queue.ForEachClass([&](RequirementClassId klass, const Requirement&, size_t) {
         if (!pool_.CanTake(agent, queue.ClassChannel(klass))) return;
-        if (!Compatible(bucket, requirement)) return;
-        const std::optional<WorkItemId> candidate =
+        if (!Compatible(bucket, ClassRequirementId(assignment.queue, klass))) return;
+        const std::optional<WorkQueue::ClassCandidate> candidate =
             queue.BestInClass(klass, [&](WorkItemId id, absl::Time arrival) {
               if (now_ - arrival < assignment.delay || skip(id)) return false;
+              if (!restricted_.contains(id)) return true;
               const Item& item = items_.find(id)->second;
               return !Refused(item, agent) && (!PreferredOnly(item) || *item.preferred == agent);
             });
         if (!candidate.has_value()) return;
-        const QueueRank rank = *queue.RankOf(*candidate);
-        if (!queue_best.has_value() || rank < queue_best_rank) {
-          queue_best = candidate;
-          queue_best_rank = rank;
+        if (!queue_best.has_value() || candidate->rank < queue_best_rank) {
+          queue_best = candidate->item;
+          queue_best_rank = candidate->rank;
         }
       });
       if (!queue_best.has_value()) continue;
@@ -411,6 +428,7 @@ absl::Status Router::Submit(WorkItemId id, QueueIndex queue, RoutedItem routed) 
       DelayFor(pool_.BucketOf(*routed.preferred_agent), queue).has_value()) {
     item.preferred = routed.preferred_agent;
     item.preferred_until = now_ + window;
+    restricted_.insert(id);
   }
   Item& stored = items_.emplace(id, std::move(item)).first->second;
   ArmWakeTimers(id, stored);
@@ -446,6 +464,7 @@ absl::Status Router::TakeBack(WorkItemId id, Item& item, WorkOutcome outcome) {
   item.offer_timer = TimerHandle();
   if (outcome == WorkOutcome::kRejected || outcome == WorkOutcome::kMissed) {
     item.refused.push_back(agent);
+    restricted_.insert(id);
     if (item.preferred == agent) item.preferred_until = now_;
   }
   return absl::OkStatus();
@@ -477,6 +496,7 @@ absl::Status Router::Complete(WorkItemId id) {
   const AgentIndex agent = item.agent;
   if (absl::Status s = pool_.Finish(agent, id, WorkOutcome::kCompleted); !s.ok()) return s;
   items_.erase(id);
+  restricted_.erase(id);
   RouteAgent(agent);
   HandleAgentEvents();
   return absl::OkStatus();
@@ -494,6 +514,7 @@ absl::Status Router::Remove(WorkItemId id) {
   }
   CancelTimers(item);
   items_.erase(id);
+  restricted_.erase(id);
   if (agent != kNoAgent) RouteAgent(agent);
   HandleAgentEvents();
   return absl::OkStatus();
@@ -736,6 +757,11 @@ std::vector<RoutingEvent> Router::PollEvents() {
   std::vector<RoutingEvent> events;
   events.swap(events_);
   return events;
+}
+
+void Router::PollEvents(std::vector<RoutingEvent>& buffer) {
+  buffer.clear();
+  buffer.swap(events_);
 }
 
 std::optional<RoutedItemView> Router::Find(WorkItemId id) const {

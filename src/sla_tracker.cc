@@ -1,6 +1,7 @@
 #include "omniroute/sla_tracker.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -33,7 +34,7 @@ absl::Status SlaTracker::AddPolicy(SlaPolicy policy) {
     return absl::AlreadyExistsError(fmt::format("SLA policy \"{}\" already exists", policy.name));
   }
   if (absl::Status status = CheckReasonCapacity(policy); !status.ok()) return status;
-  Policy entry{std::move(policy), {}};
+  Policy entry{std::move(policy), {}, {}};
   SetPauseMasks(entry);
   policy_ids_.emplace(entry.spec.name, static_cast<uint32_t>(policies_.size()));
   policies_.push_back(std::move(entry));
@@ -50,14 +51,14 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   const uint32_t id = found->second;
   std::vector<SlaItemId> affected;
   for (const auto& [item_id, slot] : index_) {
-    if (slab_[slot].policy == id && !slab_[slot].cancelled) affected.push_back(item_id);
+    if (ItemAt(slot).policy == id && !ItemAt(slot).cancelled) affected.push_back(item_id);
   }
   std::sort(affected.begin(), affected.end());
   // Every item must have targets for its priority under the new policy, or nothing changes.
   for (SlaItemId item_id : affected) {
     const Item& item = *Lookup(item_id);
     if (absl::StatusOr<absl::Duration> target =
-            policy.Target(SlaMetric::kResolution, item.priority, item.tier);
+            policy.Target(SlaMetric::kResolution, labels_[item.priority], labels_[item.tier]);
         !target.ok()) {
       return target.status();
     }
@@ -78,6 +79,7 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   }
   Policy& entry = policies_[id];
   entry.spec = std::move(policy);
+  entry.resolved.clear();
   SetPauseMasks(entry);
   for (const auto& [item_id, metric] : running) {
     Item& item = *Lookup(item_id);
@@ -130,6 +132,30 @@ uint64_t SlaTracker::ReasonBit(std::string_view reason) {
   return uint64_t{1} << found->second;
 }
 
+uint32_t SlaTracker::LabelId(std::string_view label) {
+  auto found = label_ids_.find(label);
+  if (found == label_ids_.end()) {
+    found = label_ids_.emplace(std::string(label), static_cast<uint32_t>(labels_.size())).first;
+    labels_.emplace_back(label);
+  }
+  return found->second;
+}
+
+const SlaTracker::ResolvedTargets& SlaTracker::TargetsOf(const Item& item) {
+  Policy& policy = policies_[item.policy];
+  const uint64_t key = (uint64_t{item.priority} << 32) | item.tier;
+  auto found = policy.resolved.find(key);
+  if (found != policy.resolved.end()) return found->second;
+  ResolvedTargets resolved;
+  for (SlaMetric metric : kAllSlaMetrics) {
+    const absl::StatusOr<absl::Duration> target =
+        policy.spec.Target(metric, labels_[item.priority], labels_[item.tier]);
+    resolved.found[static_cast<int>(metric)] = target.ok();
+    if (target.ok()) resolved.targets[metric] = *target;
+  }
+  return policy.resolved.emplace(key, resolved).first->second;
+}
+
 absl::Status SlaTracker::CheckTime(absl::Time at) const {
   if (!InNanosecondRange(at)) {
     return absl::InvalidArgumentError(
@@ -144,12 +170,12 @@ absl::Status SlaTracker::CheckTime(absl::Time at) const {
 
 SlaTracker::Item* SlaTracker::Lookup(SlaItemId id) {
   auto found = index_.find(id);
-  return found == index_.end() ? nullptr : &slab_[found->second];
+  return found == index_.end() ? nullptr : &ItemAt(found->second);
 }
 
 const SlaTracker::Item* SlaTracker::Lookup(SlaItemId id) const {
   auto found = index_.find(id);
-  return found == index_.end() ? nullptr : &slab_[found->second];
+  return found == index_.end() ? nullptr : &ItemAt(found->second);
 }
 
 absl::StatusOr<SlaTracker::Item*> SlaTracker::Find(SlaItemId id) {
@@ -176,19 +202,30 @@ SlaTracker::Tracked* SlaTracker::FindClock(Item& item, SlaMetric metric) {
 }
 
 uint32_t SlaTracker::GroupOf(const Item& item) {
-  auto key = std::make_pair(PolicyOf(item).spec.name, item.priority);
+  const uint64_t labels = (uint64_t{item.policy} << 32) | item.priority;
+  if (auto found = group_by_labels_.find(labels); found != group_by_labels_.end()) {
+    return found->second;
+  }
+  auto key = std::make_pair(PolicyOf(item).spec.name, labels_[item.priority]);
   auto found = group_ids_.find(key);
-  if (found != group_ids_.end()) return found->second;
-  const auto id = static_cast<uint32_t>(groups_.size());
-  groups_.emplace_back();
-  group_ids_.emplace(std::move(key), id);
+  uint32_t id;
+  if (found != group_ids_.end()) {
+    id = found->second;
+  } else {
+    id = static_cast<uint32_t>(groups_.size());
+    groups_.emplace_back();
+    group_ids_.emplace(std::move(key), id);
+  }
+  group_by_labels_.emplace(labels, id);
   return id;
 }
 
 uint16_t SlaTracker::NextCycle(const Item& item, SlaMetric metric) const {
   uint16_t cycle = 0;
-  for (const SlaCycleRecord& record : item.history) {
-    if (record.metric == metric) cycle = std::max(cycle, record.cycle);
+  if (auto history = histories_.find(item.slot); history != histories_.end()) {
+    for (const SlaCycleRecord& record : history->second) {
+      if (record.metric == metric) cycle = std::max(cycle, record.cycle);
+    }
   }
   for (const Tracked& tracked : item.clocks) {
     if (tracked.clock.metric() == metric) cycle = std::max(cycle, tracked.clock.cycle());
@@ -198,8 +235,14 @@ uint16_t SlaTracker::NextCycle(const Item& item, SlaMetric metric) const {
 
 void SlaTracker::AdvanceWheel(absl::Time at) {
   now_ = std::max(now_, at);
-  wheel_.Advance(now_,
-                 [this](TimerHandle, absl::Time, TimerKey key) { Fire(key.slot, key.metric); });
+  wheel_.Advance(
+      now_, [this](TimerHandle, absl::Time due, TimerKey key) { Fire(key, due); },
+      [this](const TimerKey& key) {
+        // The item's first line, and its clock's line when the clock is stored inline.
+        const Item& item = ItemAt(key.slot);
+        __builtin_prefetch(&item);
+        __builtin_prefetch(reinterpret_cast<const char*>(&item) + 64 * (1 + key.clock));
+      });
 }
 
 std::pair<int, absl::Time> SlaTracker::NextThreshold(const Item& item,
@@ -245,13 +288,12 @@ void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) 
     const bool zero_target = tracked.clock.target() == absl::ZeroDuration();
     const bool breach_timer = threshold == kBreach && !zero_target;
     if (breach_timer ? due >= at : due > at) {
-      absl::StatusOr<TimerHandle> handle =
-          wheel_.Schedule(breach_timer ? due + absl::Nanoseconds(1) : due,
-                          TimerKey{item.slot, tracked.clock.metric()});
+      const auto position = static_cast<uint8_t>(&tracked - item.clocks.data());
+      absl::StatusOr<TimerHandle> handle = wheel_.Schedule(
+          breach_timer ? due + absl::Nanoseconds(1) : due, TimerKey{item.slot, position});
       if (handle.ok()) {
         tracked.timer = *handle;
         tracked.armed = static_cast<int8_t>(threshold);
-        tracked.armed_due = due;
       }
       return;
     }
@@ -259,17 +301,19 @@ void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) 
   }
 }
 
-void SlaTracker::Fire(uint32_t slot, SlaMetric metric) {
-  Item& item = slab_[slot];
-  Tracked* tracked = FindClock(item, metric);
-  if (tracked == nullptr) return;
-  tracked->timer = TimerHandle();
-  const int threshold = tracked->armed;
-  const absl::Time due = tracked->armed_due;
-  tracked->armed = kNone;
+void SlaTracker::Fire(TimerKey key, absl::Time due) {
+  Item& item = ItemAt(key.slot);
+  Tracked& tracked = item.clocks[key.clock];
+  tracked.timer = TimerHandle();
+  const int threshold = tracked.armed;
+  tracked.armed = kNone;
   if (threshold == kNone) return;
-  FireThreshold(item.id, item, *tracked, threshold, due, due);
-  Arm(item.id, item, *tracked, due);
+  // A breach timer is set just past its deadline (see Arm).
+  const absl::Time reached = threshold == kBreach && tracked.clock.target() != absl::ZeroDuration()
+                                 ? due - absl::Nanoseconds(1)
+                                 : due;
+  FireThreshold(item.id, item, tracked, threshold, reached, reached);
+  Arm(item.id, item, tracked, reached);
 }
 
 void SlaTracker::Emit(SlaEvent::Kind kind, SlaItemId id, const Tracked& tracked, double fraction,
@@ -284,21 +328,26 @@ void SlaTracker::Emit(SlaEvent::Kind kind, SlaItemId id, const Tracked& tracked,
   event.at = late ? at : due;
   event.late = late;
   event.overrun = overrun;
+  if (events_.size() == events_.capacity()) {
+    // Every pending timer may fire in this advance: room for all of them at once spares a burst
+    // of millions of events the copies of repeated doubling (large allocations are committed page
+    // by page as they are written, so the room costs nothing until used).
+    events_.reserve(std::max(2 * events_.capacity(), events_.size() + wheel_.size() + 1));
+  }
   events_.push_back(event);
 }
 
 void SlaTracker::StartClock(SlaItemId id, Item& item, SlaMetric metric, absl::Time start,
                             uint16_t cycle, absl::Time at) {
-  const SlaPolicy& policy = PolicyOf(item).spec;
-  absl::StatusOr<absl::Duration> target = policy.Target(metric, item.priority, item.tier);
-  if (!target.ok() || *target == absl::InfiniteDuration()) return;
-  const BusinessCalendar& calendar = policy.settings(metric).calendar;
-  absl::StatusOr<SlaClock> clock = SlaClock::Start(metric, start, *target, calendar, cycle);
+  const ResolvedTargets& resolved = TargetsOf(item);
+  const absl::Duration target = resolved.targets[metric];
+  if (!resolved.found[static_cast<int>(metric)] || target == absl::InfiniteDuration()) return;
+  const BusinessCalendar& calendar = PolicyOf(item).spec.settings(metric).calendar;
+  absl::StatusOr<SlaClock> clock = SlaClock::Start(metric, start, target, calendar, cycle);
   if (!clock.ok()) return;
   Tracked* tracked = FindClock(item, metric);
   if (tracked == nullptr) {
-    item.clocks.push_back(
-        Tracked{*clock, TimerHandle(), absl::InfinitePast(), kNone, GroupOf(item)});
+    item.clocks.push_back(Tracked{*clock, TimerHandle(), GroupOf(item), kNone});
     tracked = &item.clocks.back();
   } else {
     Disarm(*tracked);
@@ -330,9 +379,9 @@ void SlaTracker::StopClock(SlaItemId id, Item& item, Tracked& tracked, absl::Tim
   }
   attainment.business_seconds.Add(absl::ToDoubleSeconds(business));
   attainment.wall_seconds.Add(absl::ToDoubleSeconds(at - tracked.clock.start()));
-  item.history.push_back(SlaCycleRecord{metric, tracked.clock.cycle(), SlaState::kMet,
-                                        tracked.clock.met_late(), tracked.clock.start(), at,
-                                        tracked.clock.target(), business});
+  histories_[item.slot].push_back(SlaCycleRecord{metric, tracked.clock.cycle(), SlaState::kMet,
+                                                 tracked.clock.met_late(), tracked.clock.start(),
+                                                 at, tracked.clock.target(), business});
   Emit(SlaEvent::Kind::kMet, id, tracked, tracked.clock.Consumed(at, calendar), at, at, false,
        tracked.clock.met_late() ? business - tracked.clock.target() : absl::ZeroDuration());
   events_.back().late = tracked.clock.met_late();
@@ -347,9 +396,9 @@ void SlaTracker::CancelClock(SlaItemId id, Item& item, Tracked& tracked, absl::T
   (void)tracked.clock.Cancel(at);
   --open_clocks_;
   ++AttainmentOf(tracked).cancelled;
-  item.history.push_back(SlaCycleRecord{metric, tracked.clock.cycle(), SlaState::kCancelled,
-                                        tracked.clock.breached(), tracked.clock.start(), at,
-                                        tracked.clock.target(), business});
+  histories_[item.slot].push_back(
+      SlaCycleRecord{metric, tracked.clock.cycle(), SlaState::kCancelled, tracked.clock.breached(),
+                     tracked.clock.start(), at, tracked.clock.target(), business});
   Emit(SlaEvent::Kind::kCancelled, id, tracked,
        tracked.clock.target() == absl::ZeroDuration()
            ? 1.0
@@ -376,20 +425,21 @@ void SlaTracker::ApplyPauses(SlaItemId id, Item& item, absl::Time at) {
 
 void SlaTracker::RetargetItem(SlaItemId id, Item& item, absl::Time at) {
   const SlaPolicy& policy = PolicyOf(item).spec;
+  const ResolvedTargets resolved = TargetsOf(item);
   for (SlaMetric metric : kAllSlaMetrics) {
-    const absl::StatusOr<absl::Duration> target = policy.Target(metric, item.priority, item.tier);
-    if (!target.ok()) continue;
+    if (!resolved.found[static_cast<int>(metric)]) continue;
+    const absl::Duration target = resolved.targets[metric];
     Tracked* tracked = FindClock(item, metric);
     if (tracked != nullptr && tracked->clock.open()) {
-      if (*target == absl::InfiniteDuration()) {
+      if (target == absl::InfiniteDuration()) {
         CancelClock(id, item, *tracked, at);
         continue;
       }
-      (void)tracked->clock.Retarget(*target, policy.settings(metric).calendar);
+      (void)tracked->clock.Retarget(target, policy.settings(metric).calendar);
       if (tracked->clock.running()) Arm(id, item, *tracked, at);
       continue;
     }
-    if (tracked != nullptr || *target == absl::InfiniteDuration() || item.resolved) continue;
+    if (tracked != nullptr || target == absl::InfiniteDuration() || item.resolved) continue;
     if (metric == SlaMetric::kResolution ||
         (metric == SlaMetric::kFirstResponse && !item.responded)) {
       StartClock(id, item, metric, item.start, 1, at);
@@ -425,19 +475,20 @@ absl::Status SlaTracker::Start(SlaItemId id, std::string_view policy_name,
   AdvanceWheel(at);
   uint32_t slot;
   if (free_slots_.empty()) {
-    slot = static_cast<uint32_t>(slab_.size());
-    slab_.emplace_back();
+    slot = slab_size_++;
+    if ((slot & (kChunkItems - 1)) == 0) slab_.emplace_back().reserve(kChunkItems);
+    slab_.back().emplace_back();
   } else {
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
   index_.emplace(id, slot);
-  Item& item = slab_[slot];
+  Item& item = ItemAt(slot);
   item.id = id;
   item.slot = slot;
   item.policy = policy->second;
-  item.priority = std::string(priority);
-  item.tier = std::string(tier);
+  item.priority = LabelId(priority);
+  item.tier = LabelId(tier);
   item.start = start;
   for (SlaMetric metric :
        {SlaMetric::kFirstResponse, SlaMetric::kPeriodicUpdate, SlaMetric::kResolution}) {
@@ -556,8 +607,8 @@ absl::Status SlaTracker::Retarget(SlaItemId id, std::string_view priority, std::
     return target.status();
   }
   AdvanceWheel(at);
-  item.priority = std::string(priority);
-  item.tier = std::string(tier);
+  item.priority = LabelId(priority);
+  item.tier = LabelId(tier);
   RetargetItem(id, item, at);
   return absl::OkStatus();
 }
@@ -579,7 +630,9 @@ absl::Status SlaTracker::Forget(SlaItemId id) {
   for (Tracked& tracked : item.clocks) CancelClock(id, item, tracked, now_);
   const uint32_t slot = item.slot;
   index_.erase(id);
-  slab_[slot] = Item();
+  histories_.erase(slot);
+  std::destroy_at(&item);
+  std::construct_at(&item);
   free_slots_.push_back(slot);
   return absl::OkStatus();
 }
@@ -621,7 +674,9 @@ std::vector<SlaClock> SlaTracker::Clocks(SlaItemId id) const {
 std::span<const SlaCycleRecord> SlaTracker::History(SlaItemId id) const {
   const Item* item = Lookup(id);
   if (item == nullptr) return {};
-  return item->history;
+  auto history = histories_.find(item->slot);
+  if (history == histories_.end()) return {};
+  return history->second;
 }
 
 const BusinessCalendar& SlaTracker::CalendarOf(SlaItemId id, SlaMetric metric) const {

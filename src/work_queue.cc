@@ -146,8 +146,11 @@ const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
 }
 
 RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& requirement) {
-  std::pair<uint32_t, Requirement> key(channel, requirement);
-  if (auto it = classes_by_key_.find(key); it != classes_by_key_.end()) return it->second;
+  if (const auto it = classes_by_key_.find(ClassKeyRef{channel, &requirement});
+      it != classes_by_key_.end()) {
+    if (classes_[it->second].main.empty()) ++class_count_;
+    return it->second;
+  }
   RequirementClassId id;
   if (!free_classes_.empty()) {
     id = free_classes_.back();
@@ -160,19 +163,28 @@ RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& 
   klass.requirement = requirement;
   klass.channel = channel;
   klass.live = true;
-  classes_by_key_.emplace(std::move(key), id);
+  ++klass.generation;
+  classes_by_key_.emplace(ClassKey{channel, requirement}, id);
   ++class_count_;
   return id;
 }
 
-void WorkQueue::ReleaseClassIfEmpty(RequirementClassId id) {
-  Class& klass = classes_[id];
-  if (!klass.main.empty()) return;
-  classes_by_key_.erase(std::make_pair(klass.channel, klass.requirement));
-  klass.requirement = Requirement();
-  klass.live = false;
-  free_classes_.push_back(id);
+void WorkQueue::NoteClassEmptied(RequirementClassId id) {
   --class_count_;
+  idle_classes_.push_back(id);
+  if (idle_classes_.size() > std::max<size_t>(64, 2 * class_count_)) ReleaseIdleClasses();
+}
+
+void WorkQueue::ReleaseIdleClasses() {
+  for (RequirementClassId id : idle_classes_) {
+    Class& klass = classes_[id];
+    if (!klass.live || !klass.main.empty()) continue;
+    classes_by_key_.erase(ClassKeyRef{klass.channel, &klass.requirement});
+    klass.requirement = Requirement();
+    klass.live = false;
+    free_classes_.push_back(id);
+  }
+  idle_classes_.clear();
 }
 
 void WorkQueue::RefreshHeads(RequirementClassId id) {
@@ -214,7 +226,7 @@ void WorkQueue::UnlinkFromClass(uint32_t slot) {
   item.in_class = HeapHandle();
   item.in_overdue = HeapHandle();
   RefreshHeads(item.requirement_class);
-  ReleaseClassIfEmpty(item.requirement_class);
+  if (klass.main.empty()) NoteClassEmptied(item.requirement_class);
 }
 
 void WorkQueue::ArmRelaxation(uint32_t slot) {
@@ -509,20 +521,22 @@ size_t WorkQueue::OverdueCount() const {
   return overdue;
 }
 
+bool WorkQueue::ClassHasItems(RequirementClassId id) const {
+  return id < classes_.size() && classes_[id].live && !classes_[id].main.empty();
+}
+
 const Requirement* WorkQueue::ClassRequirement(RequirementClassId id) const {
-  if (id >= classes_.size() || !classes_[id].live) return nullptr;
+  if (!ClassHasItems(id)) return nullptr;
   return &classes_[id].requirement;
 }
 
 size_t WorkQueue::ClassSize(RequirementClassId id) const {
-  if (id >= classes_.size() || !classes_[id].live) return 0;
+  if (!ClassHasItems(id)) return 0;
   return classes_[id].main.size();
 }
 
 std::optional<WorkItemId> WorkQueue::ClassHead(RequirementClassId id) const {
-  if (id >= classes_.size() || !classes_[id].live || classes_[id].main.empty()) {
-    return std::nullopt;
-  }
+  if (!ClassHasItems(id)) return std::nullopt;
   return items_[HeadSlot(classes_[id])].id;
 }
 
@@ -537,14 +551,18 @@ QueueRank WorkQueue::HeadRank(RequirementClassId id) const {
 }
 
 uint32_t WorkQueue::ClassChannel(RequirementClassId id) const {
-  if (id >= classes_.size() || !classes_[id].live) return 0;
+  if (!ClassHasItems(id)) return 0;
   return classes_[id].channel;
 }
 
 std::optional<QueueRank> WorkQueue::RankOf(WorkItemId id) const {
   const auto it = items_by_id_.find(id);
   if (it == items_by_id_.end()) return std::nullopt;
-  const Item& item = items_[it->second];
+  return RankOfSlot(it->second);
+}
+
+QueueRank WorkQueue::RankOfSlot(uint32_t slot) const {
+  const Item& item = items_[slot];
   const Key overdue = OverdueKey(item);
   const bool is_overdue =
       MaxWait(item.priority) != absl::InfiniteDuration() && overdue.primary <= now_ns_;
@@ -554,8 +572,8 @@ std::optional<QueueRank> WorkQueue::RankOf(WorkItemId id) const {
 
 std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requirement,
                                                        uint32_t channel) const {
-  const auto it = classes_by_key_.find(std::make_pair(channel, requirement));
-  if (it == classes_by_key_.end()) return std::nullopt;
+  const auto it = classes_by_key_.find(ClassKeyRef{channel, &requirement});
+  if (it == classes_by_key_.end() || classes_[it->second].main.empty()) return std::nullopt;
   return it->second;
 }
 

@@ -656,7 +656,12 @@ void RunRandomOperations(const WorkQueueOptions& options, uint64_t seed) {
         if (!first_passing && filter(candidate, absl::Time())) first_passing = candidate;
       }
       ASSERT_EQ(head, first);
-      ASSERT_EQ(queue.BestInClass(id, filter), first_passing);
+      const auto best = queue.BestInClass(id, filter);
+      ASSERT_EQ(best.has_value(), first_passing.has_value());
+      if (best.has_value()) {
+        ASSERT_EQ(best->item, *first_passing);
+        ASSERT_EQ(best->rank, *queue.RankOf(best->item));
+      }
       ASSERT_EQ(queue.HeadRank(id), *queue.RankOf(head));
     });
     ASSERT_EQ(class_items, queue.size());

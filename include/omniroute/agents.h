@@ -394,6 +394,7 @@ class AgentPool {
   AgentPoolOptions options_;
   absl::Time now_;
   std::array<bool, kStrategyCount> enabled_{};
+  std::vector<int> enabled_list_;
   std::vector<Agent> agents_;
   absl::flat_hash_map<std::string, AgentIndex> by_id_;
   std::vector<Bucket> buckets_;

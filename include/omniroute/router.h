@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -218,7 +219,10 @@ class Router {
   // The earliest instant at which something is due; InfiniteFuture when nothing is.
   absl::Time NextDue() const;
 
+  // The events since the last call, oldest first.
   std::vector<RoutingEvent> PollEvents();
+  // Same, into `buffer` (cleared first), reusing its storage.
+  void PollEvents(std::vector<RoutingEvent>& buffer);
 
   std::optional<RoutedItemView> Find(WorkItemId id) const;
   size_t size() const { return items_.size(); }
@@ -258,8 +262,10 @@ class Router {
 
   void SyncBuckets();
   RequirementId Intern(const Requirement& requirement) const;
-  // Whether the bucket's skills match `requirement`, cached per (requirement, bucket).
-  bool Compatible(BucketIndex bucket, const Requirement& requirement) const;
+  // The interned requirement of a queue's class, cached by (class, generation).
+  RequirementId ClassRequirementId(QueueIndex queue, RequirementClassId klass) const;
+  // Whether the bucket's skills match the requirement, cached per (requirement, bucket).
+  bool Compatible(BucketIndex bucket, RequirementId requirement) const;
   bool Refused(const Item& item, AgentIndex agent) const;
   bool PreferredOnly(const Item& item) const;
   const Requirement& CurrentRequirement(WorkItemId id, const Item& item) const;
@@ -296,6 +302,15 @@ class Router {
   std::vector<std::vector<QueueAssignment>> tiers_;
   absl::flat_hash_map<WorkItemId, Item> items_;
   mutable absl::flat_hash_map<Requirement, RequirementId> requirement_ids_;
+  mutable std::vector<Requirement> requirements_;
+  struct ClassRequirement {
+    uint32_t generation = 0;  // WorkQueue generations start at 1
+    RequirementId requirement = 0;
+  };
+  mutable std::vector<std::vector<ClassRequirement>> class_requirements_;  // [queue][class]
+  // Items with refusals or a preferred agent: only these need their record checked when an
+  // agent looks for work.
+  absl::flat_hash_set<WorkItemId> restricted_;
   // compatible_[requirement][bucket]: 0 unknown, 1 yes, 2 no.
   mutable std::vector<std::vector<uint8_t>> compatible_;
   TimerWheel<Timer> timers_;

@@ -29,7 +29,6 @@
 #define OMNIROUTE_SLA_TRACKER_H_
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <span>
@@ -55,10 +54,13 @@ using SlaItemId = uint64_t;
 struct SlaEvent {
   enum class Kind : uint8_t { kWarning, kBreached, kMet, kCancelled };
 
-  Kind kind = Kind::kWarning;
+  // Fields are ordered for size (72 bytes): millions of events can be in flight per step.
   SlaItemId item = 0;
+  Kind kind = Kind::kWarning;
   SlaMetric metric = SlaMetric::kFirstResponse;
   uint16_t cycle = 1;
+  // Warning / breach: fired after the fact (retarget, retroactive start). Met: after a breach.
+  bool late = false;
   // kWarning: the threshold (a fraction of the target); kBreached: 1; kMet / kCancelled: the
   // fraction of the target consumed at the stop.
   double fraction = 0;
@@ -66,8 +68,6 @@ struct SlaEvent {
   absl::Time due;
   // When the event was emitted: `due`, except for late warnings and breaches.
   absl::Time at;
-  // Warning / breach: fired after the fact (retarget, retroactive start). Met: after a breach.
-  bool late = false;
   // Met late: business time beyond the target (zero for a stop in the closed hours right after
   // a deadline at closing time).
   absl::Duration overrun;
@@ -212,36 +212,50 @@ class SlaTracker {
   std::vector<AttainmentEntry> AllAttainment() const;
 
  private:
+  // One cache line: a firing timer touches its item's first line and its clock's line.
   struct Tracked {
     SlaClock clock;
     TimerHandle timer;
-    // The armed threshold (a warning index, kBreach or kNone) and the instant it is reached.
-    absl::Time armed_due;
-    int8_t armed = -2;
     uint32_t group = 0;  // attainment group (policy x priority) the cycle counts for
+    // The armed threshold: a warning index, kBreach or kNone. The timer knows its instant.
+    int8_t armed = -2;
   };
-  struct Item {
+  // The fields every command reads fill the first cache line, the first two clocks the next two.
+  // History is cold and kept apart (`histories_`).
+  struct alignas(64) Item {
     SlaItemId id = 0;
-    uint32_t slot = 0;  // where it lives in `slab_`
-    uint32_t policy = 0;
-    std::string priority;
-    std::string tier;
     absl::Time start;
     uint64_t pause_reasons = 0;  // bits of reason ids
+    uint32_t slot = 0;           // where it lives in the slab
+    uint32_t policy = 0;
+    uint32_t priority = 0;  // label ids (`labels_`)
+    uint32_t tier = 0;
     bool responded = false;
     bool resolved = false;
     bool cancelled = false;
+    // Positions are stable: a clock is never removed, so timers name it by position.
     absl::InlinedVector<Tracked, 2> clocks;
-    std::vector<SlaCycleRecord> history;
+  };
+  // A policy's targets for one priority and tier, resolved once: `found` is false where
+  // `SlaPolicy::Target` reports NotFound.
+  struct ResolvedTargets {
+    SlaTargets targets;
+    std::array<bool, kSlaMetricCount> found{};
   };
   struct Policy {
     SlaPolicy spec;
     std::array<uint64_t, kSlaMetricCount> pause_masks{};
+    // By (priority label << 32 | tier label); cleared when the spec is replaced.
+    absl::flat_hash_map<uint64_t, ResolvedTargets> resolved;
   };
   struct TimerKey {
     uint32_t slot = 0;
-    SlaMetric metric = SlaMetric::kFirstResponse;
+    uint8_t clock = 0;  // position in `Item::clocks`
   };
+  // Items live in chunks of fixed capacity: addresses stay put as the slab grows, and a slot
+  // number finds its item with two loads.
+  static constexpr uint32_t kChunkBits = 12;
+  static constexpr uint32_t kChunkItems = uint32_t{1} << kChunkBits;
 
   Item* Lookup(SlaItemId id);
   const Item* Lookup(SlaItemId id) const;
@@ -249,7 +263,14 @@ class SlaTracker {
   absl::Status CheckTime(absl::Time at) const;
   absl::StatusOr<Item*> FindOpen(SlaItemId id, absl::Time at);
   uint64_t ReasonBit(std::string_view reason);
+  uint32_t LabelId(std::string_view label);
+  Item& ItemAt(uint32_t slot) { return slab_[slot >> kChunkBits][slot & (kChunkItems - 1)]; }
+  const Item& ItemAt(uint32_t slot) const {
+    return slab_[slot >> kChunkBits][slot & (kChunkItems - 1)];
+  }
   const Policy& PolicyOf(const Item& item) const { return policies_[item.policy]; }
+  // The item's targets; a metric whose `found` is false has no target for its priority.
+  const ResolvedTargets& TargetsOf(const Item& item);
   Tracked* FindClock(Item& item, SlaMetric metric);
   uint32_t GroupOf(const Item& item);
   SlaAttainment& AttainmentOf(const Tracked& tracked) {
@@ -263,8 +284,8 @@ class SlaTracker {
 
   // Advances the wheel to `at` and records it as now (commands and AdvanceTo).
   void AdvanceWheel(absl::Time at);
-  // A timer fired: fire its threshold on time, then arm the next.
-  void Fire(uint32_t slot, SlaMetric metric);
+  // A timer due at `due` fired: fire its threshold on time, then arm the next.
+  void Fire(TimerKey key, absl::Time due);
   void FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int threshold, absl::Time due,
                      absl::Time at);
   absl::Status CheckReasonCapacity(const SlaPolicy& policy) const;
@@ -289,12 +310,21 @@ class SlaTracker {
   std::vector<Policy> policies_;
   std::map<std::string, uint32_t, std::less<>> policy_ids_;
   std::map<std::string, int, std::less<>> reason_ids_;
+  // Priority and tier labels, interned.
+  std::vector<std::string> labels_;
+  std::map<std::string, uint32_t, std::less<>> label_ids_;
   // Items live in a slab (stable addresses, no rehash moves) found through `index_`; timers name
   // slots, so firing needs no hash lookup.
   absl::flat_hash_map<SlaItemId, uint32_t> index_;
-  std::deque<Item> slab_;
+  std::vector<std::vector<Item>> slab_;  // chunks of kChunkItems
+  uint32_t slab_size_ = 0;
   std::vector<uint32_t> free_slots_;
+  // The finished cycles of the items that have any, by slot.
+  absl::flat_hash_map<uint32_t, std::vector<SlaCycleRecord>> histories_;
+  // By (policy name, priority) for the attainment queries, and by (policy << 32 | priority label)
+  // for the commands.
   std::map<std::pair<std::string, std::string>, uint32_t, std::less<>> group_ids_;
+  absl::flat_hash_map<uint64_t, uint32_t> group_by_labels_;
   std::vector<std::array<SlaAttainment, kSlaMetricCount>> groups_;
   std::vector<SlaEvent> events_;
   size_t open_clocks_ = 0;

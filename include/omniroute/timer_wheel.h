@@ -14,7 +14,8 @@
 // in an upper level and moves down (cascades) at most once per level. Each level keeps a bitmap
 // of occupied slots, so `Advance` jumps from one occupied slot to the next instead of stepping
 // through empty ticks. Timers of one tick are fired sorted by (due instant, scheduling order), so
-// the order is exact at any tick size; the tick only sets how finely timers are bucketed.
+// the order is exact at any tick size; the tick only sets how finely timers are bucketed. A slot
+// whose timers were linked in firing order (as rearmed timers are) fires without sorting.
 //
 // Determinism: the firing order depends only on due instants and the order of `Schedule` calls.
 // A callback may schedule and cancel timers; a timer it schedules at or before the instant being
@@ -113,16 +114,17 @@ class TimerWheel {
     Node& node = nodes_[handle.index_];
     if (node.state == State::kLinked) {
       ++stale_;
-      if (--live_[node.slot] == 0) {
+      SlotList& list = slots_[node.slot];
+      if (--list.live == 0) {
         // Only stale entries remain in that slot.
-        stale_ -= slots_[node.slot].size();
-        slots_[node.slot].clear();
-        occupied_[node.slot / kSlots] &= ~(uint64_t{1} << (node.slot % kSlots));
+        stale_ -= list.entries.size();
+        ClearEntries(node.slot);
+        ClearOccupied(node.slot);
       }
     }
     Retire(handle.index_);
     Free(handle.index_);
-    if (stale_ > kCompactionFloor && stale_ > size_) Compact();
+    CompactIfWorthIt();
     return true;
   }
 
@@ -150,6 +152,14 @@ class TimerWheel {
   // number fired. Cost: O(fired + cascaded + occupied slots passed); empty time is skipped.
   template <typename Fire>
   size_t Advance(absl::Time now, Fire&& fire) {
+    return Advance(now, std::forward<Fire>(fire), [](const Payload&) {});
+  }
+
+  // The same, and calls `ahead(const Payload& payload)` for a timer a few places before its `fire`
+  // (not for every timer, and not necessarily in firing order), so that the caller can prefetch
+  // what that callback will touch. `ahead` must not change the wheel; it is only a hint.
+  template <typename Fire, typename Ahead>
+  size_t Advance(absl::Time now, Fire&& fire, Ahead&& ahead) {
     if (now < now_) return 0;
     now_ = now;
     const int64_t target_ticks = TickOf(now_);
@@ -166,7 +176,7 @@ class TimerWheel {
         continue;
       }
       const bool last = next.tick == target;
-      fired += FireSlot(next.slot, last, std::forward<Fire>(fire));
+      fired += FireSlot(next.slot, last, fire, ahead);
       if (last) break;
     }
     elapsed_ = std::max(elapsed_, target);
@@ -179,7 +189,7 @@ class TimerWheel {
     const Expiration next = NextExpiration();
     if (!next.found) return absl::InfiniteFuture();
     absl::Time earliest = absl::InfiniteFuture();
-    for (const Entry& entry : slots_[next.level * kSlots + next.slot]) {
+    for (const Entry& entry : slots_[next.level * kSlots + next.slot].entries) {
       if (Valid(entry)) earliest = std::min(earliest, nodes_[entry.index].due);
     }
     return earliest;
@@ -196,21 +206,24 @@ class TimerWheel {
   // for memory reports.
   size_t MemoryBytes() const {
     size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node) +
-                   scratch_.capacity() * sizeof(Firing) + batch_.capacity() * sizeof(TimerHandle) +
-                   taken_.capacity() * sizeof(Entry);
-    for (const std::vector<Entry>& slot : slots_) bytes += slot.capacity() * sizeof(Entry);
+                   scratch_.capacity() * sizeof(Firing) + taken_.capacity() * sizeof(Entry);
+    for (const SlotList& list : slots_) bytes += list.entries.capacity() * sizeof(Entry);
     return bytes;
   }
 
  private:
-  static constexpr int kLevelBits = 6;
+  static constexpr int kLevelBits = 8;
   static constexpr int kSlots = 1 << kLevelBits;
-  static constexpr int kLevels = 11;  // 11 * 6 = 66 >= 64 bits of ticks
+  static constexpr int kLevels = (64 + kLevelBits - 1) / kLevelBits;
+  static constexpr int kWordsPerLevel = (kSlots + 63) / 64;  // of the occupancy bitmap
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   static constexpr int64_t kTooFar = std::numeric_limits<int64_t>::max();
   static constexpr size_t kCompactionFloor = 1024;
-  static constexpr size_t kPrefetchDistance = 8;
-
+  // Slot walks are bound by memory latency and do little per entry: fetch far ahead.
+  static constexpr size_t kPrefetchDistance = 64;
+  // Firing runs a callback per timer, so a shorter reach suffices there.
+  static constexpr size_t kFirePrefetchDistance = 16;
+  static constexpr size_t kAheadDistance = 8;
   // kLinked: pending, in a slot's list. kFiring: pending, taken out of its list to fire.
   // kFree: on the free list.
   enum class State : uint8_t { kFree, kLinked, kFiring };
@@ -221,7 +234,23 @@ class TimerWheel {
     uint32_t generation;
   };
 
-  struct Node {
+  struct SlotList {
+    std::vector<Entry> entries;  // stale ones included
+    // Linked timers whose entry is in the list, or in `taken_` while the list fires in order.
+    uint32_t live = 0;
+  };
+
+  // Of a level-0 slot (only those fire): whether its entries were appended in firing order, and
+  // the last one's sort key. Timers rearmed in firing order keep a slot in order, and such a slot
+  // fires without sorting.
+  struct Order {
+    bool in_order = true;
+    absl::Time last_due;
+    uint64_t last_sequence = 0;
+  };
+
+  // Cache-line aligned, so that visiting a node costs one line.
+  struct alignas(64) Node {
     absl::Time due;
     uint64_t tick = 0;
     uint64_t sequence = 0;
@@ -237,6 +266,7 @@ class TimerWheel {
     absl::Time due;
     uint64_t sequence;
     uint32_t index;
+    uint32_t generation;
   };
 
   struct Expiration {
@@ -249,6 +279,10 @@ class TimerWheel {
   static absl::Duration ValidTick(absl::Duration tick) {
     if (tick <= absl::ZeroDuration()) return kDefaultTick;
     return absl::Nanoseconds(std::max<int64_t>(1, absl::ToInt64Nanoseconds(tick)));
+  }
+
+  static bool FiresBefore(const Firing& x, const Firing& y) {
+    return x.due != y.due ? x.due < y.due : x.sequence < y.sequence;
   }
 
   // Ticks from the origin, floored; negative before it; kTooFar past 4e18 ticks.
@@ -272,6 +306,30 @@ class TimerWheel {
     return (63 - std::countl_zero(differing)) / kLevelBits;
   }
 
+  void SetOccupied(uint16_t key) { occupied_[key / 64] |= uint64_t{1} << (key % 64); }
+  void ClearOccupied(uint16_t key) { occupied_[key / 64] &= ~(uint64_t{1} << (key % 64)); }
+
+  // Empties `list` (its live count aside), keeping its capacity.
+  void ClearEntries(uint16_t key) {
+    slots_[key].entries.clear();
+    if (key < kSlots) order_[key].in_order = true;
+  }
+
+  void Push(uint16_t key, Entry entry, const Node& node) {
+    SlotList& list = slots_[key];
+    if (key < kSlots) {
+      Order& order = order_[key];
+      if (!list.entries.empty() &&
+          (node.due != order.last_due ? node.due < order.last_due
+                                      : node.sequence < order.last_sequence)) {
+        order.in_order = false;
+      }
+      order.last_due = node.due;
+      order.last_sequence = node.sequence;
+    }
+    list.entries.push_back(entry);
+  }
+
   void Link(uint32_t index) {
     Node& node = nodes_[index];
     const uint64_t tick = std::max(node.tick, elapsed_);
@@ -280,9 +338,10 @@ class TimerWheel {
     const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
     node.slot = key;
     node.state = State::kLinked;
-    slots_[key].push_back(Entry{index, node.generation});
-    ++live_[key];
-    occupied_[level] |= uint64_t{1} << slot;
+    SlotList& list = slots_[key];
+    Push(key, Entry{index, node.generation}, node);
+    ++list.live;
+    SetOccupied(key);
   }
 
   // Ends a pending timer: it no longer counts, and its handle goes stale.
@@ -300,13 +359,21 @@ class TimerWheel {
     free_ = index;
   }
 
-  // Takes the nodes of slot `key` out of the wheel into `taken_`; the live ones must be relinked
-  // or fired.
+  // Takes the entries of slot `key` out of the wheel into `taken_`; the live ones must be
+  // relinked or fired.
   void Detach(uint16_t key) {
+    TakeEntries(key);
+    slots_[key].live = 0;
+  }
+
+  // Moves the entries of slot `key` into `taken_` and empties the list, leaving its live count.
+  // The list gets the previous batch's buffer, so capacity circulates instead of growing anew.
+  void TakeEntries(uint16_t key) {
+    SlotList& list = slots_[key];
     taken_.clear();
-    taken_.swap(slots_[key]);
-    live_[key] = 0;
-    occupied_[key / kSlots] &= ~(uint64_t{1} << (key % kSlots));
+    taken_.swap(list.entries);
+    if (key < kSlots) order_[key].in_order = true;
+    ClearOccupied(key);
   }
 
   // Slot lists are index arrays, so walking one issues independent loads; fetching ahead hides
@@ -320,24 +387,43 @@ class TimerWheel {
     return node.generation == entry.generation && node.state == State::kLinked;
   }
 
+  // Not while an in-order slot fires: its unvisited timers are linked but in no list, and a
+  // rebuild would put them back.
+  void CompactIfWorthIt() {
+    if (!firing_in_order_ && stale_ > kCompactionFloor && stale_ > size_) Compact();
+  }
+
   // Rebuilds every slot from the pending nodes, dropping stale entries, in one sequential pass.
   // Nodes being fired are in no slot and stay out.
   void Compact() {
-    for (std::vector<Entry>& slot : slots_) slot.clear();
+    for (size_t key = 0; key < slots_.size(); ++key) ClearEntries(static_cast<uint16_t>(key));
     stale_ = 0;
     for (uint32_t i = 0; i < nodes_.size(); ++i) {
       const Node& node = nodes_[i];
-      if (node.state == State::kLinked) slots_[node.slot].push_back(Entry{i, node.generation});
+      if (node.state == State::kLinked) Push(node.slot, Entry{i, node.generation}, node);
     }
+  }
+
+  // The first occupied slot of `level` at or after `from`, wrapping around; -1 when none.
+  int FirstOccupied(int level, int from) const {
+    const uint64_t* words = &occupied_[level * kWordsPerLevel];
+    for (int w = from / 64; w < kWordsPerLevel; ++w) {
+      uint64_t bits = words[w];
+      if (w == from / 64) bits &= ~uint64_t{0} << (from % 64);
+      if (bits != 0) return w * 64 + std::countr_zero(bits);
+    }
+    for (int w = 0; w <= from / 64 && w < kWordsPerLevel; ++w) {
+      if (words[w] != 0) return w * 64 + std::countr_zero(words[w]);
+    }
+    return -1;
   }
 
   Expiration NextExpiration() const {
     for (int level = 0; level < kLevels; ++level) {
-      const uint64_t occupied = occupied_[level];
-      if (occupied == 0) continue;
       const int shift = level * kLevelBits;
       const int now_slot = static_cast<int>((elapsed_ >> shift) & (kSlots - 1));
-      const int slot = (std::countr_zero(std::rotr(occupied, now_slot)) + now_slot) & (kSlots - 1);
+      const int slot = FirstOccupied(level, now_slot);
+      if (slot < 0) continue;
       const int range_bits = shift + kLevelBits;
       const uint64_t level_start =
           range_bits >= 64 ? 0 : elapsed_ & ~((uint64_t{1} << range_bits) - 1);
@@ -361,36 +447,52 @@ class TimerWheel {
 
   // Fires the level-0 slot of the current tick. In the `last` tick only timers due at or before
   // `now_` fire; the others stay. Repeats while callbacks add timers that are due.
-  template <typename Fire>
-  size_t FireSlot(int slot, bool last, Fire&& fire) {
+  template <typename Fire, typename Ahead>
+  size_t FireSlot(int slot, bool last, Fire& fire, Ahead& ahead) {
     size_t fired = 0;
     while (true) {
+      if (order_[slot].in_order) {
+        const size_t in_order = FireInOrder(static_cast<uint16_t>(slot), last, fire, ahead);
+        if (in_order == 0) return fired;
+        fired += in_order;
+        continue;
+      }
       scratch_.clear();
       Detach(static_cast<uint16_t>(slot));
+      scratch_.reserve(taken_.size());
+      // Timers rearmed in firing order come back in order: then the sort can be skipped.
+      bool ordered = true;
       for (size_t i = 0; i < taken_.size(); ++i) {
         Prefetch(i + kPrefetchDistance);
-        const uint32_t index = taken_[i].index;
-        Node& node = nodes_[index];
-        if (!Valid(taken_[i])) {
+        const Entry entry = taken_[i];
+        Node& node = nodes_[entry.index];
+        if (!Valid(entry)) {
           --stale_;
         } else if (!last || node.due <= now_) {
           node.state = State::kFiring;
-          scratch_.push_back(Firing{node.due, node.sequence, index});
+          const Firing firing{node.due, node.sequence, entry.index, entry.generation};
+          if (!scratch_.empty() && FiresBefore(firing, scratch_.back())) ordered = false;
+          scratch_.push_back(firing);
         } else {
-          Link(index);
+          Link(entry.index);
         }
       }
       if (scratch_.empty()) return fired;
-      std::sort(scratch_.begin(), scratch_.end(), [](const Firing& x, const Firing& y) {
-        return x.due != y.due ? x.due < y.due : x.sequence < y.sequence;
-      });
-      batch_.clear();
-      for (const Firing& f : scratch_) {
-        batch_.push_back(TimerHandle(f.index, nodes_[f.index].generation));
-      }
+      if (!ordered) std::sort(scratch_.begin(), scratch_.end(), FiresBefore);
       // A callback may cancel a later member of the batch, or schedule timers that reuse freed
       // nodes: the handle's generation tells.
-      for (TimerHandle handle : batch_) {
+      for (size_t i = 0; i < scratch_.size(); ++i) {
+        if (i + kFirePrefetchDistance < scratch_.size()) {
+          __builtin_prefetch(&nodes_[scratch_[i + kFirePrefetchDistance].index]);
+        }
+        if (i + kAheadDistance < scratch_.size()) {
+          const Firing& soon = scratch_[i + kAheadDistance];
+          const Node& node = nodes_[soon.index];
+          if (node.generation == soon.generation && node.state == State::kFiring) {
+            ahead(std::as_const(node.payload));
+          }
+        }
+        const TimerHandle handle(scratch_[i].index, scratch_[i].generation);
         if (!IsPending(handle)) continue;
         Node& node = nodes_[handle.index_];
         const absl::Time due = node.due;
@@ -403,6 +505,47 @@ class TimerWheel {
     }
   }
 
+  // Fires level-0 slot `key`, whose entries are in firing order, in one pass: each timer's node is
+  // visited once. In the `last` tick the timers not yet due are a suffix; they are relinked.
+  // Until visited, a timer stays linked and counted in the slot's live count, so a callback may
+  // cancel it as usual. Returns the number fired.
+  template <typename Fire, typename Ahead>
+  size_t FireInOrder(uint16_t key, bool last, Fire& fire, Ahead& ahead) {
+    TakeEntries(key);
+    firing_in_order_ = true;
+    size_t fired = 0;
+    bool rest_not_due = false;
+    for (size_t i = 0; i < taken_.size(); ++i) {
+      if (i + kFirePrefetchDistance < taken_.size()) {
+        __builtin_prefetch(&nodes_[taken_[i + kFirePrefetchDistance].index]);
+      }
+      if (i + kAheadDistance < taken_.size() && Valid(taken_[i + kAheadDistance])) {
+        ahead(std::as_const(nodes_[taken_[i + kAheadDistance].index].payload));
+      }
+      const Entry entry = taken_[i];
+      if (!Valid(entry)) {
+        --stale_;
+        continue;
+      }
+      --slots_[key].live;
+      Node& node = nodes_[entry.index];
+      if (last && node.due > now_) rest_not_due = true;
+      if (rest_not_due) {
+        Link(entry.index);
+        continue;
+      }
+      const absl::Time due = node.due;
+      Payload payload = std::move(node.payload);
+      Retire(entry.index);
+      Free(entry.index);
+      ++fired;
+      fire(TimerHandle(entry.index, entry.generation), due, std::move(payload));
+    }
+    firing_in_order_ = false;
+    CompactIfWorthIt();
+    return fired;
+  }
+
   absl::Time origin_;
   absl::Duration tick_;
   int64_t tick_ns_ = absl::ToInt64Nanoseconds(tick_);
@@ -413,13 +556,13 @@ class TimerWheel {
   size_t size_ = 0;
   size_t stale_ = 0;  // slot entries of cancelled timers not yet dropped
   uint32_t free_ = kNone;
+  bool firing_in_order_ = false;
   std::vector<Node> nodes_;
   std::vector<Firing> scratch_;
-  std::vector<TimerHandle> batch_;
   std::vector<Entry> taken_;
-  std::array<std::vector<Entry>, kLevels * kSlots> slots_;
-  std::array<uint32_t, kLevels * kSlots> live_{};
-  std::array<uint64_t, kLevels> occupied_{};
+  std::array<SlotList, kLevels * kSlots> slots_{};
+  std::array<Order, kSlots> order_{};
+  std::array<uint64_t, kLevels * kWordsPerLevel> occupied_{};
 };
 
 }  // namespace omniroute

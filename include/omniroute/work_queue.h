@@ -31,7 +31,8 @@
 // looking for work inspects the heads of the classes its skills match (`ForEachClass`,
 // `ClassHead`, `HeadRank`), never every item. Each class keeps its own heaps; a relaxation step
 // that changes an item's requirement moves it between classes in O(log n). A class id names its
-// requirement while the class has items; once empty, the id may be reused.
+// requirement while the class has items; once empty, the id may be given to another requirement
+// (its `ClassGeneration` then changes).
 //
 // Relaxation. An item with a `RequirementPlan` starts in the class of the requirement in effect
 // after the time it has already waited; a timer fires at each later step, moves the item and
@@ -59,6 +60,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -261,6 +263,11 @@ class WorkQueue {
   const Requirement* ClassRequirement(RequirementClassId id) const;
   // The class's items.
   size_t ClassSize(RequirementClassId id) const;
+  // Changes whenever `id` is given to another (requirement, channel), so callers may cache what
+  // they derive from a class's requirement by (id, generation). O(1).
+  uint32_t ClassGeneration(RequirementClassId id) const {
+    return id < classes_.size() ? classes_[id].generation : 0;
+  }
   // The channel its items share (0 when `id` names no non-empty class).
   uint32_t ClassChannel(RequirementClassId id) const;
   // The item the class serves next at now(); nullopt when `id` names no non-empty class. O(1).
@@ -272,8 +279,12 @@ class WorkQueue {
   // arrival)` is true (e.g. not rejected by this agent, waited long enough); nullopt when none.
   // Walks the class's heaps best-first: O(1) when the head is accepted, else O(k log k) for k
   // refused items.
+  struct ClassCandidate {
+    WorkItemId item;
+    QueueRank rank;  // as RankOf(item)
+  };
   template <typename Accept>
-  std::optional<WorkItemId> BestInClass(RequirementClassId id, Accept&& accept) const;
+  std::optional<ClassCandidate> BestInClass(RequirementClassId id, Accept&& accept) const;
   // Where a queued item stands in serving order at now(); nullopt when not queued. O(1).
   std::optional<QueueRank> RankOf(WorkItemId id) const;
   // The non-empty class of items on `channel` with a requirement equal to `requirement`.
@@ -326,6 +337,7 @@ class WorkQueue {
   struct Class {
     Requirement requirement;
     uint32_t channel = 0;
+    uint32_t generation = 0;  // advanced each time the id is given to a requirement
     Heap main;
     Heap overdue;  // items with a finite maximum wait, by when they become overdue
     HeapHandle head;
@@ -342,7 +354,8 @@ class WorkQueue {
   const Requirement& CurrentRequirement(const Item& item) const;
 
   RequirementClassId AcquireClass(uint32_t channel, const Requirement& requirement);
-  void ReleaseClassIfEmpty(RequirementClassId id);
+  void NoteClassEmptied(RequirementClassId id);
+  void ReleaseIdleClasses();
   void RefreshHeads(RequirementClassId id);
   void LinkToClass(uint32_t slot, RequirementClassId id);
   void UnlinkFromClass(uint32_t slot);
@@ -351,6 +364,8 @@ class WorkQueue {
   void ApplyStep(uint32_t slot, absl::Time at);
   void RemoveSlot(uint32_t slot);
   uint32_t HeadSlot(const Class& klass) const;
+  bool ClassHasItems(RequirementClassId id) const;
+  QueueRank RankOfSlot(uint32_t slot) const;
   // Visits `heap`'s values best-first while `descend(value)` holds, returning the slot of the
   // first value `accept` takes.
   template <typename Descend, typename Accept>
@@ -373,7 +388,41 @@ class WorkQueue {
 
   std::vector<Class> classes_;
   std::vector<RequirementClassId> free_classes_;
-  absl::flat_hash_map<std::pair<uint32_t, Requirement>, RequirementClassId> classes_by_key_;
+  // Classes that became empty; they keep their id (and its generation) until too many are idle,
+  // so items of a requirement that comes and goes do not rebuild its class each time.
+  std::vector<RequirementClassId> idle_classes_;
+  // Keyed by (channel, requirement); looked up by reference, without copying the requirement.
+  struct ClassKey {
+    uint32_t channel;
+    Requirement requirement;
+  };
+  struct ClassKeyRef {
+    uint32_t channel;
+    const Requirement* requirement;
+  };
+  struct ClassKeyHash {
+    using is_transparent = void;
+    size_t operator()(const ClassKey& k) const { return absl::HashOf(k.channel, k.requirement); }
+    size_t operator()(const ClassKeyRef& k) const {
+      return absl::HashOf(k.channel, *k.requirement);
+    }
+  };
+  struct ClassKeyEq {
+    using is_transparent = void;
+    static bool Equal(uint32_t ca, const Requirement& ra, uint32_t cb, const Requirement& rb) {
+      return ca == cb && ra == rb;
+    }
+    bool operator()(const ClassKey& a, const ClassKey& b) const {
+      return Equal(a.channel, a.requirement, b.channel, b.requirement);
+    }
+    bool operator()(const ClassKey& a, const ClassKeyRef& b) const {
+      return Equal(a.channel, a.requirement, b.channel, *b.requirement);
+    }
+    bool operator()(const ClassKeyRef& a, const ClassKey& b) const {
+      return Equal(a.channel, *a.requirement, b.channel, b.requirement);
+    }
+  };
+  absl::flat_hash_map<ClassKey, RequirementClassId, ClassKeyHash, ClassKeyEq> classes_by_key_;
   size_t class_count_ = 0;
   Heap class_heads_;          // each non-empty class's head by ordering key
   Heap class_overdue_heads_;  // each class's earliest overdue instant
@@ -409,7 +458,8 @@ std::optional<uint32_t> WorkQueue::WalkBestFirst(const Heap& heap, Descend&& des
 }
 
 template <typename Accept>
-std::optional<WorkItemId> WorkQueue::BestInClass(RequirementClassId id, Accept&& accept) const {
+std::optional<WorkQueue::ClassCandidate> WorkQueue::BestInClass(RequirementClassId id,
+                                                                Accept&& accept) const {
   if (id >= classes_.size() || !classes_[id].live) return std::nullopt;
   const Class& klass = classes_[id];
   const auto accept_slot = [&](uint32_t slot) {
@@ -422,7 +472,7 @@ std::optional<WorkItemId> WorkQueue::BestInClass(RequirementClassId id, Accept&&
     slot = WalkBestFirst(
         klass.main, [](const Ranked&) { return true; }, accept_slot);
   if (!slot) return std::nullopt;
-  return items_[*slot].id;
+  return ClassCandidate{items_[*slot].id, RankOfSlot(*slot)};
 }
 
 // Index of a queue in a `WorkQueueSet`: 0, 1, 2, ... in the order queues were added.
