@@ -60,7 +60,8 @@ absl::StatusOr<QueueIndex> Router::AddQueue(std::string_view name,
   if (!index.ok()) return index.status();
   queue_options_.push_back(options);
   servers_.emplace_back();
-  class_requirements_.emplace_back();
+  class_compatibility_.emplace_back();
+  max_delay_.push_back(absl::ZeroDuration());
   pool_.EnableStrategy(options.strategy);
   return *index;
 }
@@ -81,7 +82,10 @@ void Router::SyncBuckets() {
   for (; synced_buckets_ < pool_.bucket_count(); ++synced_buckets_) {
     const auto bucket = static_cast<BucketIndex>(synced_buckets_);
     std::vector<QueueAssignment> tiers = pool_.BucketQueues(bucket);
-    for (const QueueAssignment& q : tiers) servers_[q.queue].push_back({bucket, q.delay});
+    for (const QueueAssignment& q : tiers) {
+      servers_[q.queue].push_back({bucket, q.delay});
+      max_delay_[q.queue] = std::max(max_delay_[q.queue], q.delay);
+    }
     std::stable_sort(
         tiers.begin(), tiers.end(),
         [](const QueueAssignment& a, const QueueAssignment& b) { return a.priority < b.priority; });
@@ -89,33 +93,22 @@ void Router::SyncBuckets() {
   }
 }
 
-Router::RequirementId Router::Intern(const Requirement& requirement) const {
-  const auto [it, inserted] =
-      requirement_ids_.try_emplace(requirement, static_cast<RequirementId>(requirements_.size()));
-  if (inserted) {
-    requirements_.push_back(requirement);
-    compatible_.emplace_back();
-  }
-  return it->second;
-}
-
-Router::RequirementId Router::ClassRequirementId(QueueIndex queue, RequirementClassId klass) const {
-  std::vector<ClassRequirement>& row = class_requirements_[queue];
+bool Router::Compatible(QueueIndex queue, RequirementClassId klass, BucketIndex bucket) const {
+  std::vector<ClassCompatibility>& row = class_compatibility_[queue];
   if (row.size() <= klass) row.resize(klass + 1);
+  ClassCompatibility& compatibility = row[klass];
   const uint32_t generation = queues_.queue(queue).ClassGeneration(klass);
-  if (row[klass].generation != generation) {
-    row[klass] = {generation, Intern(*queues_.queue(queue).ClassRequirement(klass))};
+  if (compatibility.generation != generation) {
+    compatibility.generation = generation;
+    compatibility.buckets.assign(pool_.bucket_count(), 0);
   }
-  return row[klass].requirement;
-}
-
-bool Router::Compatible(BucketIndex bucket, RequirementId requirement) const {
-  std::vector<uint8_t>& row = compatible_[requirement];
-  if (row.size() <= bucket) row.resize(pool_.bucket_count(), 0);
-  if (row[bucket] == 0) {
-    row[bucket] = requirements_[requirement].Matches(pool_.BucketSkills(bucket)) ? 1 : 2;
+  if (compatibility.buckets.size() <= bucket) compatibility.buckets.resize(pool_.bucket_count(), 0);
+  uint8_t& known = compatibility.buckets[bucket];
+  if (known == 0) {
+    known =
+        queues_.queue(queue).ClassRequirement(klass)->Matches(pool_.BucketSkills(bucket)) ? 1 : 2;
   }
-  return row[bucket] == 1;
+  return known == 1;
 }
 
 bool Router::Refused(const Item& item, AgentIndex agent) const {
@@ -171,6 +164,7 @@ void Router::CancelTimers(Item& item) {
 void Router::ArmWakeTimers(WorkItemId id, Item& item) {
   for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
   item.wake_timers.clear();
+  if (max_delay_[item.queue] == absl::ZeroDuration() && !PreferredOnly(item)) return;
   const absl::Time arrival = queues_.queue(item.queue).Find(id)->arrival;
   std::vector<absl::Time> wakes;
   for (const Server& server : servers_[item.queue]) {
@@ -207,10 +201,9 @@ void Router::RouteItem(WorkItemId id) {
 }
 
 bool Router::NobodyLoggedInQualifies(WorkItemId id, const Item& item) const {
-  const RequirementId requirement =
-      ClassRequirementId(item.queue, queues_.queue(item.queue).Find(id)->requirement_class);
+  const RequirementClassId klass = queues_.queue(item.queue).Find(id)->requirement_class;
   for (const Server& server : servers_[item.queue]) {
-    if (pool_.LoggedInCount(server.bucket) > 0 && Compatible(server.bucket, requirement)) {
+    if (pool_.LoggedInCount(server.bucket) > 0 && Compatible(item.queue, klass, server.bucket)) {
       return false;
     }
   }
@@ -224,8 +217,8 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   }
   const WorkQueue& queue = queues_.queue(item.queue);
   const QueuedItemView view = *queue.Find(id);
-  const RequirementId requirement_id = ClassRequirementId(item.queue, view.requirement_class);
-  const Requirement& requirement = requirements_[requirement_id];
+  const RequirementClassId klass = view.requirement_class;
+  const Requirement& requirement = *queue.ClassRequirement(klass);
   const absl::Duration waited = now_ - view.arrival;
   const Strategy strategy = queue_options_[item.queue].strategy;
   const auto refused = [&item, this](AgentIndex agent) { return Refused(item, agent); };
@@ -233,7 +226,7 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   if (strategy == Strategy::kRandom) {
     std::vector<BucketIndex> buckets;
     for (const Server& server : servers_[item.queue]) {
-      if (waited >= server.delay && Compatible(server.bucket, requirement_id)) {
+      if (waited >= server.delay && Compatible(item.queue, klass, server.bucket)) {
         buckets.push_back(server.bucket);
       }
     }
@@ -244,7 +237,7 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   double best_score = 0;
   AgentPool::RankKey best_key;
   for (const Server& server : servers_[item.queue]) {
-    if (waited < server.delay || !Compatible(server.bucket, requirement_id)) continue;
+    if (waited < server.delay || !Compatible(item.queue, klass, server.bucket)) continue;
     const std::optional<AgentIndex> candidate =
         pool_.BestInBucket(server.bucket, item.channel, strategy, refused);
     if (!candidate.has_value()) continue;
@@ -264,6 +257,11 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
 template <typename Skip>
 std::optional<WorkItemId> Router::BestItemFor(AgentIndex agent, Skip&& skip) const {
   const BucketIndex bucket = pool_.BucketOf(agent);
+  uint32_t takeable = 0;  // bit c: the agent can take an item of channel c now
+  for (ChannelId c = 0; c < pool_.channels().size(); ++c) {
+    if (pool_.CanTake(agent, c)) takeable |= uint32_t{1} << c;
+  }
+  if (takeable == 0) return std::nullopt;
   const std::vector<QueueAssignment>& tiers = tiers_[bucket];
   for (size_t begin = 0; begin < tiers.size();) {
     size_t end = begin;
@@ -278,12 +276,12 @@ std::optional<WorkItemId> Router::BestItemFor(AgentIndex agent, Skip&& skip) con
       std::optional<WorkItemId> queue_best;
       QueueRank queue_best_rank;
       queue.ForEachClass([&](RequirementClassId klass, const Requirement&, size_t) {
-        if (!pool_.CanTake(agent, queue.ClassChannel(klass))) return;
-        if (!Compatible(bucket, ClassRequirementId(assignment.queue, klass))) return;
+        if ((takeable >> queue.ClassChannel(klass) & 1) == 0) return;
+        if (!Compatible(assignment.queue, klass, bucket)) return;
         const std::optional<WorkQueue::ClassCandidate> candidate =
             queue.BestInClass(klass, [&](WorkItemId id, absl::Time arrival) {
               if (now_ - arrival < assignment.delay || skip(id)) return false;
-              if (!restricted_.contains(id)) return true;
+              if (restricted_.empty() || !restricted_.contains(id)) return true;
               const Item& item = items_.find(id)->second;
               return !Refused(item, agent) && (!PreferredOnly(item) || *item.preferred == agent);
             });

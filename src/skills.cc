@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "fmt/format.h"
 #include "internal/status_macros.h"
@@ -418,6 +419,8 @@ Requirement Requirement::FromValidSpec(const RequirementSpec& spec) {
   for (SkillId skill : r.excluded_) word_of(skill).care |= uint64_t{1} << (skill % 64);
   for (const auto& [word, check] : words) r.word_checks_.push_back(check);
   std::sort(r.level_checks_.begin(), r.level_checks_.end());
+  const bool empty = r.must_.empty() && r.preferred_.empty() && r.excluded_.empty();
+  r.fingerprint_ = empty ? 0 : absl::HashOf(r.must_, r.preferred_, r.excluded_);
   return r;
 }
 

@@ -148,7 +148,6 @@ const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
 RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& requirement) {
   if (const auto it = classes_by_key_.find(ClassKeyRef{channel, &requirement});
       it != classes_by_key_.end()) {
-    if (classes_[it->second].main.empty()) ++class_count_;
     return it->second;
   }
   RequirementClassId id;
@@ -165,14 +164,18 @@ RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& 
   klass.live = true;
   ++klass.generation;
   classes_by_key_.emplace(ClassKey{channel, requirement}, id);
-  ++class_count_;
   return id;
 }
 
 void WorkQueue::NoteClassEmptied(RequirementClassId id) {
-  --class_count_;
+  const uint32_t position = classes_[id].nonempty_position;
+  nonempty_classes_[position] = nonempty_classes_.back();
+  classes_[nonempty_classes_[position]].nonempty_position = position;
+  nonempty_classes_.pop_back();
   idle_classes_.push_back(id);
-  if (idle_classes_.size() > std::max<size_t>(64, 2 * class_count_)) ReleaseIdleClasses();
+  if (idle_classes_.size() > std::max<size_t>(64, 2 * nonempty_classes_.size())) {
+    ReleaseIdleClasses();
+  }
 }
 
 void WorkQueue::ReleaseIdleClasses() {
@@ -211,6 +214,10 @@ void WorkQueue::LinkToClass(uint32_t slot, RequirementClassId id) {
   Item& item = items_[slot];
   Class& klass = classes_[id];
   item.requirement_class = id;
+  if (klass.main.empty()) {
+    klass.nonempty_position = static_cast<uint32_t>(nonempty_classes_.size());
+    nonempty_classes_.push_back(id);
+  }
   item.in_class = klass.main.Push(Ranked{OrderKey(item), slot});
   if (MaxWait(item.priority) != absl::InfiniteDuration()) {
     item.in_overdue = klass.overdue.Push(Ranked{OverdueKey(item), slot});
@@ -521,10 +528,6 @@ size_t WorkQueue::OverdueCount() const {
   return overdue;
 }
 
-bool WorkQueue::ClassHasItems(RequirementClassId id) const {
-  return id < classes_.size() && classes_[id].live && !classes_[id].main.empty();
-}
-
 const Requirement* WorkQueue::ClassRequirement(RequirementClassId id) const {
   if (!ClassHasItems(id)) return nullptr;
   return &classes_[id].requirement;
@@ -548,11 +551,6 @@ QueueRank WorkQueue::HeadRank(RequirementClassId id) const {
   }
   const Key& key = klass.main.Top().key;
   return QueueRank{false, key.primary, key.arrival_ns, key.sequence};
-}
-
-uint32_t WorkQueue::ClassChannel(RequirementClassId id) const {
-  if (!ClassHasItems(id)) return 0;
-  return classes_[id].channel;
 }
 
 std::optional<QueueRank> WorkQueue::RankOf(WorkItemId id) const {

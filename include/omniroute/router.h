@@ -258,14 +258,11 @@ class Router {
     BucketIndex bucket;
     absl::Duration delay;
   };
-  using RequirementId = uint32_t;
 
   void SyncBuckets();
-  RequirementId Intern(const Requirement& requirement) const;
-  // The interned requirement of a queue's class, cached by (class, generation).
-  RequirementId ClassRequirementId(QueueIndex queue, RequirementClassId klass) const;
-  // Whether the bucket's skills match the requirement, cached per (requirement, bucket).
-  bool Compatible(BucketIndex bucket, RequirementId requirement) const;
+  // Whether the bucket's skills match the requirement of a queue's class, cached per (class,
+  // generation, bucket).
+  bool Compatible(QueueIndex queue, RequirementClassId klass, BucketIndex bucket) const;
   bool Refused(const Item& item, AgentIndex agent) const;
   bool PreferredOnly(const Item& item) const;
   const Requirement& CurrentRequirement(WorkItemId id, const Item& item) const;
@@ -297,17 +294,16 @@ class Router {
   AgentPool pool_;
   std::vector<RouterQueueOptions> queue_options_;
   std::vector<std::vector<Server>> servers_;  // per queue
+  std::vector<absl::Duration> max_delay_;     // per queue: the longest delay of its servers
   size_t synced_buckets_ = 0;
   // Per bucket: its queues sorted by (profile priority, listing order).
   std::vector<std::vector<QueueAssignment>> tiers_;
   absl::flat_hash_map<WorkItemId, Item> items_;
-  mutable absl::flat_hash_map<Requirement, RequirementId> requirement_ids_;
-  mutable std::vector<Requirement> requirements_;
-  struct ClassRequirement {
-    uint32_t generation = 0;  // WorkQueue generations start at 1
-    RequirementId requirement = 0;
+  struct ClassCompatibility {
+    uint32_t generation = 0;       // WorkQueue generations start at 1
+    std::vector<uint8_t> buckets;  // 0 unknown, 1 matches, 2 does not
   };
-  mutable std::vector<std::vector<ClassRequirement>> class_requirements_;  // [queue][class]
+  mutable std::vector<std::vector<ClassCompatibility>> class_compatibility_;  // [queue][class]
   // Items with refusals or a preferred agent: only these need their record checked when an
   // agent looks for work.
   absl::flat_hash_set<WorkItemId> restricted_;

@@ -393,11 +393,13 @@ class Requirement {
   const std::vector<SkillId>& excluded() const { return excluded_; }
 
   friend bool operator==(const Requirement& a, const Requirement& b) {
-    return a.must_ == b.must_ && a.preferred_ == b.preferred_ && a.excluded_ == b.excluded_;
+    return a.fingerprint_ == b.fingerprint_ && a.must_ == b.must_ && a.preferred_ == b.preferred_ &&
+           a.excluded_ == b.excluded_;
   }
+  // O(1): the canonical form's hash is taken once, when the requirement is built.
   template <typename H>
   friend H AbslHashValue(H h, const Requirement& r) {
-    return H::combine(std::move(h), r.must_, r.preferred_, r.excluded_);
+    return H::combine(std::move(h), r.fingerprint_);
   }
   // "#3>=5 & (#4>=1 | #9>=2) & !#7; prefer #8*2" (ids only; `SkillCatalog::Describe` prints
   // names).
@@ -424,6 +426,9 @@ class Requirement {
   std::vector<Preference> preferred_;
   std::vector<SkillId> excluded_;
 
+  // A hash of the canonical form (0 for the empty requirement), so hashing and unequal
+  // comparisons of requirements cost O(1).
+  size_t fingerprint_ = 0;
   std::vector<WordCheck> word_checks_;        // ascending by word
   std::vector<SkillLevel> level_checks_;      // single-skill must-haves with a level above 1
   std::vector<uint32_t> alternative_checks_;  // indexes into must_ of lists with 2+ skills

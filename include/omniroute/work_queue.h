@@ -248,15 +248,14 @@ class WorkQueue {
   size_t OverdueCount() const;
 
   // Non-empty requirement classes.
-  size_t class_count() const { return class_count_; }
+  size_t class_count() const { return nonempty_classes_.size(); }
   // Calls `visit(RequirementClassId, const Requirement&, size_t items)` for each non-empty class,
-  // in ascending id order. O(classes ever live at once).
+  // in an order that depends only on the queue's history. `visit` must not change the queue.
+  // O(non-empty classes).
   template <typename Visit>
   void ForEachClass(Visit&& visit) const {
-    for (RequirementClassId id = 0; id < classes_.size(); ++id) {
-      if (classes_[id].live && !classes_[id].main.empty()) {
-        visit(id, classes_[id].requirement, classes_[id].main.size());
-      }
+    for (RequirementClassId id : nonempty_classes_) {
+      visit(id, classes_[id].requirement, classes_[id].main.size());
     }
   }
   // The class's requirement; nullptr when `id` names no non-empty class.
@@ -269,7 +268,9 @@ class WorkQueue {
     return id < classes_.size() ? classes_[id].generation : 0;
   }
   // The channel its items share (0 when `id` names no non-empty class).
-  uint32_t ClassChannel(RequirementClassId id) const;
+  uint32_t ClassChannel(RequirementClassId id) const {
+    return ClassHasItems(id) ? classes_[id].channel : 0;
+  }
   // The item the class serves next at now(); nullopt when `id` names no non-empty class. O(1).
   std::optional<WorkItemId> ClassHead(RequirementClassId id) const;
   // The rank of ClassHead(id), to pick the best head among the classes an agent may serve.
@@ -337,7 +338,8 @@ class WorkQueue {
   struct Class {
     Requirement requirement;
     uint32_t channel = 0;
-    uint32_t generation = 0;  // advanced each time the id is given to a requirement
+    uint32_t generation = 0;         // advanced each time the id is given to a requirement
+    uint32_t nonempty_position = 0;  // in nonempty_classes_, while the class has items
     Heap main;
     Heap overdue;  // items with a finite maximum wait, by when they become overdue
     HeapHandle head;
@@ -364,7 +366,9 @@ class WorkQueue {
   void ApplyStep(uint32_t slot, absl::Time at);
   void RemoveSlot(uint32_t slot);
   uint32_t HeadSlot(const Class& klass) const;
-  bool ClassHasItems(RequirementClassId id) const;
+  bool ClassHasItems(RequirementClassId id) const {
+    return id < classes_.size() && classes_[id].live && !classes_[id].main.empty();
+  }
   QueueRank RankOfSlot(uint32_t slot) const;
   // Visits `heap`'s values best-first while `descend(value)` holds, returning the slot of the
   // first value `accept` takes.
@@ -423,7 +427,7 @@ class WorkQueue {
     }
   };
   absl::flat_hash_map<ClassKey, RequirementClassId, ClassKeyHash, ClassKeyEq> classes_by_key_;
-  size_t class_count_ = 0;
+  std::vector<RequirementClassId> nonempty_classes_;
   Heap class_heads_;          // each non-empty class's head by ordering key
   Heap class_overdue_heads_;  // each class's earliest overdue instant
 
