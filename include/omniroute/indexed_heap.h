@@ -128,11 +128,13 @@ class IndexedHeap {
   bool Update(HeapHandle handle, T value) {
     if (!Contains(handle)) return false;
     const size_t position = slots_[handle.slot_].position_or_next;
-    const bool up = less_(value, heap_[position].value);
+    // Deciding the direction from the parent rather than the old value: most elements are leaves,
+    // and a leaf that does not rise is then written without its old value ever being read.
+    const bool up = position > 0 && less_(value, heap_[(position - 1) / Arity].value);
     heap_[position].value = std::move(value);
     if (up) {
       SiftUp(position);
-    } else {
+    } else if (FirstChild(position) < heap_.size()) {
       SiftDown(position);
     }
     return true;
