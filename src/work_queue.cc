@@ -145,8 +145,9 @@ const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
   return item.requirement->Effective(item.steps_applied);
 }
 
-RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& requirement) {
-  if (const auto it = classes_by_key_.find(ClassKeyRef{channel, &requirement});
+RequirementClassId WorkQueue::AcquireClass(const Item& item) {
+  const Requirement& requirement = CurrentRequirement(item);
+  if (const auto it = classes_by_key_.find(ClassKey{item.channel, &requirement});
       it != classes_by_key_.end()) {
     return it->second;
   }
@@ -159,11 +160,12 @@ RequirementClassId WorkQueue::AcquireClass(uint32_t channel, const Requirement& 
     classes_.emplace_back();
   }
   Class& klass = classes_[id];
-  klass.requirement = requirement;
-  klass.channel = channel;
+  klass.requirement = &requirement;
+  klass.owner = item.requirement;
+  klass.channel = item.channel;
   klass.live = true;
   ++klass.generation;
-  classes_by_key_.emplace(ClassKey{channel, requirement}, id);
+  classes_by_key_.emplace(ClassKey{item.channel, &requirement}, id);
   return id;
 }
 
@@ -182,8 +184,9 @@ void WorkQueue::ReleaseIdleClasses() {
   for (RequirementClassId id : idle_classes_) {
     Class& klass = classes_[id];
     if (!klass.live || !klass.main.empty()) continue;
-    classes_by_key_.erase(ClassKeyRef{klass.channel, &klass.requirement});
-    klass.requirement = Requirement();
+    classes_by_key_.erase(ClassKey{klass.channel, klass.requirement});
+    klass.requirement = nullptr;
+    klass.owner = nullptr;
     klass.live = false;
     free_classes_.push_back(id);
   }
@@ -265,9 +268,9 @@ void WorkQueue::ApplyStep(uint32_t slot, absl::Time at) {
   const RequirementClassId from = items_[slot].requirement_class;
   ++items_[slot].steps_applied;
   const Requirement& requirement = CurrentRequirement(items_[slot]);
-  if (!(classes_[from].requirement == requirement)) {
+  if (!(*classes_[from].requirement == requirement)) {
     UnlinkFromClass(slot);
-    LinkToClass(slot, AcquireClass(items_[slot].channel, requirement));
+    LinkToClass(slot, AcquireClass(items_[slot]));
   }
   const Item& moved = items_[slot];
   events_.push_back(
@@ -336,7 +339,7 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
                                 item.requirement->StepsDueAfter(now_ - item.relax_origin)),
                        0, item.requirement->step_count());
   item.in_arrivals = arrivals_.Push(Ranked{Key{Nanos(item.arrival), 0, item.sequence}, slot});
-  LinkToClass(slot, AcquireClass(item.channel, CurrentRequirement(item)));
+  LinkToClass(slot, AcquireClass(item));
   ArmRelaxation(slot);
   ++count_by_priority_[item.priority];
   items_by_id_.emplace(id, slot);
@@ -441,7 +444,7 @@ absl::Status WorkQueue::SetRequirement(WorkItemId id,
   item.relax_origin = now_;
   item.steps_applied =
       item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(absl::ZeroDuration());
-  LinkToClass(slot, AcquireClass(item.channel, CurrentRequirement(item)));
+  LinkToClass(slot, AcquireClass(item));
   ArmRelaxation(slot);
   return absl::OkStatus();
 }
@@ -530,7 +533,7 @@ size_t WorkQueue::OverdueCount() const {
 
 const Requirement* WorkQueue::ClassRequirement(RequirementClassId id) const {
   if (!ClassHasItems(id)) return nullptr;
-  return &classes_[id].requirement;
+  return classes_[id].requirement;
 }
 
 size_t WorkQueue::ClassSize(RequirementClassId id) const {
@@ -570,7 +573,7 @@ QueueRank WorkQueue::RankOfSlot(uint32_t slot) const {
 
 std::optional<RequirementClassId> WorkQueue::FindClass(const Requirement& requirement,
                                                        uint32_t channel) const {
-  const auto it = classes_by_key_.find(ClassKeyRef{channel, &requirement});
+  const auto it = classes_by_key_.find(ClassKey{channel, &requirement});
   if (it == classes_by_key_.end() || classes_[it->second].main.empty()) return std::nullopt;
   return it->second;
 }

@@ -255,7 +255,7 @@ class WorkQueue {
   template <typename Visit>
   void ForEachClass(Visit&& visit) const {
     for (RequirementClassId id : nonempty_classes_) {
-      visit(id, classes_[id].requirement, classes_[id].main.size());
+      visit(id, *classes_[id].requirement, classes_[id].main.size());
     }
   }
   // The class's requirement; nullptr when `id` names no non-empty class.
@@ -336,7 +336,10 @@ class WorkQueue {
     uint32_t channel = 0;
   };
   struct Class {
-    Requirement requirement;
+    // Points into `owner` (or at the requirement that matches everyone), which the class keeps
+    // alive, so a class never copies its requirement.
+    const Requirement* requirement = nullptr;
+    std::shared_ptr<const RequirementPlan> owner;
     uint32_t channel = 0;
     uint32_t generation = 0;         // advanced each time the id is given to a requirement
     uint32_t nonempty_position = 0;  // in nonempty_classes_, while the class has items
@@ -355,7 +358,7 @@ class WorkQueue {
   absl::Duration MaxWait(int priority) const;
   const Requirement& CurrentRequirement(const Item& item) const;
 
-  RequirementClassId AcquireClass(uint32_t channel, const Requirement& requirement);
+  RequirementClassId AcquireClass(const Item& item);
   void NoteClassEmptied(RequirementClassId id);
   void ReleaseIdleClasses();
   void RefreshHeads(RequirementClassId id);
@@ -395,35 +398,18 @@ class WorkQueue {
   // Classes that became empty; they keep their id (and its generation) until too many are idle,
   // so items of a requirement that comes and goes do not rebuild its class each time.
   std::vector<RequirementClassId> idle_classes_;
-  // Keyed by (channel, requirement); looked up by reference, without copying the requirement.
+  // Keyed by (channel, requirement), compared by value; the requirement is the one its class
+  // points at, so nothing is copied.
   struct ClassKey {
-    uint32_t channel;
-    Requirement requirement;
-  };
-  struct ClassKeyRef {
     uint32_t channel;
     const Requirement* requirement;
   };
   struct ClassKeyHash {
-    using is_transparent = void;
-    size_t operator()(const ClassKey& k) const { return absl::HashOf(k.channel, k.requirement); }
-    size_t operator()(const ClassKeyRef& k) const {
-      return absl::HashOf(k.channel, *k.requirement);
-    }
+    size_t operator()(const ClassKey& k) const { return absl::HashOf(k.channel, *k.requirement); }
   };
   struct ClassKeyEq {
-    using is_transparent = void;
-    static bool Equal(uint32_t ca, const Requirement& ra, uint32_t cb, const Requirement& rb) {
-      return ca == cb && ra == rb;
-    }
     bool operator()(const ClassKey& a, const ClassKey& b) const {
-      return Equal(a.channel, a.requirement, b.channel, b.requirement);
-    }
-    bool operator()(const ClassKey& a, const ClassKeyRef& b) const {
-      return Equal(a.channel, a.requirement, b.channel, *b.requirement);
-    }
-    bool operator()(const ClassKeyRef& a, const ClassKey& b) const {
-      return Equal(a.channel, *a.requirement, b.channel, b.requirement);
+      return a.channel == b.channel && *a.requirement == *b.requirement;
     }
   };
   absl::flat_hash_map<ClassKey, RequirementClassId, ClassKeyHash, ClassKeyEq> classes_by_key_;
