@@ -179,15 +179,17 @@ void Router::ArmWakeTimers(WorkItemId id, Item& item) {
   }
 }
 
-void Router::RouteItem(WorkItemId id) {
+void Router::RouteItem(WorkItemId id, bool searched) {
   if (batch_depth_ > 0) return;
-  while (true) {
+  for (;; searched = false) {
     const auto it = items_.find(id);
     if (it == items_.end() || it->second.state != RoutedState::kQueued) return;
     const Item& item = it->second;
-    if (const std::optional<AgentIndex> agent = BestAgentFor(id, item); agent.has_value()) {
-      Offer(id, *agent);
-      return;
+    if (!searched) {
+      if (const std::optional<AgentIndex> agent = BestAgentFor(id, item); agent.has_value()) {
+        Offer(id, *agent);
+        return;
+      }
     }
     if (!queue_options_[item.queue].relax_when_nobody_qualifies || PreferredOnly(item) ||
         !NobodyLoggedInQualifies(id, item) || !queues_.RelaxNow(id).ok()) {
@@ -218,17 +220,21 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   const WorkQueue& queue = queues_.queue(item.queue);
   const QueuedItemView view = *queue.Find(id);
   const RequirementClassId klass = view.requirement_class;
-  const Requirement& requirement = *queue.ClassRequirement(klass);
-  const absl::Duration waited = now_ - view.arrival;
+  return BestAgentAmong(item, now_ - view.arrival, *queue.ClassRequirement(klass),
+                        [&](BucketIndex bucket) { return Compatible(item.queue, klass, bucket); });
+}
+
+template <typename IsCompatible>
+std::optional<AgentIndex> Router::BestAgentAmong(const Item& item, absl::Duration waited,
+                                                 const Requirement& requirement,
+                                                 IsCompatible&& compatible) {
   const Strategy strategy = queue_options_[item.queue].strategy;
   const auto refused = [&item, this](AgentIndex agent) { return Refused(item, agent); };
 
   if (strategy == Strategy::kRandom) {
     std::vector<BucketIndex> buckets;
     for (const Server& server : servers_[item.queue]) {
-      if (waited >= server.delay && Compatible(item.queue, klass, server.bucket)) {
-        buckets.push_back(server.bucket);
-      }
+      if (waited >= server.delay && compatible(server.bucket)) buckets.push_back(server.bucket);
     }
     return pool_.RandomAmong(buckets, item.channel, refused);
   }
@@ -237,7 +243,7 @@ std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) 
   double best_score = 0;
   AgentPool::RankKey best_key;
   for (const Server& server : servers_[item.queue]) {
-    if (waited < server.delay || !Compatible(item.queue, klass, server.bucket)) continue;
+    if (waited < server.delay || !compatible(server.bucket)) continue;
     const std::optional<AgentIndex> candidate =
         pool_.BestInBucket(server.bucket, item.channel, strategy, refused);
     if (!candidate.has_value()) continue;
@@ -319,10 +325,15 @@ void Router::Offer(WorkItemId id, AgentIndex agent) {
   Item& item = items_.find(id)->second;
   const WorkQueue& queue = queues_.queue(item.queue);
   item.saved = *queue.Find(id);
+  item.has_place = true;
   item.plan = queue.RequirementOf(id);
   (void)queues_.Erase(id);
   for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
   item.wake_timers.clear();
+  MakeOffer(id, item, agent);
+}
+
+void Router::MakeOffer(WorkItemId id, Item& item, AgentIndex agent) {
   (void)pool_.Reserve(agent, id, item.channel);
   item.state = RoutedState::kOffered;
   item.agent = agent;
@@ -345,10 +356,11 @@ void Router::Offer(WorkItemId id, AgentIndex agent) {
 }
 
 void Router::Requeue(WorkItemId id, Item& item) {
-  (void)queues_.Push(queues_.name(item.queue), id,
-                     QueuedItem{item.saved.priority, item.saved.arrival, item.saved.deadline,
-                                std::move(item.plan), item.channel, item.saved.place,
-                                item.saved.steps_applied, item.saved.relaxation_origin});
+  (void)queues_.Push(
+      queues_.name(item.queue), id,
+      QueuedItem{item.saved.priority, item.saved.arrival, item.saved.deadline, std::move(item.plan),
+                 item.channel, item.has_place ? std::optional(item.saved.place) : std::nullopt,
+                 item.saved.steps_applied, item.saved.relaxation_origin});
   item.plan = nullptr;
   item.state = RoutedState::kQueued;
   item.agent = kNoAgent;
@@ -412,30 +424,60 @@ absl::Status Router::Submit(WorkItemId id, QueueIndex queue, RoutedItem routed) 
   if (routed.preferred_agent.has_value() && *routed.preferred_agent >= pool_.size()) {
     return absl::NotFoundError(absl::StrCat("unknown preferred agent ", *routed.preferred_agent));
   }
-  if (absl::Status s = queues_.Push(queues_.name(queue), id,
-                                    QueuedItem{routed.priority, routed.arrival, routed.deadline,
-                                               std::move(routed.requirement), routed.channel});
-      !s.ok()) {
-    return s;
-  }
+  QueuedItem queued{routed.priority, routed.arrival, routed.deadline, std::move(routed.requirement),
+                    routed.channel};
+  if (absl::Status s = queues_.queue(queue).Validate(queued); !s.ok()) return s;
   Item item;
   item.queue = queue;
   item.channel = routed.channel;
   const absl::Duration window = queue_options_[queue].preferred_agent_window;
-  if (routed.preferred_agent.has_value() && window > absl::ZeroDuration() &&
-      DelayFor(pool_.BucketOf(*routed.preferred_agent), queue).has_value()) {
+  const bool preferred = routed.preferred_agent.has_value() && window > absl::ZeroDuration() &&
+                         DelayFor(pool_.BucketOf(*routed.preferred_agent), queue).has_value();
+  if (preferred) {
     item.preferred = routed.preferred_agent;
     item.preferred_until = now_ + window;
-    restricted_.insert(id);
+  } else if (batch_depth_ == 0 && TryOfferOnArrival(id, item, queued)) {
+    HandleAgentEvents();
+    return absl::OkStatus();
   }
+  if (absl::Status s = queues_.Push(queues_.name(queue), id, std::move(queued)); !s.ok()) {
+    return s;
+  }
+  if (preferred) restricted_.insert(id);
   Item& stored = items_.emplace(id, std::move(item)).first->second;
   ArmWakeTimers(id, stored);
-  RouteItem(id);
+  RouteItem(id, /*searched=*/!preferred);
   if (items_.find(id)->second.state == RoutedState::kQueued) {
     Emit(RoutingEventKind::kQueued, id, kNoAgent, queue);
   }
   HandleAgentEvents();
   return absl::OkStatus();
+}
+
+bool Router::TryOfferOnArrival(WorkItemId id, Item& item, const QueuedItem& queued) {
+  static const Requirement* const kAnyone = new Requirement();
+  const absl::Duration waited = now_ - queued.arrival;
+  const int steps = queued.requirement == nullptr ? 0 : queued.requirement->StepsDueAfter(waited);
+  const Requirement& requirement =
+      queued.requirement == nullptr ? *kAnyone : queued.requirement->Effective(steps);
+  const std::optional<AgentIndex> agent = BestAgentAmong(
+      item, waited, requirement,
+      [&](BucketIndex bucket) { return requirement.Matches(pool_.BucketSkills(bucket)); });
+  if (!agent.has_value()) return false;
+  item.saved = QueuedItemView();
+  item.saved.id = id;
+  item.saved.priority = queued.priority;
+  item.saved.arrival = queued.arrival;
+  item.saved.deadline = queued.deadline;
+  item.saved.steps_applied = steps;
+  item.saved.requirement = queued.requirement.get();
+  item.saved.channel = queued.channel;
+  item.saved.relaxation_origin = queued.arrival;
+  item.has_place = false;
+  item.plan = queued.requirement;
+  Item& stored = items_.emplace(id, std::move(item)).first->second;
+  MakeOffer(id, stored, *agent);
+  return true;
 }
 
 absl::Status Router::Accept(AgentIndex agent, WorkItemId id) {

@@ -291,10 +291,7 @@ absl::Status WorkQueue::RelaxNow(WorkItemId id) {
   return absl::OkStatus();
 }
 
-absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
-  if (items_by_id_.contains(id)) {
-    return absl::AlreadyExistsError(absl::StrCat("item ", id, " is already queued"));
-  }
+absl::Status WorkQueue::Validate(const QueuedItem& queued) const {
   if (queued.priority < 0 || queued.priority >= options_.priority_levels) {
     return absl::InvalidArgumentError(absl::StrCat("priority ", queued.priority, " is not in [0, ",
                                                    options_.priority_levels, ")"));
@@ -314,6 +311,14 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
     return absl::InvalidArgumentError(
         absl::StrCat("place ", *queued.place, " was never handed out by this queue"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
+  if (items_by_id_.contains(id)) {
+    return absl::AlreadyExistsError(absl::StrCat("item ", id, " is already queued"));
+  }
+  if (absl::Status status = Validate(queued); !status.ok()) return status;
 
   uint32_t slot;
   if (!free_items_.empty()) {

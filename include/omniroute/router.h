@@ -243,6 +243,7 @@ class Router {
     std::vector<AgentIndex> refused;
     // While offered or assigned: what puts it back in its queue.
     QueuedItemView saved;
+    bool has_place = false;  // it was queued before, so saved.place is its place
     std::shared_ptr<const RequirementPlan> plan;
     TimerHandle offer_timer;
     std::vector<TimerHandle> wake_timers;  // delays and the preferred window
@@ -268,8 +269,19 @@ class Router {
   const Requirement& CurrentRequirement(WorkItemId id, const Item& item) const;
   std::optional<absl::Duration> DelayFor(BucketIndex bucket, QueueIndex queue) const;
 
-  void RouteItem(WorkItemId id);
+  // Offers a queued item to its best agent, else applies relaxation steps early when nobody
+  // logged in qualifies. `searched`: the first search was just made and found nobody.
+  void RouteItem(WorkItemId id, bool searched = false);
   std::optional<AgentIndex> BestAgentFor(WorkItemId id, const Item& item);
+  // The best agent for an item of `item.queue` and `item.channel` that has waited `waited` and
+  // needs `requirement`; `compatible(BucketIndex)` says whether a bucket's skills match it.
+  template <typename IsCompatible>
+  std::optional<AgentIndex> BestAgentAmong(const Item& item, absl::Duration waited,
+                                           const Requirement& requirement,
+                                           IsCompatible&& compatible);
+  // Arrival with an agent free for it: the offer is made without queueing the item first.
+  bool TryOfferOnArrival(WorkItemId id, Item& item, const QueuedItem& queued);
+  void MakeOffer(WorkItemId id, Item& item, AgentIndex agent);
   bool NobodyLoggedInQualifies(WorkItemId id, const Item& item) const;
   void RouteAgent(AgentIndex agent);
   // The best item `agent` may take now, from the first tier of its profile that has one,

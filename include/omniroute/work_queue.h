@@ -200,6 +200,8 @@ class WorkQueue {
   // class of the requirement in effect after the time it has waited (no events for those steps).
   // O(log n + requirement size).
   absl::Status Push(WorkItemId id, QueuedItem item);
+  // Whether Push would accept `item` (the checks other than the id's). O(1).
+  absl::Status Validate(const QueuedItem& item) const;
   // Removes an item (assigned, abandoned, cancelled, transferred). NotFound when not queued.
   // O(log n).
   absl::Status Erase(WorkItemId id);
