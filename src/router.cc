@@ -284,6 +284,8 @@ std::optional<WorkItemId> Router::BestItemFor(AgentIndex agent, Skip&& skip) con
       queue.ForEachClass([&](RequirementClassId klass, const Requirement&, size_t) {
         if ((takeable >> queue.ClassChannel(klass) & 1) == 0) return;
         if (!Compatible(assignment.queue, klass, bucket)) return;
+        // No member of a class ranks before its head.
+        if (queue_best.has_value() && !(queue.HeadRank(klass) < queue_best_rank)) return;
         const std::optional<WorkQueue::ClassCandidate> candidate =
             queue.BestInClass(klass, [&](WorkItemId id, absl::Time arrival) {
               if (now_ - arrival < assignment.delay || skip(id)) return false;
