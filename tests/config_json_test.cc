@@ -1,5 +1,8 @@
 #include "omniroute/config_json.h"
 
+#include <string>
+#include <string_view>
+
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
@@ -223,6 +226,73 @@ TEST(SlaSelectorJsonTest, ErrorsNameTheJsonPath) {
       HasSubstr("rules[0].queues"));
   EXPECT_THAT(ParseSlaSelectorJson(R"({"rules": [], "fallback": "x"})").status().message(),
               HasSubstr("fallback"));
+}
+
+constexpr char kEscalationJson[] = R"({
+  "name": "support",
+  "levels": [{"name": "L1", "time_limit": "4h", "calendar": "office"},
+             {"name": "L2", "time_limit": "2wd", "calendar": "office",
+              "actions": [{"kind": "raise_priority_by", "amount": 1},
+                          {"kind": "require_skill", "target": "senior", "amount": 1}]},
+             {"name": "L3", "actions": [{"kind": "notify", "target": "emergency_group"},
+                                        {"kind": "schedule_follow_up", "target": "callbacks",
+                                         "after": "48h"}]}],
+  "rules": [{"trigger": {"kind": "level_time_limit"}},
+            {"trigger": {"kind": "sla_breached", "metric": "resolution"}, "to_level": "L3"},
+            {"trigger": {"kind": "tag", "value": "upset"}, "from_level": "L1", "to_level": 1},
+            {"trigger": {"kind": "sla_remaining_below", "duration": 600}, "from_level": "L1"},
+            {"trigger": {"kind": "manual"}, "from_level": "L3", "to_level": "L1",
+             "deescalate": true}]})";
+
+TEST(ConfigJsonTest, EscalationPolicyMirrorsTheSpec) {
+  absl::StatusOr<EscalationPolicy> policy =
+      ParseEscalationPolicyJson(kEscalationJson, OfficeCalendars());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const EscalationPolicySpec& spec = policy->spec();
+  ASSERT_EQ(policy->level_count(), 3);
+  EXPECT_EQ(spec.levels[0].time_limit, absl::Hours(4));
+  // Two working days of an 8-hour office week.
+  EXPECT_EQ(spec.levels[1].time_limit, absl::Hours(16));
+  EXPECT_EQ(spec.levels[1].actions[1],
+            (EscalationAction{EscalationActionKind::kRequireSkill, 1, "senior", {}}));
+  EXPECT_EQ(spec.levels[2].actions[1].after, absl::Hours(48));
+  ASSERT_EQ(spec.rules.size(), 5u);
+  EXPECT_EQ(spec.rules[1].trigger.metric, SlaMetric::kResolution);
+  EXPECT_EQ(spec.rules[1].to_level, 2);
+  EXPECT_EQ(spec.rules[2].from_level, 0);
+  EXPECT_EQ(spec.rules[2].to_level, 1);
+  EXPECT_EQ(spec.rules[3].trigger.duration, absl::Minutes(10));
+  EXPECT_TRUE(spec.rules[4].deescalate);
+}
+
+TEST(ConfigJsonTest, EscalationPolicyErrorsNameTheJsonPath) {
+  const auto error = [](std::string json, std::string_view from, std::string_view to) {
+    const size_t at = json.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    json.replace(at, from.size(), to);
+    return ParseEscalationPolicyJson(json, OfficeCalendars()).status();
+  };
+  const auto expect = [](const absl::Status& status, absl::StatusCode code, std::string_view text) {
+    EXPECT_EQ(status.code(), code) << status;
+    EXPECT_THAT(status.message(), HasSubstr(text));
+  };
+  expect(error(kEscalationJson, R"("time_limit": "4h")", R"("time_limit": "4 hours")"),
+         absl::StatusCode::kInvalidArgument, "levels[0].time_limit");
+  expect(error(kEscalationJson, R"("to_level": "L3")", R"("to_level": "L9")"),
+         absl::StatusCode::kInvalidArgument, "rules[1].to_level: unknown level \"L9\"");
+  expect(error(kEscalationJson, R"("kind": "notify")", R"("kind": "page")"),
+         absl::StatusCode::kInvalidArgument, "levels[2].actions[0].kind");
+  expect(error(kEscalationJson, R"({"kind": "manual"})", R"({"kind": "manual", "x": 1})"),
+         absl::StatusCode::kInvalidArgument, "rules[4].trigger");
+  expect(error(kEscalationJson, R"("calendar": "office"})", R"("calendar": "moon"})"),
+         absl::StatusCode::kNotFound, "levels[0].calendar");
+  // Validation of the whole policy names the same paths.
+  expect(error(kEscalationJson, R"("amount": 1},)", R"("amount": 0},)"),
+         absl::StatusCode::kInvalidArgument, "levels[1].actions[0].amount");
+  expect(error(kEscalationJson, R"("deescalate": true)", R"("deescalate": false)"),
+         absl::StatusCode::kInvalidArgument, "rules[4].to_level");
+  expect(error(kEscalationJson, R"("value": "upset")", R"("value": "")"),
+         absl::StatusCode::kInvalidArgument, "rules[2].trigger.value");
 }
 
 }  // namespace

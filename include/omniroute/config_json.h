@@ -40,6 +40,23 @@
 // "tiers": ["vip"], "tags_any": ["angry"], "tags_all": [], "policy": "tiered"}], "default":
 // "basic"}.
 //
+// Escalation policy objects mirror `EscalationPolicySpec` (see escalation.h), so that validation
+// errors name JSON paths:
+//
+//   {"name": "support",
+//    "levels": [{"name": "L1", "time_limit": "4h", "calendar": "office"},
+//               {"name": "L2", "time_limit": "2wd", "calendar": "office",
+//                "actions": [{"kind": "raise_priority_by", "amount": 1},
+//                            {"kind": "require_skill", "target": "senior", "amount": 1}]},
+//               {"name": "L3", "actions": [{"kind": "notify", "target": "emergency_group"}]}],
+//    "rules": [{"trigger": {"kind": "level_time_limit"}},
+//              {"trigger": {"kind": "sla_breached", "metric": "resolution"}, "to_level": "L3"},
+//              {"trigger": {"kind": "tag", "value": "upset"}, "from_level": "L1",
+//               "to_level": "L2"}]}
+//
+// Levels in rules are names or indexes; durations are seconds or strings as for SLA targets, a
+// level's time limit on the level's calendar ("2wd" is two working days of it).
+//
 // Thread safety: the functions are pure and thread-safe.
 #ifndef OMNIROUTE_CONFIG_JSON_H_
 #define OMNIROUTE_CONFIG_JSON_H_
@@ -51,6 +68,7 @@
 
 #include "absl/status/statusor.h"
 #include "omniroute/calendar.h"
+#include "omniroute/escalation.h"
 #include "omniroute/sla.h"
 
 namespace omniroute {
@@ -86,6 +104,14 @@ absl::StatusOr<SlaPolicy> ParseSlaPolicyJson(std::string_view json_text,
 
 // Parses an SLA selector object (shape above). InvalidArgument with the JSON path.
 absl::StatusOr<SlaSelector> ParseSlaSelectorJson(std::string_view json_text);
+
+// Parses an escalation policy object (shape above) and validates it (`EscalationPolicy::Create`);
+// calendars must be in `calendars` (or "24x7") unless `names.calendar_exists` says otherwise.
+// InvalidArgument with the JSON path (e.g. `levels[1].time_limit`, `rules[0].to_level`); NotFound
+// for a calendar name not in `calendars`.
+absl::StatusOr<EscalationPolicy> ParseEscalationPolicyJson(std::string_view json_text,
+                                                           const CalendarMap& calendars,
+                                                           EscalationNames names = {});
 
 }  // namespace omniroute
 
