@@ -1,15 +1,24 @@
 #include "omniroute/agents.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "internal/enum_names.h"
+#include "internal/events.h"
 
 namespace omniroute {
 namespace {
+
+constexpr std::array<std::string_view, 4> kAgentStateNames = {"offline", "available", "away",
+                                                              "wrap_up"};
+constexpr std::array<std::string_view, kStrategyCount> kStrategyNames = {
+    "longest_idle",   "least_occupied", "round_robin", "most_skilled",
+    "fewest_handled", "weighted_fair",  "random"};
 
 constexpr int kMaxUnits = 1'000'000;
 constexpr int64_t kFractionScale = int64_t{1} << 30;
@@ -33,57 +42,19 @@ absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data
 }  // namespace
 
 std::string_view AgentStateName(AgentState state) {
-  switch (state) {
-    case AgentState::kOffline:
-      return "offline";
-    case AgentState::kAvailable:
-      return "available";
-    case AgentState::kAway:
-      return "away";
-    case AgentState::kWrapUp:
-      return "wrap_up";
-  }
-  return "unknown";
+  return internal::EnumName(kAgentStateNames, state);
 }
 
 absl::StatusOr<AgentState> ParseAgentState(std::string_view name) {
-  for (AgentState state :
-       {AgentState::kOffline, AgentState::kAvailable, AgentState::kAway, AgentState::kWrapUp}) {
-    if (name == AgentStateName(state)) return state;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown agent state \"", std::string(name),
-                   "\"; expected offline, available, away or wrap_up"));
+  return internal::ParseEnum<AgentState>(kAgentStateNames, "agent state", name);
 }
 
 std::string_view StrategyName(Strategy strategy) {
-  switch (strategy) {
-    case Strategy::kLongestIdle:
-      return "longest_idle";
-    case Strategy::kLeastOccupied:
-      return "least_occupied";
-    case Strategy::kRoundRobin:
-      return "round_robin";
-    case Strategy::kMostSkilled:
-      return "most_skilled";
-    case Strategy::kFewestHandled:
-      return "fewest_handled";
-    case Strategy::kWeightedFair:
-      return "weighted_fair";
-    case Strategy::kRandom:
-      return "random";
-  }
-  return "unknown";
+  return internal::EnumName(kStrategyNames, strategy);
 }
 
 absl::StatusOr<Strategy> ParseStrategy(std::string_view name) {
-  for (int s = 0; s < kStrategyCount; ++s) {
-    if (name == StrategyName(static_cast<Strategy>(s))) return static_cast<Strategy>(s);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown strategy \"", std::string(name),
-                   "\"; expected longest_idle, least_occupied, round_robin, most_skilled, "
-                   "fewest_handled, weighted_fair or random"));
+  return internal::ParseEnum<Strategy>(kStrategyNames, "strategy", name);
 }
 
 absl::StatusOr<ChannelModel> ChannelModel::Create(std::vector<ChannelSpec> channels) {
@@ -595,11 +566,7 @@ absl::Status AgentPool::AdvanceTo(absl::Time now) {
   return absl::OkStatus();
 }
 
-std::vector<AgentEvent> AgentPool::PollEvents() {
-  std::vector<AgentEvent> events;
-  events.swap(events_);
-  return events;
-}
+std::vector<AgentEvent> AgentPool::PollEvents() { return internal::TakeEvents(events_); }
 
 AgentView AgentPool::View(AgentIndex index) const {
   const Agent& agent = agents_[index];

@@ -16,20 +16,15 @@ namespace {
 
 using internal::JsonPath;
 
-absl::StatusOr<absl::Duration> DurationAt(const nlohmann::json& value, const JsonPath& path,
-                                          const BusinessCalendar& calendar) {
-  absl::StatusOr<absl::Duration> duration;
-  if (value.is_number()) {
-    OMNIROUTE_ASSIGN_OR_RETURN(double seconds, path.Number(value));
-    if (seconds < 0) return path.Error(fmt::format("negative duration {}", seconds));
-    duration = absl::Seconds(seconds);
-  } else if (value.is_string()) {
-    duration = ParseSlaDuration(value.get_ref<const std::string&>(), calendar);
-  } else {
-    return path.Error("expected a duration: seconds or a string such as \"4h\" or \"2wd\"");
-  }
-  if (!duration.ok()) return path.Wrap(duration.status());
-  return duration;
+// The "kind" member of an action or trigger object, parsed by `parse`.
+template <typename Parse>
+auto KindAt(const nlohmann::json& value, const JsonPath& path, std::string_view what, Parse parse)
+    -> decltype(parse(std::string_view())) {
+  if (!value.contains("kind")) return path.Error(fmt::format("{} needs a \"kind\"", what));
+  OMNIROUTE_ASSIGN_OR_RETURN(std::string kind, path.Key("kind").String(value["kind"]));
+  auto parsed = parse(kind);
+  if (!parsed.ok()) return path.Key("kind").Wrap(parsed.status());
+  return parsed;
 }
 
 absl::StatusOr<int> IntegerAt(const nlohmann::json& value, const JsonPath& path) {
@@ -50,11 +45,9 @@ absl::StatusOr<int> LevelAt(const nlohmann::json& value, const JsonPath& path,
 
 absl::StatusOr<EscalationAction> ParseAction(const nlohmann::json& value, const JsonPath& path) {
   OMNIROUTE_RETURN_IF_ERROR(path.CheckObject(value, {"kind", "amount", "target", "after"}));
-  if (!value.contains("kind")) return path.Error("an action needs a \"kind\"");
-  OMNIROUTE_ASSIGN_OR_RETURN(std::string kind, path.Key("kind").String(value["kind"]));
-  absl::StatusOr<EscalationActionKind> parsed = ParseEscalationActionKind(kind);
-  if (!parsed.ok()) return path.Key("kind").Wrap(parsed.status());
-  EscalationAction action{.kind = *parsed};
+  OMNIROUTE_ASSIGN_OR_RETURN(EscalationActionKind kind,
+                             KindAt(value, path, "an action", ParseEscalationActionKind));
+  EscalationAction action{.kind = kind};
   if (value.contains("amount")) {
     OMNIROUTE_ASSIGN_OR_RETURN(action.amount, IntegerAt(value["amount"], path.Key("amount")));
   }
@@ -62,8 +55,8 @@ absl::StatusOr<EscalationAction> ParseAction(const nlohmann::json& value, const 
     OMNIROUTE_ASSIGN_OR_RETURN(action.target, path.Key("target").String(value["target"]));
   }
   if (value.contains("after")) {
-    OMNIROUTE_ASSIGN_OR_RETURN(action.after,
-                               DurationAt(value["after"], path.Key("after"), BusinessCalendar()));
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        action.after, path.Key("after").Duration(value["after"], BusinessCalendar(), "duration"));
   }
   return action;
 }
@@ -71,11 +64,9 @@ absl::StatusOr<EscalationAction> ParseAction(const nlohmann::json& value, const 
 absl::StatusOr<EscalationTrigger> ParseTrigger(const nlohmann::json& value, const JsonPath& path) {
   OMNIROUTE_RETURN_IF_ERROR(
       path.CheckObject(value, {"kind", "metric", "fraction", "duration", "count", "value"}));
-  if (!value.contains("kind")) return path.Error("a trigger needs a \"kind\"");
-  OMNIROUTE_ASSIGN_OR_RETURN(std::string kind, path.Key("kind").String(value["kind"]));
-  absl::StatusOr<EscalationTriggerKind> parsed = ParseEscalationTriggerKind(kind);
-  if (!parsed.ok()) return path.Key("kind").Wrap(parsed.status());
-  EscalationTrigger trigger{.kind = *parsed};
+  OMNIROUTE_ASSIGN_OR_RETURN(EscalationTriggerKind kind,
+                             KindAt(value, path, "a trigger", ParseEscalationTriggerKind));
+  EscalationTrigger trigger{.kind = kind};
   if (value.contains("metric")) {
     OMNIROUTE_ASSIGN_OR_RETURN(std::string metric, path.Key("metric").String(value["metric"]));
     absl::StatusOr<SlaMetric> parsed_metric = ParseSlaMetric(metric);
@@ -87,7 +78,8 @@ absl::StatusOr<EscalationTrigger> ParseTrigger(const nlohmann::json& value, cons
   }
   if (value.contains("duration")) {
     OMNIROUTE_ASSIGN_OR_RETURN(
-        trigger.duration, DurationAt(value["duration"], path.Key("duration"), BusinessCalendar()));
+        trigger.duration,
+        path.Key("duration").Duration(value["duration"], BusinessCalendar(), "duration"));
   }
   if (value.contains("count")) {
     OMNIROUTE_ASSIGN_OR_RETURN(trigger.count, IntegerAt(value["count"], path.Key("count")));
@@ -96,6 +88,71 @@ absl::StatusOr<EscalationTrigger> ParseTrigger(const nlohmann::json& value, cons
     OMNIROUTE_ASSIGN_OR_RETURN(trigger.value, path.Key("value").String(value["value"]));
   }
   return trigger;
+}
+
+// The list at `object[key]` (empty when absent), each element parsed by
+// `parse(element, path)`.
+template <typename Parse>
+auto ListAt(const nlohmann::json& object, std::string_view key, const JsonPath& path,
+            std::string_view what, Parse parse)
+    -> absl::StatusOr<std::vector<typename decltype(parse(object, path))::value_type>> {
+  std::vector<typename decltype(parse(object, path))::value_type> parsed;
+  const std::string name(key);
+  if (!object.contains(name)) return parsed;
+  const JsonPath list_path = path.Key(key);
+  if (!object[name].is_array()) return list_path.Error(fmt::format("expected a list of {}", what));
+  for (size_t i = 0; i < object[name].size(); ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(auto element, parse(object[name][i], list_path.Index(i)));
+    parsed.push_back(std::move(element));
+  }
+  return parsed;
+}
+
+absl::StatusOr<EscalationLevel> ParseLevel(const nlohmann::json& value, const JsonPath& path,
+                                           const CalendarMap& calendars) {
+  OMNIROUTE_RETURN_IF_ERROR(path.CheckObject(value, {"name", "time_limit", "calendar", "actions"}));
+  EscalationLevel level;
+  if (value.contains("name")) {
+    OMNIROUTE_ASSIGN_OR_RETURN(level.name, path.Key("name").String(value["name"]));
+  }
+  BusinessCalendar calendar;
+  if (value.contains("calendar")) {
+    OMNIROUTE_ASSIGN_OR_RETURN(level.calendar, path.Key("calendar").String(value["calendar"]));
+    absl::StatusOr<BusinessCalendar> found = FindCalendar(calendars, level.calendar);
+    if (!found.ok()) return path.Key("calendar").Wrap(found.status());
+    calendar = *found;
+  }
+  if (value.contains("time_limit")) {
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        level.time_limit,
+        path.Key("time_limit").Duration(value["time_limit"], calendar, "duration"));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(level.actions, ListAt(value, "actions", path, "actions", ParseAction));
+  return level;
+}
+
+absl::StatusOr<EscalationRule> ParseRule(const nlohmann::json& value, const JsonPath& path,
+                                         const std::vector<EscalationLevel>& levels) {
+  OMNIROUTE_RETURN_IF_ERROR(
+      path.CheckObject(value, {"trigger", "from_level", "to_level", "deescalate"}));
+  if (!value.contains("trigger")) return path.Error("a rule needs a \"trigger\"");
+  EscalationRule rule;
+  OMNIROUTE_ASSIGN_OR_RETURN(rule.trigger, ParseTrigger(value["trigger"], path.Key("trigger")));
+  if (value.contains("from_level")) {
+    OMNIROUTE_ASSIGN_OR_RETURN(rule.from_level,
+                               LevelAt(value["from_level"], path.Key("from_level"), levels));
+  }
+  if (value.contains("to_level")) {
+    OMNIROUTE_ASSIGN_OR_RETURN(rule.to_level,
+                               LevelAt(value["to_level"], path.Key("to_level"), levels));
+  }
+  if (value.contains("deescalate")) {
+    if (!value["deescalate"].is_boolean()) {
+      return path.Key("deescalate").Error("expected true or false");
+    }
+    rule.deescalate = value["deescalate"].get<bool>();
+  }
+  return rule;
 }
 
 }  // namespace
@@ -110,73 +167,16 @@ absl::StatusOr<EscalationPolicy> ParseEscalationPolicyJson(std::string_view json
   if (value.contains("name")) {
     OMNIROUTE_ASSIGN_OR_RETURN(spec.name, root.Key("name").String(value["name"]));
   }
-  const JsonPath levels_path = root.Key("levels");
-  if (value.contains("levels")) {
-    if (!value["levels"].is_array()) return levels_path.Error("expected a list of levels");
-    for (size_t l = 0; l < value["levels"].size(); ++l) {
-      const nlohmann::json& level_value = value["levels"][l];
-      const JsonPath path = levels_path.Index(l);
-      OMNIROUTE_RETURN_IF_ERROR(
-          path.CheckObject(level_value, {"name", "time_limit", "calendar", "actions"}));
-      EscalationLevel level;
-      if (level_value.contains("name")) {
-        OMNIROUTE_ASSIGN_OR_RETURN(level.name, path.Key("name").String(level_value["name"]));
-      }
-      BusinessCalendar calendar;
-      if (level_value.contains("calendar")) {
-        OMNIROUTE_ASSIGN_OR_RETURN(level.calendar,
-                                   path.Key("calendar").String(level_value["calendar"]));
-        absl::StatusOr<BusinessCalendar> found = FindCalendar(calendars, level.calendar);
-        if (!found.ok()) return path.Key("calendar").Wrap(found.status());
-        calendar = *found;
-      }
-      if (level_value.contains("time_limit")) {
-        OMNIROUTE_ASSIGN_OR_RETURN(level.time_limit, DurationAt(level_value["time_limit"],
-                                                                path.Key("time_limit"), calendar));
-      }
-      if (level_value.contains("actions")) {
-        const JsonPath actions_path = path.Key("actions");
-        if (!level_value["actions"].is_array()) {
-          return actions_path.Error("expected a list of actions");
-        }
-        for (size_t a = 0; a < level_value["actions"].size(); ++a) {
-          OMNIROUTE_ASSIGN_OR_RETURN(EscalationAction action,
-                                     ParseAction(level_value["actions"][a], actions_path.Index(a)));
-          level.actions.push_back(std::move(action));
-        }
-      }
-      spec.levels.push_back(std::move(level));
-    }
-  }
-  const JsonPath rules_path = root.Key("rules");
-  if (value.contains("rules")) {
-    if (!value["rules"].is_array()) return rules_path.Error("expected a list of rules");
-    for (size_t r = 0; r < value["rules"].size(); ++r) {
-      const nlohmann::json& rule_value = value["rules"][r];
-      const JsonPath path = rules_path.Index(r);
-      OMNIROUTE_RETURN_IF_ERROR(
-          path.CheckObject(rule_value, {"trigger", "from_level", "to_level", "deescalate"}));
-      if (!rule_value.contains("trigger")) return path.Error("a rule needs a \"trigger\"");
-      EscalationRule rule;
-      OMNIROUTE_ASSIGN_OR_RETURN(rule.trigger,
-                                 ParseTrigger(rule_value["trigger"], path.Key("trigger")));
-      if (rule_value.contains("from_level")) {
-        OMNIROUTE_ASSIGN_OR_RETURN(rule.from_level, LevelAt(rule_value["from_level"],
-                                                            path.Key("from_level"), spec.levels));
-      }
-      if (rule_value.contains("to_level")) {
-        OMNIROUTE_ASSIGN_OR_RETURN(
-            rule.to_level, LevelAt(rule_value["to_level"], path.Key("to_level"), spec.levels));
-      }
-      if (rule_value.contains("deescalate")) {
-        if (!rule_value["deescalate"].is_boolean()) {
-          return path.Key("deescalate").Error("expected true or false");
-        }
-        rule.deescalate = rule_value["deescalate"].get<bool>();
-      }
-      spec.rules.push_back(std::move(rule));
-    }
-  }
+  OMNIROUTE_ASSIGN_OR_RETURN(
+      spec.levels, ListAt(value, "levels", root, "levels",
+                          [&calendars](const nlohmann::json& level, const JsonPath& path) {
+                            return ParseLevel(level, path, calendars);
+                          }));
+  OMNIROUTE_ASSIGN_OR_RETURN(spec.rules,
+                             ListAt(value, "rules", root, "rules",
+                                    [&spec](const nlohmann::json& rule, const JsonPath& path) {
+                                      return ParseRule(rule, path, spec.levels);
+                                    }));
   if (!names.calendar_exists) {
     names.calendar_exists = [&calendars](std::string_view name) {
       return FindCalendar(calendars, name).ok();

@@ -29,22 +29,6 @@ absl::StatusOr<double> ParseCount(std::string_view text, std::string_view whole)
   return count;
 }
 
-absl::StatusOr<absl::Duration> ParseTarget(const nlohmann::json& value, const JsonPath& path,
-                                           const BusinessCalendar& calendar) {
-  absl::StatusOr<absl::Duration> target;
-  if (value.is_number()) {
-    OMNIROUTE_ASSIGN_OR_RETURN(double seconds, path.Number(value));
-    if (seconds < 0) return path.Error(fmt::format("negative target {}", seconds));
-    target = absl::Seconds(seconds);
-  } else if (value.is_string()) {
-    target = ParseSlaDuration(value.get_ref<const std::string&>(), calendar);
-  } else {
-    return path.Error("expected a target: seconds or a duration such as \"5m\" or \"2wd\"");
-  }
-  if (!target.ok()) return path.Wrap(target.status());
-  return target;
-}
-
 absl::StatusOr<SlaTargets> ParseTargets(const nlohmann::json& value, const JsonPath& path,
                                         const SlaPolicy& policy) {
   if (!value.is_object()) return path.Error("expected an object keyed by metric");
@@ -53,7 +37,8 @@ absl::StatusOr<SlaTargets> ParseTargets(const nlohmann::json& value, const JsonP
     absl::StatusOr<SlaMetric> metric = ParseSlaMetric(key);
     if (!metric.ok()) return path.Wrap(metric.status());
     OMNIROUTE_ASSIGN_OR_RETURN(
-        targets[*metric], ParseTarget(target, path.Key(key), policy.settings(*metric).calendar));
+        targets[*metric],
+        path.Key(key).Duration(target, policy.settings(*metric).calendar, "target"));
   }
   return targets;
 }

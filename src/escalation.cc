@@ -8,6 +8,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "internal/enum_names.h"
+#include "internal/status_macros.h"
 
 namespace omniroute {
 namespace {
@@ -36,6 +38,13 @@ bool Accepts(const std::function<bool(std::string_view)>& exists, std::string_vi
   return !exists || exists(name);
 }
 
+// OK when `name` is non-empty and `exists` accepts it; else "<path>: unknown <kind> "<name>"".
+absl::Status CheckName(const std::function<bool(std::string_view)>& exists, const std::string& name,
+                       const std::string& path, std::string_view kind) {
+  if (!name.empty() && Accepts(exists, name)) return absl::OkStatus();
+  return Invalid(path, absl::StrCat("unknown ", std::string(kind), " \"", name, "\""));
+}
+
 bool FiniteNonNegative(absl::Duration d) {
   return d >= absl::ZeroDuration() && d != absl::InfiniteDuration();
 }
@@ -56,23 +65,16 @@ absl::Status ValidateAction(const EscalationAction& action, const std::string& p
       if (action.amount < 0) return Invalid(path + ".amount", "must be 0 or more");
       return absl::OkStatus();
     case EscalationActionKind::kMoveToQueue:
-      if (action.target.empty() || !Accepts(names.queue_exists, action.target)) {
-        return Invalid(path + ".target", absl::StrCat("unknown queue \"", action.target, "\""));
-      }
-      return absl::OkStatus();
+      return CheckName(names.queue_exists, action.target, path + ".target", "queue");
     case EscalationActionKind::kRequireSkill:
-      if (action.target.empty() || !Accepts(names.skill_exists, action.target)) {
-        return Invalid(path + ".target", absl::StrCat("unknown skill \"", action.target, "\""));
-      }
+      OMNIROUTE_RETURN_IF_ERROR(
+          CheckName(names.skill_exists, action.target, path + ".target", "skill"));
       if (action.amount < 1 || action.amount > 100) {
         return Invalid(path + ".amount", "a skill level must be in [1, 100]");
       }
       return absl::OkStatus();
     case EscalationActionKind::kSetPreferredAgent:
-      if (action.target.empty() || !Accepts(names.agent_exists, action.target)) {
-        return Invalid(path + ".target", absl::StrCat("unknown agent \"", action.target, "\""));
-      }
-      return absl::OkStatus();
+      return CheckName(names.agent_exists, action.target, path + ".target", "agent");
     case EscalationActionKind::kNotify:
       if (action.target.empty()) return Invalid(path + ".target", "a role to notify is needed");
       return absl::OkStatus();
@@ -80,9 +82,8 @@ absl::Status ValidateAction(const EscalationAction& action, const std::string& p
       if (action.after <= absl::ZeroDuration() || action.after == absl::InfiniteDuration()) {
         return Invalid(path + ".after", "must be positive and finite");
       }
-      if (action.target.empty() || !Accepts(names.queue_exists, action.target)) {
-        return Invalid(path + ".target", absl::StrCat("unknown queue \"", action.target, "\""));
-      }
+      OMNIROUTE_RETURN_IF_ERROR(
+          CheckName(names.queue_exists, action.target, path + ".target", "queue"));
       return absl::OkStatus();
   }
   return Invalid(path + ".kind", "not an action");
@@ -125,29 +126,19 @@ absl::Status ValidateTrigger(const EscalationTrigger& trigger, const std::string
 }  // namespace
 
 std::string_view EscalationTriggerKindName(EscalationTriggerKind kind) {
-  const auto index = static_cast<size_t>(kind);
-  return index < kTriggerNames.size() ? kTriggerNames[index] : "unknown";
+  return internal::EnumName(kTriggerNames, kind);
 }
 
 absl::StatusOr<EscalationTriggerKind> ParseEscalationTriggerKind(std::string_view name) {
-  for (size_t i = 0; i < kTriggerNames.size(); ++i) {
-    if (kTriggerNames[i] == name) return static_cast<EscalationTriggerKind>(i);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown escalation trigger \"", std::string(name), "\""));
+  return internal::ParseEnum<EscalationTriggerKind>(kTriggerNames, "escalation trigger", name);
 }
 
 std::string_view EscalationActionKindName(EscalationActionKind kind) {
-  const auto index = static_cast<size_t>(kind);
-  return index < kActionNames.size() ? kActionNames[index] : "unknown";
+  return internal::EnumName(kActionNames, kind);
 }
 
 absl::StatusOr<EscalationActionKind> ParseEscalationActionKind(std::string_view name) {
-  for (size_t i = 0; i < kActionNames.size(); ++i) {
-    if (kActionNames[i] == name) return static_cast<EscalationActionKind>(i);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown escalation action \"", std::string(name), "\""));
+  return internal::ParseEnum<EscalationActionKind>(kActionNames, "escalation action", name);
 }
 
 absl::StatusOr<EscalationPolicy> EscalationPolicy::Create(EscalationPolicySpec spec,
@@ -166,8 +157,9 @@ absl::StatusOr<EscalationPolicy> EscalationPolicy::Create(EscalationPolicySpec s
     if (level.time_limit < absl::ZeroDuration()) {
       return Invalid(path + ".time_limit", "must be >= 0");
     }
-    if (!level.calendar.empty() && !Accepts(names.calendar_exists, level.calendar)) {
-      return Invalid(path + ".calendar", absl::StrCat("unknown calendar \"", level.calendar, "\""));
+    if (!level.calendar.empty()) {
+      OMNIROUTE_RETURN_IF_ERROR(
+          CheckName(names.calendar_exists, level.calendar, path + ".calendar", "calendar"));
     }
     for (size_t a = 0; a < level.actions.size(); ++a) {
       if (absl::Status s =

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "internal/enum_names.h"
 
 namespace omniroute {
 namespace {
@@ -21,28 +22,16 @@ constexpr std::array<std::string_view, kItemEventCount> kEventNames = {
 
 }  // namespace
 
-std::string_view ItemStateName(ItemState state) {
-  const auto index = static_cast<size_t>(state);
-  return index < kStateNames.size() ? kStateNames[index] : "unknown";
-}
+std::string_view ItemStateName(ItemState state) { return internal::EnumName(kStateNames, state); }
 
-std::string_view ItemEventName(ItemEvent event) {
-  const auto index = static_cast<size_t>(event);
-  return index < kEventNames.size() ? kEventNames[index] : "unknown";
-}
+std::string_view ItemEventName(ItemEvent event) { return internal::EnumName(kEventNames, event); }
 
 absl::StatusOr<ItemState> ParseItemState(std::string_view name) {
-  for (size_t i = 0; i < kStateNames.size(); ++i) {
-    if (kStateNames[i] == name) return static_cast<ItemState>(i);
-  }
-  return absl::InvalidArgumentError(absl::StrCat("unknown item state \"", std::string(name), "\""));
+  return internal::ParseEnum<ItemState>(kStateNames, "item state", name);
 }
 
 absl::StatusOr<ItemEvent> ParseItemEvent(std::string_view name) {
-  for (size_t i = 0; i < kEventNames.size(); ++i) {
-    if (kEventNames[i] == name) return static_cast<ItemEvent>(i);
-  }
-  return absl::InvalidArgumentError(absl::StrCat("unknown item event \"", std::string(name), "\""));
+  return internal::ParseEnum<ItemEvent>(kEventNames, "item event", name);
 }
 
 bool IsOpen(ItemState state) {

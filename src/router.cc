@@ -1,6 +1,7 @@
 #include "omniroute/router.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <tuple>
@@ -8,9 +9,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "internal/assignment.h"
+#include "internal/enum_names.h"
+#include "internal/events.h"
 
 namespace omniroute {
 namespace {
+
+constexpr std::array<std::string_view, 7> kEventKindNames = {
+    "queued",        "offered",  "assigned",           "rejected",
+    "offer_expired", "requeued", "requirement_relaxed"};
 
 absl::Status ItemNotFound(WorkItemId id) {
   return absl::NotFoundError(absl::StrCat("unknown item ", id));
@@ -19,23 +26,7 @@ absl::Status ItemNotFound(WorkItemId id) {
 }  // namespace
 
 std::string_view RoutingEventKindName(RoutingEventKind kind) {
-  switch (kind) {
-    case RoutingEventKind::kQueued:
-      return "queued";
-    case RoutingEventKind::kOffered:
-      return "offered";
-    case RoutingEventKind::kAssigned:
-      return "assigned";
-    case RoutingEventKind::kRejected:
-      return "rejected";
-    case RoutingEventKind::kOfferExpired:
-      return "offer_expired";
-    case RoutingEventKind::kRequeued:
-      return "requeued";
-    case RoutingEventKind::kRequirementRelaxed:
-      return "requirement_relaxed";
-  }
-  return "unknown";
+  return internal::EnumName(kEventKindNames, kind);
 }
 
 Router::Router(ChannelModel channels, RouterOptions options, absl::Time now)
@@ -195,10 +186,7 @@ void Router::RouteItem(WorkItemId id, bool searched) {
         !NobodyLoggedInQualifies(id, item) || !queues_.RelaxNow(id).ok()) {
       return;
     }
-    for (const QueuedRequirementRelaxed& relaxed : queues_.PollEvents()) {
-      Emit(RoutingEventKind::kRequirementRelaxed, relaxed.relaxed.item, kNoAgent, relaxed.queue,
-           relaxed.relaxed.steps_applied);
-    }
+    for (const QueuedRequirementRelaxed& relaxed : queues_.PollEvents()) EmitRelaxed(relaxed);
   }
 }
 
@@ -378,18 +366,35 @@ absl::StatusOr<Router::Item*> Router::FindItem(WorkItemId id) {
   return &it->second;
 }
 
-absl::Status Router::SetAgentState(AgentIndex agent, AgentState state, std::string_view reason) {
-  if (absl::Status s = pool_.SetState(agent, state, reason); !s.ok()) return s;
+absl::StatusOr<Router::Item*> Router::FindOffer(WorkItemId id, AgentIndex agent) {
+  absl::StatusOr<Item*> found = FindItem(id);
+  if (found.ok() && ((*found)->state != RoutedState::kOffered || (*found)->agent != agent)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("item ", id, " is not offered to agent ", agent));
+  }
+  return found;
+}
+
+void Router::Forget(WorkItemId id) {
+  items_.erase(id);
+  restricted_.erase(id);
+}
+
+void Router::RouteAgentAndSettle(AgentIndex agent) {
   RouteAgent(agent);
   HandleAgentEvents();
+}
+
+absl::Status Router::SetAgentState(AgentIndex agent, AgentState state, std::string_view reason) {
+  if (absl::Status s = pool_.SetState(agent, state, reason); !s.ok()) return s;
+  RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
 
 absl::Status Router::SetAgentSkills(AgentIndex agent, SkillSet skills) {
   if (absl::Status s = pool_.SetSkills(agent, std::move(skills)); !s.ok()) return s;
   SyncBuckets();
-  RouteAgent(agent);
-  HandleAgentEvents();
+  RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
 
@@ -401,15 +406,13 @@ absl::Status Router::SetAgentQueues(AgentIndex agent, std::vector<QueueAssignmen
   }
   if (absl::Status s = pool_.SetQueues(agent, std::move(queues)); !s.ok()) return s;
   SyncBuckets();
-  RouteAgent(agent);
-  HandleAgentEvents();
+  RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
 
 absl::Status Router::SetAgentCapacity(AgentIndex agent, AgentCapacity capacity) {
   if (absl::Status s = pool_.SetCapacity(agent, std::move(capacity)); !s.ok()) return s;
-  RouteAgent(agent);
-  HandleAgentEvents();
+  RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
 
@@ -483,13 +486,9 @@ bool Router::TryOfferOnArrival(WorkItemId id, Item& item, const QueuedItem& queu
 }
 
 absl::Status Router::Accept(AgentIndex agent, WorkItemId id) {
-  absl::StatusOr<Item*> found = FindItem(id);
+  absl::StatusOr<Item*> found = FindOffer(id, agent);
   if (!found.ok()) return found.status();
   Item& item = **found;
-  if (item.state != RoutedState::kOffered || item.agent != agent) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("item ", id, " is not offered to agent ", agent));
-  }
   if (absl::Status s = pool_.Accept(agent, id); !s.ok()) return s;
   timers_.Cancel(item.offer_timer);
   item.offer_timer = TimerHandle();
@@ -513,18 +512,13 @@ absl::Status Router::TakeBack(WorkItemId id, Item& item, WorkOutcome outcome) {
 }
 
 absl::Status Router::Reject(AgentIndex agent, WorkItemId id) {
-  absl::StatusOr<Item*> found = FindItem(id);
+  absl::StatusOr<Item*> found = FindOffer(id, agent);
   if (!found.ok()) return found.status();
   Item& item = **found;
-  if (item.state != RoutedState::kOffered || item.agent != agent) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("item ", id, " is not offered to agent ", agent));
-  }
   if (absl::Status s = TakeBack(id, item, WorkOutcome::kRejected); !s.ok()) return s;
   Emit(RoutingEventKind::kRejected, id, agent, item.queue);
   Requeue(id, item);
-  RouteAgent(agent);
-  HandleAgentEvents();
+  RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
 
@@ -537,10 +531,8 @@ absl::Status Router::Complete(WorkItemId id) {
   }
   const AgentIndex agent = item.agent;
   if (absl::Status s = pool_.Finish(agent, id, WorkOutcome::kCompleted); !s.ok()) return s;
-  items_.erase(id);
-  restricted_.erase(id);
-  RouteAgent(agent);
-  HandleAgentEvents();
+  Forget(id);
+  RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
 
@@ -555,8 +547,7 @@ absl::Status Router::Remove(WorkItemId id) {
     return s;
   }
   CancelTimers(item);
-  items_.erase(id);
-  restricted_.erase(id);
+  Forget(id);
   if (agent != kNoAgent) RouteAgent(agent);
   HandleAgentEvents();
   return absl::OkStatus();
@@ -725,10 +716,14 @@ void Router::AssignJointly() {
   }
 }
 
+void Router::EmitRelaxed(const QueuedRequirementRelaxed& relaxed) {
+  Emit(RoutingEventKind::kRequirementRelaxed, relaxed.relaxed.item, kNoAgent, relaxed.queue,
+       relaxed.relaxed.steps_applied);
+}
+
 void Router::HandleRelaxations() {
   for (const QueuedRequirementRelaxed& relaxed : queues_.PollEvents()) {
-    Emit(RoutingEventKind::kRequirementRelaxed, relaxed.relaxed.item, kNoAgent, relaxed.queue,
-         relaxed.relaxed.steps_applied);
+    EmitRelaxed(relaxed);
     RouteItem(relaxed.relaxed.item);
   }
 }
@@ -795,15 +790,10 @@ absl::Status Router::AdvanceTo(absl::Time now) {
   return absl::OkStatus();
 }
 
-std::vector<RoutingEvent> Router::PollEvents() {
-  std::vector<RoutingEvent> events;
-  events.swap(events_);
-  return events;
-}
+std::vector<RoutingEvent> Router::PollEvents() { return internal::TakeEvents(events_); }
 
 void Router::PollEvents(std::vector<RoutingEvent>& buffer) {
-  buffer.clear();
-  buffer.swap(events_);
+  internal::TakeEvents(events_, buffer);
 }
 
 std::optional<RoutedItemView> Router::Find(WorkItemId id) const {

@@ -7,6 +7,7 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "fmt/format.h"
+#include "internal/enum_names.h"
 #include "internal/status_macros.h"
 
 namespace omniroute {
@@ -364,16 +365,11 @@ std::ostream& operator<<(std::ostream& os, const SkillSet& s) {
 // --- RelaxationKind ---
 
 std::string_view RelaxationKindName(RelaxationKind kind) {
-  const auto index = static_cast<size_t>(kind);
-  return index < kRelaxationKindNames.size() ? kRelaxationKindNames[index] : "unknown";
+  return internal::EnumName(kRelaxationKindNames, kind);
 }
 
 absl::StatusOr<RelaxationKind> ParseRelaxationKind(std::string_view name) {
-  for (size_t i = 0; i < kRelaxationKindNames.size(); ++i) {
-    if (kRelaxationKindNames[i] == name) return static_cast<RelaxationKind>(i);
-  }
-  return absl::InvalidArgumentError(
-      fmt::format("unknown relaxation kind \"{}\" (expected lower_level, drop or widen)", name));
+  return internal::ParseEnum<RelaxationKind>(kRelaxationKindNames, "relaxation kind", name);
 }
 
 // --- Requirement ---

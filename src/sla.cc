@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "fmt/format.h"
+#include "internal/enum_names.h"
 
 namespace omniroute {
 namespace {
@@ -51,19 +52,15 @@ bool Contains(const std::vector<std::string>& list, std::string_view value) {
 
 }  // namespace
 
-std::string_view SlaMetricName(SlaMetric metric) { return kMetricNames[static_cast<int>(metric)]; }
-
-absl::StatusOr<SlaMetric> ParseSlaMetric(std::string_view name) {
-  for (SlaMetric metric : kAllSlaMetrics) {
-    if (SlaMetricName(metric) == name) return metric;
-  }
-  return absl::InvalidArgumentError(fmt::format(
-      "unknown SLA metric \"{}\" (expected first_response, next_response, periodic_update or "
-      "resolution)",
-      name));
+std::string_view SlaMetricName(SlaMetric metric) {
+  return internal::EnumName(kMetricNames, metric);
 }
 
-std::string_view SlaStateName(SlaState state) { return kStateNames[static_cast<int>(state)]; }
+absl::StatusOr<SlaMetric> ParseSlaMetric(std::string_view name) {
+  return internal::ParseEnum<SlaMetric>(kMetricNames, "SLA metric", name);
+}
+
+std::string_view SlaStateName(SlaState state) { return internal::EnumName(kStateNames, state); }
 
 absl::Duration WorkingDay(const BusinessCalendar& calendar) {
   if (calendar.IsAlwaysOpen()) return absl::Hours(24);

@@ -6,6 +6,8 @@
 
 #include "absl/status/status.h"
 #include "fmt/format.h"
+#include "internal/enum_names.h"
+#include "internal/events.h"
 
 namespace omniroute {
 namespace {
@@ -22,7 +24,7 @@ bool InNanosecondRange(absl::Time t) {
 }  // namespace
 
 std::string_view SlaEventKindName(SlaEvent::Kind kind) {
-  return kEventKindNames[static_cast<int>(kind)];
+  return internal::EnumName(kEventKindNames, kind);
 }
 
 SlaTracker::SlaTracker(Options options)
@@ -643,15 +645,10 @@ absl::Status SlaTracker::AdvanceTo(absl::Time now) {
   return absl::OkStatus();
 }
 
-std::vector<SlaEvent> SlaTracker::PollEvents() {
-  std::vector<SlaEvent> events;
-  events.swap(events_);
-  return events;
-}
+std::vector<SlaEvent> SlaTracker::PollEvents() { return internal::TakeEvents(events_); }
 
 void SlaTracker::PollEvents(std::vector<SlaEvent>& buffer) {
-  buffer.clear();
-  buffer.swap(events_);
+  internal::TakeEvents(events_, buffer);
 }
 
 const SlaClock* SlaTracker::Clock(SlaItemId id, SlaMetric metric) const {

@@ -1,17 +1,35 @@
 #include "omniroute/work_queue.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "internal/enum_names.h"
+#include "internal/events.h"
 
 namespace omniroute {
 namespace {
 
+constexpr std::array<std::string_view, 3> kOrderNames = {"priority_fifo", "deadline_first",
+                                                         "weighted_aging"};
+
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+
+// A freed slot of `slots` if any, else a new one at the end.
+template <typename T>
+uint32_t TakeSlot(std::vector<T>& slots, std::vector<uint32_t>& free) {
+  if (free.empty()) {
+    slots.emplace_back();
+    return static_cast<uint32_t>(slots.size() - 1);
+  }
+  const uint32_t slot = free.back();
+  free.pop_back();
+  return slot;
+}
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
   int64_t sum;
@@ -28,26 +46,10 @@ std::string DurationText(absl::Duration d) { return absl::FormatDuration(d); }
 
 }  // namespace
 
-std::string_view QueueOrderName(QueueOrder order) {
-  switch (order) {
-    case QueueOrder::kPriorityFifo:
-      return "priority_fifo";
-    case QueueOrder::kDeadlineFirst:
-      return "deadline_first";
-    case QueueOrder::kWeightedAging:
-      return "weighted_aging";
-  }
-  return "unknown";
-}
+std::string_view QueueOrderName(QueueOrder order) { return internal::EnumName(kOrderNames, order); }
 
 absl::StatusOr<QueueOrder> ParseQueueOrder(std::string_view name) {
-  for (QueueOrder order :
-       {QueueOrder::kPriorityFifo, QueueOrder::kDeadlineFirst, QueueOrder::kWeightedAging}) {
-    if (name == QueueOrderName(order)) return order;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown queue order \"", std::string(name),
-                   "\"; expected priority_fifo, deadline_first or weighted_aging"));
+  return internal::ParseEnum<QueueOrder>(kOrderNames, "queue order", name);
 }
 
 absl::Status ValidateWorkQueueOptions(const WorkQueueOptions& options) {
@@ -151,14 +153,7 @@ RequirementClassId WorkQueue::AcquireClass(const Item& item) {
       it != classes_by_key_.end()) {
     return it->second;
   }
-  RequirementClassId id;
-  if (!free_classes_.empty()) {
-    id = free_classes_.back();
-    free_classes_.pop_back();
-  } else {
-    id = static_cast<RequirementClassId>(classes_.size());
-    classes_.emplace_back();
-  }
+  const RequirementClassId id = TakeSlot(classes_, free_classes_);
   Class& klass = classes_[id];
   klass.requirement = &requirement;
   klass.owner = item.requirement;
@@ -320,14 +315,7 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
   }
   if (absl::Status status = Validate(queued); !status.ok()) return status;
 
-  uint32_t slot;
-  if (!free_items_.empty()) {
-    slot = free_items_.back();
-    free_items_.pop_back();
-  } else {
-    slot = static_cast<uint32_t>(items_.size());
-    items_.emplace_back();
-  }
+  const uint32_t slot = TakeSlot(items_, free_items_);
   Item& item = items_[slot];
   item.id = id;
   item.arrival = queued.arrival;
@@ -473,15 +461,10 @@ absl::Status WorkQueue::AdvanceTo(absl::Time now) {
   return absl::OkStatus();
 }
 
-std::vector<RequirementRelaxed> WorkQueue::PollEvents() {
-  std::vector<RequirementRelaxed> events;
-  events.swap(events_);
-  return events;
-}
+std::vector<RequirementRelaxed> WorkQueue::PollEvents() { return internal::TakeEvents(events_); }
 
 void WorkQueue::PollEvents(std::vector<RequirementRelaxed>& buffer) {
-  buffer.clear();
-  buffer.swap(events_);
+  internal::TakeEvents(events_, buffer);
 }
 
 std::shared_ptr<const RequirementPlan> WorkQueue::RequirementOf(WorkItemId id) const {

@@ -13,27 +13,13 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "routing_test_support.h"
 
-namespace omniroute {
+namespace omniroute::routing_test {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
-constexpr ChannelId kVoice = 0, kChat = 1, kEmail = 2;
-
-ChannelModel Centre() {
-  absl::StatusOr<ChannelModel> model = ChannelModel::Create(
-      {{.name = "voice", .cost = 60, .blocks = {"chat"}, .wrap_up = absl::Seconds(30)},
-       {.name = "chat", .cost = 20},
-       {.name = "email", .cost = 12, .wrap_up = absl::Seconds(10)}});
-  EXPECT_TRUE(model.ok()) << model.status();
-  return *model;
-}
-
-// One call, or up to 3 chats, or up to 5 emails, within 60 units.
-AgentCapacity Standard() { return {.budget = 60, .limits = {1, 3, 5}}; }
 
 AgentIndex MustAdd(AgentPool& pool, const std::string& id, AgentCapacity capacity = Standard(),
                    SkillSet skills = SkillSet(), std::vector<QueueAssignment> queues = {{}}) {
@@ -504,4 +490,4 @@ TEST(AgentPoolTest, EstimatedTimeUntilFreeUsesMeanHandleTimes) {
 }
 
 }  // namespace
-}  // namespace omniroute
+}  // namespace omniroute::routing_test

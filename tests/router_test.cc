@@ -14,24 +14,13 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "routing_test_support.h"
 
-namespace omniroute {
+namespace omniroute::routing_test {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
-constexpr ChannelId kVoice = 0, kChat = 1, kEmail = 2;
-
-ChannelModel Centre() {
-  return *ChannelModel::Create(
-      {{.name = "voice", .cost = 60, .blocks = {"chat"}, .wrap_up = absl::Seconds(30)},
-       {.name = "chat", .cost = 20},
-       {.name = "email", .cost = 12}});
-}
-
-AgentCapacity Standard() { return {.budget = 60, .limits = {1, 3, 5}}; }
 
 // A small centre: billing (skill 0) and tech (skill 1) queues.
 struct Fixture {
@@ -598,4 +587,4 @@ TEST(RouterInvariantTest, WeightedFair) { RunInvariants(Strategy::kWeightedFair,
 TEST(RouterInvariantTest, Random) { RunInvariants(Strategy::kRandom, 7); }
 
 }  // namespace
-}  // namespace omniroute
+}  // namespace omniroute::routing_test

@@ -296,9 +296,16 @@ class Router {
   void Emit(RoutingEventKind kind, WorkItemId id, AgentIndex agent, QueueIndex queue,
             int steps = 0);
   absl::Status TakeBack(WorkItemId id, Item& item, WorkOutcome outcome);
+  void EmitRelaxed(const QueuedRequirementRelaxed& relaxed);
   void HandleRelaxations();
   void HandleAgentEvents();
   absl::StatusOr<Item*> FindItem(WorkItemId id);
+  // The item if it is offered to `agent`: NotFound, or FailedPrecondition when it is not.
+  absl::StatusOr<Item*> FindOffer(WorkItemId id, AgentIndex agent);
+  // Drops the router's record of an item that left it (completed or removed).
+  void Forget(WorkItemId id);
+  // Routes work to the agent, then to whoever the pool's own state changes freed.
+  void RouteAgentAndSettle(AgentIndex agent);
 
   absl::Time now_;
   RouterOptions options_;

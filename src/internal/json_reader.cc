@@ -66,6 +66,25 @@ absl::StatusOr<double> JsonPath::Number(const nlohmann::json& value) const {
   return number;
 }
 
+absl::StatusOr<absl::Duration> JsonPath::Duration(const nlohmann::json& value,
+                                                  const BusinessCalendar& calendar,
+                                                  std::string_view what) const {
+  absl::StatusOr<absl::Duration> duration;
+  if (value.is_number()) {
+    absl::StatusOr<double> seconds = Number(value);
+    if (!seconds.ok()) return seconds.status();
+    if (*seconds < 0) return Error(fmt::format("negative {} {}", what, *seconds));
+    duration = absl::Seconds(*seconds);
+  } else if (value.is_string()) {
+    duration = ParseSlaDuration(value.get_ref<const std::string&>(), calendar);
+  } else {
+    return Error(
+        fmt::format("expected a {}: seconds or a duration such as \"5m\" or \"2wd\"", what));
+  }
+  if (!duration.ok()) return Wrap(duration.status());
+  return duration;
+}
+
 absl::StatusOr<std::vector<std::string>> JsonPath::StringList(const nlohmann::json& value) const {
   if (!value.is_array()) {
     return Error(fmt::format("expected a list of strings, got {}", TypeName(value)));

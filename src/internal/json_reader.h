@@ -40,6 +40,11 @@ class JsonPath {
   absl::StatusOr<double> Number(const nlohmann::json& value) const;
   // A list of strings.
   absl::StatusOr<std::vector<std::string>> StringList(const nlohmann::json& value) const;
+  // A duration: seconds (a non-negative number) or a string `ParseSlaDuration` reads on
+  // `calendar` ("90s", "5m", "1.5d", "2wd"). `what` names the value in errors ("target").
+  absl::StatusOr<absl::Duration> Duration(const nlohmann::json& value,
+                                          const BusinessCalendar& calendar,
+                                          std::string_view what) const;
 
  private:
   std::string path_;
