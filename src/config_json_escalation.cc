@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "fmt/format.h"
 #include "internal/json_reader.h"
 #include "internal/status_macros.h"
@@ -157,32 +158,47 @@ absl::StatusOr<EscalationRule> ParseRule(const nlohmann::json& value, const Json
 
 }  // namespace
 
-absl::StatusOr<EscalationPolicy> ParseEscalationPolicyJson(std::string_view json_text,
-                                                           const CalendarMap& calendars,
-                                                           EscalationNames names) {
-  OMNIROUTE_ASSIGN_OR_RETURN(nlohmann::json value, internal::ParseJsonText(json_text));
-  const JsonPath root;
-  OMNIROUTE_RETURN_IF_ERROR(root.CheckObject(value, {"name", "levels", "rules"}));
+namespace internal {
+
+absl::StatusOr<EscalationPolicy> ParseEscalationPolicy(const nlohmann::json& value,
+                                                       const JsonPath& path,
+                                                       const CalendarMap& calendars,
+                                                       EscalationNames names) {
+  OMNIROUTE_RETURN_IF_ERROR(path.CheckObject(value, {"name", "levels", "rules"}));
   EscalationPolicySpec spec;
   if (value.contains("name")) {
-    OMNIROUTE_ASSIGN_OR_RETURN(spec.name, root.Key("name").String(value["name"]));
+    OMNIROUTE_ASSIGN_OR_RETURN(spec.name, path.Key("name").String(value["name"]));
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(
-      spec.levels, ListAt(value, "levels", root, "levels",
-                          [&calendars](const nlohmann::json& level, const JsonPath& path) {
-                            return ParseLevel(level, path, calendars);
-                          }));
+  OMNIROUTE_ASSIGN_OR_RETURN(spec.levels,
+                             ListAt(value, "levels", path, "levels",
+                                    [&calendars](const nlohmann::json& level, const JsonPath& at) {
+                                      return ParseLevel(level, at, calendars);
+                                    }));
   OMNIROUTE_ASSIGN_OR_RETURN(spec.rules,
-                             ListAt(value, "rules", root, "rules",
-                                    [&spec](const nlohmann::json& rule, const JsonPath& path) {
-                                      return ParseRule(rule, path, spec.levels);
+                             ListAt(value, "rules", path, "rules",
+                                    [&spec](const nlohmann::json& rule, const JsonPath& at) {
+                                      return ParseRule(rule, at, spec.levels);
                                     }));
   if (!names.calendar_exists) {
     names.calendar_exists = [&calendars](std::string_view name) {
       return FindCalendar(calendars, name).ok();
     };
   }
-  return EscalationPolicy::Create(std::move(spec), names);
+  absl::StatusOr<EscalationPolicy> policy = EscalationPolicy::Create(std::move(spec), names);
+  if (!policy.ok() && !path.str().empty()) {
+    return absl::Status(policy.status().code(),
+                        absl::StrCat(path.str(), ".", policy.status().message()));
+  }
+  return policy;
+}
+
+}  // namespace internal
+
+absl::StatusOr<EscalationPolicy> ParseEscalationPolicyJson(std::string_view json_text,
+                                                           const CalendarMap& calendars,
+                                                           EscalationNames names) {
+  OMNIROUTE_ASSIGN_OR_RETURN(nlohmann::json value, internal::ParseJsonText(json_text));
+  return internal::ParseEscalationPolicy(value, JsonPath(), calendars, std::move(names));
 }
 
 }  // namespace omniroute

@@ -189,6 +189,25 @@ absl::StatusOr<SlaRule> ParseSlaRule(const nlohmann::json& value, const JsonPath
   return rule;
 }
 
+absl::StatusOr<SlaSelector> ParseSlaSelector(const nlohmann::json& value, const JsonPath& path) {
+  OMNIROUTE_RETURN_IF_ERROR(path.CheckObject(value, {"rules", "default"}));
+  std::vector<SlaRule> rules;
+  if (value.contains("rules")) {
+    const JsonPath rules_path = path.Key("rules");
+    if (!value["rules"].is_array()) return rules_path.Error("expected a list of rules");
+    for (size_t i = 0; i < value["rules"].size(); ++i) {
+      OMNIROUTE_ASSIGN_OR_RETURN(SlaRule rule,
+                                 ParseSlaRule(value["rules"][i], rules_path.Index(i)));
+      rules.push_back(std::move(rule));
+    }
+  }
+  std::string default_policy;
+  if (value.contains("default")) {
+    OMNIROUTE_ASSIGN_OR_RETURN(default_policy, path.Key("default").String(value["default"]));
+  }
+  return SlaSelector(std::move(rules), std::move(default_policy));
+}
+
 }  // namespace internal
 
 absl::StatusOr<SlaPolicy> ParseSlaPolicyJson(std::string_view json_text,
@@ -199,23 +218,7 @@ absl::StatusOr<SlaPolicy> ParseSlaPolicyJson(std::string_view json_text,
 
 absl::StatusOr<SlaSelector> ParseSlaSelectorJson(std::string_view json_text) {
   OMNIROUTE_ASSIGN_OR_RETURN(nlohmann::json value, internal::ParseJsonText(json_text));
-  const JsonPath root;
-  OMNIROUTE_RETURN_IF_ERROR(root.CheckObject(value, {"rules", "default"}));
-  std::vector<SlaRule> rules;
-  if (value.contains("rules")) {
-    const JsonPath rules_path = root.Key("rules");
-    if (!value["rules"].is_array()) return rules_path.Error("expected a list of rules");
-    for (size_t i = 0; i < value["rules"].size(); ++i) {
-      OMNIROUTE_ASSIGN_OR_RETURN(SlaRule rule,
-                                 internal::ParseSlaRule(value["rules"][i], rules_path.Index(i)));
-      rules.push_back(std::move(rule));
-    }
-  }
-  std::string default_policy;
-  if (value.contains("default")) {
-    OMNIROUTE_ASSIGN_OR_RETURN(default_policy, root.Key("default").String(value["default"]));
-  }
-  return SlaSelector(std::move(rules), std::move(default_policy));
+  return internal::ParseSlaSelector(value, JsonPath());
 }
 
 }  // namespace omniroute

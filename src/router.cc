@@ -23,6 +23,19 @@ absl::Status ItemNotFound(WorkItemId id) {
   return absl::NotFoundError(absl::StrCat("unknown item ", id));
 }
 
+absl::Status CheckQueueOptions(std::string_view name, const RouterQueueOptions& options) {
+  if (options.offer_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queue \"", std::string(name), "\": offer_timeout must be positive (or infinite)"));
+  }
+  if (options.preferred_agent_window < absl::ZeroDuration() ||
+      options.preferred_agent_window == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queue \"", std::string(name), "\": preferred_agent_window must be finite and >= 0"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string_view RoutingEventKindName(RoutingEventKind kind) {
@@ -36,17 +49,24 @@ Router::Router(ChannelModel channels, RouterOptions options, absl::Time now)
       pool_(std::move(channels), options.agents, now),
       timers_(now, absl::Milliseconds(1)) {}
 
+absl::Status Router::SetQueueOptions(QueueIndex queue, const RouterQueueOptions& options) {
+  if (queue >= queue_options_.size()) {
+    return absl::NotFoundError(absl::StrCat("unknown queue ", queue));
+  }
+  const std::string& name = queues_.name(queue);
+  if (absl::Status status = CheckQueueOptions(name, options); !status.ok()) return status;
+  if (!(options.order == queue_options_[queue].order)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("queue \"", name, "\": its ordering cannot change while it runs"));
+  }
+  queue_options_[queue] = options;
+  pool_.EnableStrategy(options.strategy);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<QueueIndex> Router::AddQueue(std::string_view name,
                                             const RouterQueueOptions& options) {
-  if (options.offer_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "queue \"", std::string(name), "\": offer_timeout must be positive (or infinite)"));
-  }
-  if (options.preferred_agent_window < absl::ZeroDuration() ||
-      options.preferred_agent_window == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "queue \"", std::string(name), "\": preferred_agent_window must be finite and >= 0"));
-  }
+  if (absl::Status status = CheckQueueOptions(name, options); !status.ok()) return status;
   absl::StatusOr<QueueIndex> index = queues_.AddQueue(name, options.order);
   if (!index.ok()) return index.status();
   queue_options_.push_back(options);

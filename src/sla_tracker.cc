@@ -43,29 +43,34 @@ absl::Status SlaTracker::AddPolicy(SlaPolicy policy) {
   return absl::OkStatus();
 }
 
-absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
+absl::Status SlaTracker::CanReplacePolicy(const SlaPolicy& policy) const {
   if (absl::Status status = policy.Validate(); !status.ok()) return status;
   auto found = policy_ids_.find(policy.name);
   if (found == policy_ids_.end()) {
     return absl::NotFoundError(fmt::format("no SLA policy \"{}\"", policy.name));
   }
-  if (absl::Status status = CheckTime(at); !status.ok()) return status;
-  const uint32_t id = found->second;
-  std::vector<SlaItemId> affected;
-  for (const auto& [item_id, slot] : index_) {
-    if (ItemAt(slot).policy == id && !ItemAt(slot).cancelled) affected.push_back(item_id);
-  }
-  std::sort(affected.begin(), affected.end());
   // Every item must have targets for its priority under the new policy, or nothing changes.
-  for (SlaItemId item_id : affected) {
-    const Item& item = *Lookup(item_id);
+  for (const auto& [item_id, slot] : index_) {
+    const Item& item = ItemAt(slot);
+    if (item.policy != found->second || item.cancelled) continue;
     if (absl::StatusOr<absl::Duration> target =
             policy.Target(SlaMetric::kResolution, labels_[item.priority], labels_[item.tier]);
         !target.ok()) {
       return target.status();
     }
   }
-  if (absl::Status status = CheckReasonCapacity(policy); !status.ok()) return status;
+  return CheckReasonCapacity(policy);
+}
+
+absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
+  if (absl::Status status = CanReplacePolicy(policy); !status.ok()) return status;
+  if (absl::Status status = CheckTime(at); !status.ok()) return status;
+  const uint32_t id = policy_ids_.find(policy.name)->second;
+  std::vector<SlaItemId> affected;
+  for (const auto& [item_id, slot] : index_) {
+    if (ItemAt(slot).policy == id && !ItemAt(slot).cancelled) affected.push_back(item_id);
+  }
+  std::sort(affected.begin(), affected.end());
   AdvanceWheel(at);
   // The old calendars count up to `at`, the new ones from there.
   std::vector<std::pair<SlaItemId, SlaMetric>> running;

@@ -63,11 +63,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "omniroute/calendar.h"
+#include "omniroute/engine.h"
 #include "omniroute/escalation.h"
 #include "omniroute/sla.h"
 
@@ -112,6 +114,23 @@ absl::StatusOr<SlaSelector> ParseSlaSelectorJson(std::string_view json_text);
 absl::StatusOr<EscalationPolicy> ParseEscalationPolicyJson(std::string_view json_text,
                                                            const CalendarMap& calendars,
                                                            EscalationNames names = {});
+
+// Parses an engine configuration (see "Engine configuration" in the README for the whole shape):
+// priorities, calendars, skills, channels, sla_policies, sla_selector, escalation (the default
+// policy) and escalation_policies, queues, agents (pool options), lifecycle, service_level_splits,
+// expected_wait_window, escalation_check_interval, origin. InvalidArgument / NotFound with the
+// JSON path, e.g. `queues[1].strategy: unknown strategy "fastest"` or
+// `escalation.levels[1].time_limit: ...`. The text is kept in `EngineConfig::source`.
+absl::StatusOr<EngineConfig> ParseEngineConfigJson(std::string_view json_text);
+
+// Parses and creates an engine (`Engine::Create` validates the references between the parts).
+absl::StatusOr<std::unique_ptr<Engine>> EngineFromJson(std::string_view json_text);
+
+// Parses a new configuration and applies it (`Engine::Reconfigure`).
+absl::Status ReconfigureFromJson(Engine& engine, std::string_view json_text, absl::Time at);
+
+// `Engine::Restore` with this parser as the configuration loader.
+absl::StatusOr<std::unique_ptr<Engine>> RestoreEngine(std::string_view snapshot);
 
 }  // namespace omniroute
 

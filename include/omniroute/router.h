@@ -167,6 +167,10 @@ class Router {
   const WorkQueueSet& queues() const { return queues_; }
   const AgentPool& agents() const { return pool_; }
   const RouterQueueOptions& queue_options(QueueIndex queue) const { return queue_options_[queue]; }
+  // New options for a queue, from the next decision on (offers already made keep their expiry).
+  // NotFound for an unknown queue; InvalidArgument as AddQueue; FailedPrecondition when the
+  // ordering (`order`) differs: items already waiting are ordered by it.
+  absl::Status SetQueueOptions(QueueIndex queue, const RouterQueueOptions& options);
 
   // Agent commands; each may route work to the agent. As the `AgentPool` methods, plus NotFound
   // for a profile naming an unknown queue.

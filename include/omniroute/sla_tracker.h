@@ -132,6 +132,8 @@ class SlaTracker {
   // Replaces the policy of the same name at `at`: the open clocks of its items are re-targeted
   // from their original starts (in item-id order). NotFound when no policy has that name.
   absl::Status ReplacePolicy(SlaPolicy policy, absl::Time at);
+  // Whether ReplacePolicy(policy, ...) would succeed (the time aside); changes nothing.
+  absl::Status CanReplacePolicy(const SlaPolicy& policy) const;
   // nullptr when unknown.
   const SlaPolicy* FindPolicy(std::string_view name) const;
 
@@ -184,6 +186,8 @@ class SlaTracker {
   void PollEvents(std::vector<SlaEvent>& buffer);
 
   absl::Time now() const { return now_; }
+  // The earliest instant a warning or breach is due; InfiniteFuture when none is.
+  absl::Time NextDue() const { return wheel_.NextDue(); }
   // The current cycle's clock of `metric` for `item`; nullptr when none.
   const SlaClock* Clock(SlaItemId item, SlaMetric metric) const;
   // The current clocks of `item` (empty when unknown), in metric order.
@@ -193,6 +197,11 @@ class SlaTracker {
   // The calendar `metric` runs on for `item` (the always-open one when unknown).
   const BusinessCalendar& CalendarOf(SlaItemId item, SlaMetric metric) const;
   bool Tracks(SlaItemId item) const { return index_.contains(item); }
+  // The policy `item` is tracked under; nullptr when unknown.
+  const SlaPolicy* PolicyOf(SlaItemId item) const {
+    const Item* found = Lookup(item);
+    return found == nullptr ? nullptr : &PolicyOf(*found).spec;
+  }
 
   size_t item_count() const { return index_.size(); }
   // Clocks running or paused.

@@ -62,6 +62,13 @@ absl::StatusOr<SlaPolicy> ParseSlaPolicy(const nlohmann::json& value, const Json
 
 // One SLA selection rule at `path`.
 absl::StatusOr<SlaRule> ParseSlaRule(const nlohmann::json& value, const JsonPath& path);
+// An SLA selector object at `path`.
+absl::StatusOr<SlaSelector> ParseSlaSelector(const nlohmann::json& value, const JsonPath& path);
+// An escalation policy object at `path`, validated; errors start with the path.
+absl::StatusOr<EscalationPolicy> ParseEscalationPolicy(const nlohmann::json& value,
+                                                       const JsonPath& path,
+                                                       const CalendarMap& calendars,
+                                                       EscalationNames names);
 
 }  // namespace omniroute::internal
 

@@ -1,0 +1,2540 @@
+#include "omniroute/engine.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "internal/byte_codec.h"
+#include "internal/enum_names.h"
+#include "internal/events.h"
+#include "internal/status_macros.h"
+#include "omniroute/sla_tracker.h"
+#include "omniroute/timer_wheel.h"
+
+namespace omniroute {
+namespace {
+
+using internal::ByteReader;
+using internal::ByteWriter;
+using internal::Fnv64;
+
+constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
+                                                              "offered",
+                                                              "assigned",
+                                                              "rejected",
+                                                              "offer_expired",
+                                                              "requeued",
+                                                              "requirement_relaxed",
+                                                              "sla_warning",
+                                                              "sla_breached",
+                                                              "sla_met",
+                                                              "escalated",
+                                                              "transferred",
+                                                              "pending_customer",
+                                                              "resumed",
+                                                              "resolved",
+                                                              "closed",
+                                                              "reopened",
+                                                              "abandoned",
+                                                              "cancelled",
+                                                              "follow_up_created",
+                                                              "agent_state"};
+
+constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
+constexpr uint32_t kSnapshotVersion = 1;
+
+// Journal command codes; never renumbered.
+enum class Command : uint8_t {
+  kAddAgent = 1,
+  kRemoveAgent,
+  kUpdateAgent,
+  kSetAgentState,
+  kSubmit,
+  kUpdate,
+  kAccept,
+  kReject,
+  kRespond,
+  kCustomerMessage,
+  kPause,
+  kResume,
+  kResolve,
+  kConfirm,
+  kReopen,
+  kTransfer,
+  kEscalate,
+  kCancel,
+  kAbandon,
+  kAdvanceTo,
+  kReconfigure,
+  kInternSkill,
+};
+
+absl::Status UnknownItem(std::string_view id) {
+  return absl::NotFoundError(absl::StrCat("unknown item \"", std::string(id), "\""));
+}
+absl::Status UnknownAgent(std::string_view id) {
+  return absl::NotFoundError(absl::StrCat("unknown agent \"", std::string(id), "\""));
+}
+absl::Status UnknownQueue(std::string_view id) {
+  return absl::NotFoundError(absl::StrCat("unknown queue \"", std::string(id), "\""));
+}
+
+// A canonical text key of a requirement, for sharing plans between items.
+std::string RequirementKey(const NamedRequirement& r) {
+  std::string key;
+  for (const auto& [name, level] : r.must) absl::StrAppend(&key, "m", name, "=", level, ";");
+  for (const auto& [name, weight] : r.preferred) absl::StrAppend(&key, "p", name, "=", weight, ";");
+  for (const std::string& name : r.excluded) absl::StrAppend(&key, "x", name, ";");
+  for (const NamedRelaxationStep& s : r.steps) {
+    absl::StrAppend(&key, "s", absl::ToInt64Nanoseconds(s.after), ",", static_cast<int>(s.kind),
+                    ",", s.skill, ",", s.alternative, ",", s.level, ";");
+  }
+  return key;
+}
+
+void WriteRequirement(ByteWriter& w, const NamedRequirement& r) {
+  w.Var(r.must.size());
+  for (const auto& [name, level] : r.must) {
+    w.Str(name);
+    w.Int(level);
+  }
+  w.Var(r.preferred.size());
+  for (const auto& [name, weight] : r.preferred) {
+    w.Str(name);
+    uint64_t bits;
+    static_assert(sizeof bits == sizeof weight);
+    std::memcpy(&bits, &weight, sizeof bits);
+    w.U64(bits);
+  }
+  w.Var(r.excluded.size());
+  for (const std::string& name : r.excluded) w.Str(name);
+  w.Var(r.steps.size());
+  for (const NamedRelaxationStep& s : r.steps) {
+    w.Duration(s.after);
+    w.U8(static_cast<uint8_t>(s.kind));
+    w.Str(s.skill);
+    w.Str(s.alternative);
+    w.Int(s.level);
+  }
+}
+
+absl::StatusOr<NamedRequirement> ReadRequirement(ByteReader& r) {
+  NamedRequirement req;
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t must, r.Var());
+  for (uint64_t i = 0; i < must; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(int64_t level, r.Int());
+    req.must[name] = static_cast<int>(level);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t preferred, r.Var());
+  for (uint64_t i = 0; i < preferred; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(uint64_t bits, r.U64());
+    double weight;
+    std::memcpy(&weight, &bits, sizeof weight);
+    req.preferred[name] = weight;
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t excluded, r.Var());
+  for (uint64_t i = 0; i < excluded; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    req.excluded.push_back(std::move(name));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t steps, r.Var());
+  for (uint64_t i = 0; i < steps; ++i) {
+    NamedRelaxationStep step;
+    OMNIROUTE_ASSIGN_OR_RETURN(step.after, r.Duration());
+    OMNIROUTE_ASSIGN_OR_RETURN(uint8_t kind, r.U8());
+    if (kind > static_cast<uint8_t>(RelaxationKind::kWiden)) return r.Malformed("relaxation");
+    step.kind = static_cast<RelaxationKind>(kind);
+    OMNIROUTE_ASSIGN_OR_RETURN(step.skill, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(step.alternative, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(int64_t level, r.Int());
+    step.level = static_cast<int>(level);
+    req.steps.push_back(std::move(step));
+  }
+  return req;
+}
+
+void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
+  w.Var(list.size());
+  for (const std::string& s : list) w.Str(s);
+}
+
+absl::StatusOr<std::vector<std::string>> ReadStrings(ByteReader& r) {
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t n, r.Var());
+  std::vector<std::string> list;
+  for (uint64_t i = 0; i < n; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string s, r.Str());
+    list.push_back(std::move(s));
+  }
+  return list;
+}
+
+void WriteAgent(ByteWriter& w, const EngineAgentSpec& a) {
+  w.Str(a.id);
+  w.Var(a.skills.size());
+  for (const auto& [name, level] : a.skills) {
+    w.Str(name);
+    w.Int(level);
+  }
+  w.Var(a.capacity.size());
+  for (const auto& [name, limit] : a.capacity) {
+    w.Str(name);
+    w.Int(limit);
+  }
+  w.U8(a.budget.has_value());
+  if (a.budget) w.Int(*a.budget);
+  w.Var(a.queues.size());
+  for (const EngineQueueRef& q : a.queues) {
+    w.Str(q.queue);
+    w.Int(q.priority);
+    w.Duration(q.delay);
+  }
+}
+
+absl::StatusOr<EngineAgentSpec> ReadAgent(ByteReader& r) {
+  EngineAgentSpec a;
+  OMNIROUTE_ASSIGN_OR_RETURN(a.id, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t skills, r.Var());
+  for (uint64_t i = 0; i < skills; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(int64_t level, r.Int());
+    a.skills[name] = static_cast<int>(level);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t capacity, r.Var());
+  for (uint64_t i = 0; i < capacity; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(int64_t limit, r.Int());
+    a.capacity[name] = static_cast<int>(limit);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(uint8_t has_budget, r.U8());
+  if (has_budget) {
+    OMNIROUTE_ASSIGN_OR_RETURN(int64_t budget, r.Int());
+    a.budget = static_cast<int>(budget);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t queues, r.Var());
+  for (uint64_t i = 0; i < queues; ++i) {
+    EngineQueueRef q;
+    OMNIROUTE_ASSIGN_OR_RETURN(q.queue, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(int64_t priority, r.Int());
+    q.priority = static_cast<int>(priority);
+    OMNIROUTE_ASSIGN_OR_RETURN(q.delay, r.Duration());
+    a.queues.push_back(std::move(q));
+  }
+  return a;
+}
+
+void WriteItem(ByteWriter& w, const EngineItemSpec& item) {
+  w.Str(item.id);
+  w.Str(item.queue);
+  w.Str(item.channel);
+  w.Str(item.priority);
+  WriteRequirement(w, item.requirement);
+  w.Str(item.tier);
+  WriteStrings(w, item.tags);
+  w.Str(item.customer);
+  w.U8(item.created.has_value());
+  if (item.created) w.Time(*item.created);
+  w.Time(item.deadline);
+}
+
+absl::StatusOr<EngineItemSpec> ReadItem(ByteReader& r) {
+  EngineItemSpec item;
+  OMNIROUTE_ASSIGN_OR_RETURN(item.id, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(item.queue, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(item.channel, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(item.priority, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(item.requirement, ReadRequirement(r));
+  OMNIROUTE_ASSIGN_OR_RETURN(item.tier, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(item.tags, ReadStrings(r));
+  OMNIROUTE_ASSIGN_OR_RETURN(item.customer, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(uint8_t has_created, r.U8());
+  if (has_created) {
+    OMNIROUTE_ASSIGN_OR_RETURN(absl::Time created, r.Time());
+    item.created = created;
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(item.deadline, r.Time());
+  return item;
+}
+
+void WriteUpdate(ByteWriter& w, const EngineItemUpdate& u) {
+  w.U8(u.priority.has_value());
+  if (u.priority) w.Str(*u.priority);
+  w.U8(u.tier.has_value());
+  if (u.tier) w.Str(*u.tier);
+  w.U8(u.tags.has_value());
+  if (u.tags) WriteStrings(w, *u.tags);
+  w.U8(u.requirement.has_value());
+  if (u.requirement) WriteRequirement(w, *u.requirement);
+  w.U8(u.deadline.has_value());
+  if (u.deadline) w.Time(*u.deadline);
+}
+
+absl::StatusOr<EngineItemUpdate> ReadUpdate(ByteReader& r) {
+  EngineItemUpdate u;
+  OMNIROUTE_ASSIGN_OR_RETURN(uint8_t has, r.U8());
+  if (has) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string priority, r.Str());
+    u.priority = std::move(priority);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
+  if (has) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string tier, r.Str());
+    u.tier = std::move(tier);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
+  if (has) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::vector<std::string> tags, ReadStrings(r));
+    u.tags = std::move(tags);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
+  if (has) {
+    OMNIROUTE_ASSIGN_OR_RETURN(NamedRequirement req, ReadRequirement(r));
+    u.requirement = std::move(req);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
+  if (has) {
+    OMNIROUTE_ASSIGN_OR_RETURN(absl::Time deadline, r.Time());
+    u.deadline = deadline;
+  }
+  return u;
+}
+
+bool WorkOpen(ItemState s) {
+  return s == ItemState::kQueued || s == ItemState::kOffered || s == ItemState::kAssigned ||
+         s == ItemState::kPendingCustomer;
+}
+
+struct FollowUpTask {
+  EngineItemSpec item;
+  std::string parent;
+};
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  // One work item.
+  struct Rec {
+    std::string id{};
+    ItemLifecycle life{};
+    QueueIndex queue = 0;
+    ChannelId channel = 0;
+    int sla_priority = 0;  // index into the priority labels
+    int routing_priority = 0;
+    std::string tier{};
+    std::vector<std::string> tags{};
+    std::string customer{};
+    NamedRequirement requirement{};
+    std::shared_ptr<const RequirementPlan> plan{};
+    absl::Time created{};
+    absl::Time deadline = absl::InfiniteFuture();
+    absl::Time arrival{};  // when its wait in the current queue began
+    AgentIndex agent = kNoAgent;
+    std::optional<AgentIndex> preferred{};
+    bool has_sla = false;
+    int policy = -1;  // escalation policy
+    int level = 0;
+    absl::Time level_entered{};
+    int rejected = 0;
+    std::vector<std::string> pauses{};
+    bool responded = false;
+    bool resolved_once = false;
+    bool clean_first_resolution = false;
+    TimerHandle escalation_timer{};
+    TimerHandle close_timer{};
+  };
+
+  struct QueueInfo {
+    EngineQueueSpec spec{};
+    int policy = -1;
+    uint64_t arrived = 0;
+    uint64_t answered = 0;
+    uint64_t abandoned = 0;
+    uint64_t abandoned_after = 0;
+    uint64_t answered_within = 0;
+    std::vector<uint64_t> splits{};
+    absl::Duration total_wait{};
+    std::deque<absl::Time> recent{};  // assignment instants within the window
+  };
+
+  enum class TimerKind : uint8_t { kEscalation, kAutoClose, kFollowUp, kSweep };
+  struct Timer {
+    TimerKind kind = TimerKind::kSweep;
+    uint64_t key = 0;  // item number or follow-up number
+  };
+
+  explicit Impl(EngineConfig config)
+      : config_(std::move(config)),
+        tracker_(SlaTracker::Options{.origin = config_.origin, .tick = absl::Seconds(1)}),
+        timers_(config_.origin, absl::Milliseconds(1)),
+        now_(config_.origin) {}
+
+  absl::Status Init();
+
+  // --- commands -------------------------------------------------------------------------------
+  absl::Status AddAgent(const EngineAgentSpec& spec, absl::Time at);
+  absl::Status RemoveAgent(std::string_view id, absl::Time at);
+  absl::Status UpdateAgent(const EngineAgentSpec& spec, absl::Time at);
+  absl::Status SetAgentState(std::string_view id, AgentState state, absl::Time at,
+                             std::string_view reason);
+  absl::Status Submit(const EngineItemSpec& spec, absl::Time at);
+  absl::Status Update(std::string_view id, const EngineItemUpdate& update, absl::Time at);
+  absl::Status Answer(std::string_view id, std::string_view agent, absl::Time at, bool accept);
+  absl::Status Respond(std::string_view id, absl::Time at);
+  absl::Status CustomerMessage(std::string_view id, absl::Time at);
+  absl::Status Pause(std::string_view id, absl::Time at, std::string_view reason);
+  absl::Status Resume(std::string_view id, absl::Time at, std::string_view reason);
+  absl::Status Resolve(std::string_view id, absl::Time at);
+  absl::Status Confirm(std::string_view id, absl::Time at);
+  absl::Status Reopen(std::string_view id, absl::Time at);
+  absl::Status Transfer(std::string_view id, std::string_view queue, absl::Time at);
+  absl::Status Escalate(std::string_view id, absl::Time at);
+  absl::Status End(std::string_view id, absl::Time at, bool abandoned);
+  absl::Status Advance(absl::Time at);
+  absl::Status Reconfigure(EngineConfig config, absl::Time at);
+
+  // --- views ----------------------------------------------------------------------------------
+  absl::StatusOr<EngineItemView> ItemView(std::string_view id) const;
+  absl::StatusOr<EngineAgentView> AgentView(std::string_view id) const;
+  absl::StatusOr<QueueStats> Stats(std::string_view name) const;
+  QueueStats StatsOf(QueueIndex q) const;
+  EngineKpis Kpis() const;
+  absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Explain(std::string_view id) const;
+  uint64_t StateDigest() const;
+  size_t MemoryBytes() const;
+
+  // Runs one command: checks and moves time to `at`, applies `apply`, and journals `record` on
+  // success (a refusal after time moved journals the move alone).
+  template <typename Apply, typename Record>
+  absl::Status Run(absl::Time at, Command command, Apply&& apply, Record&& record);
+  absl::Status Replay(std::string_view journal, const EngineConfigLoader& load);
+
+  EngineConfig config_;
+  SkillCatalog catalog_;
+  bool closed_catalog_ = false;
+  ChannelModel channels_;
+  std::unique_ptr<Router> router_;
+  SlaTracker tracker_;
+  TimerWheel<Timer> timers_;
+  absl::Time now_;
+  absl::flat_hash_map<std::string, BusinessCalendar> calendars_;
+  std::vector<EscalationPolicy> policies_;
+  std::map<std::string, int, std::less<>> policy_ids_;
+  bool queue_kpi_triggers_ = false;
+  TimerHandle sweep_timer_;
+  std::vector<QueueInfo> queues_;
+  std::map<std::string, int, std::less<>> priority_ids_;
+  absl::flat_hash_map<std::string, WorkItemId> item_ids_;
+  absl::flat_hash_map<WorkItemId, Rec> items_;
+  WorkItemId next_item_ = 1;
+  // The item being submitted or reopened: escalation at entry changes it before it is routed.
+  WorkItemId entering_ = 0;
+  std::vector<std::string> agent_ids_;  // by AgentIndex
+  std::vector<bool> removed_;
+  absl::flat_hash_map<std::string, AgentIndex> customer_agent_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const RequirementPlan>> plans_;
+  std::map<uint64_t, FollowUpTask> follow_ups_;
+  uint64_t next_follow_up_ = 1;
+
+  std::vector<EngineEvent> events_;
+  std::function<void(const EngineEvent&)> sink_;
+  Fnv64 event_digest_;
+  ByteWriter journal_;
+  std::vector<RoutingEvent> routing_buffer_;
+  std::vector<SlaEvent> sla_buffer_;
+
+  // KPIs.
+  uint64_t submitted_ = 0, answered_ = 0, first_responses_ = 0, resolved_ = 0, first_resolved_ = 0,
+           clean_first_ = 0, abandoned_ = 0, transfers_ = 0, reopened_ = 0, closed_ = 0,
+           cancelled_ = 0;
+  absl::Duration first_response_total_, resolution_total_;
+  std::map<std::pair<std::string, std::string>, uint64_t> escalations_;
+
+ private:
+  absl::StatusOr<Rec*> Find(std::string_view id);
+  absl::StatusOr<const Rec*> Find(std::string_view id) const;
+  absl::StatusOr<AgentIndex> FindAgent(std::string_view id) const;
+  absl::StatusOr<QueueIndex> FindQueue(std::string_view name) const;
+  absl::StatusOr<int> FindPriority(std::string_view label) const;
+  // Interns the names `skills` needs (open catalog), journaling each new one.
+  absl::Status Intern(const std::vector<std::string_view>& names);
+  absl::StatusOr<std::shared_ptr<const RequirementPlan>> PlanFor(const NamedRequirement& r);
+  absl::StatusOr<AgentConfig> AgentConfigFor(const EngineAgentSpec& spec);
+  absl::StatusOr<std::string> SlaPolicyFor(const EngineItemSpec& spec, QueueIndex queue) const;
+  // Checks that `policy` has targets for `priority`.
+  absl::Status CheckSlaPriority(std::string_view policy, std::string_view priority,
+                                std::string_view tier) const;
+  absl::Status CheckTime(absl::Time at) const;
+
+  void Emit(EngineEvent event);
+  void EmitItem(EngineEventKind kind, const Rec& rec, std::string detail = "");
+  // Handles what the router and the tracker reported, until neither has more.
+  void Drain();
+  void OnRouting(const RoutingEvent& e);
+  void OnSla(const SlaEvent& e);
+  void OnTimer(const Timer& timer);
+  void Sweep();
+
+  void Evaluate(WorkItemId num, bool manual = false);
+  EscalationFacts FactsOf(const Rec& rec, bool manual) const;
+  void EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& step);
+  void ArmEscalation(WorkItemId num, Rec& rec);
+  void MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, bool counted);
+  void ResumeAllPauses(WorkItemId num, Rec& rec, absl::Time at);
+  void ScheduleFollowUp(const Rec& rec, const FollowUpSpec& spec, absl::Time at);
+  void CreateFollowUp(uint64_t key);
+  void Finish(WorkItemId num);
+  // Routes a new or reopened item, after escalation at entry.
+  void Enter(WorkItemId num, Rec& rec, absl::Time at);
+  RoutedItem RoutedFor(const Rec& rec, absl::Time arrival) const;
+  bool Serves(AgentIndex agent, QueueIndex queue) const;
+  absl::Duration ExpectedWait(QueueIndex q, size_t ahead) const;
+  double ServiceLevel(QueueIndex q) const;
+  void TrimRecent(QueueInfo& info) const;
+  absl::Status ApplyConfig(const EngineConfig& config, bool initial);
+};
+
+std::string_view EngineEventKindName(EngineEventKind kind) {
+  return internal::EnumName(kEventKindNames, kind);
+}
+
+}  // namespace omniroute
+
+namespace omniroute {
+namespace {
+
+std::vector<ChannelSpec> ChannelsOf(const EngineConfig& config) {
+  if (!config.channels.empty()) return config.channels;
+  return {{.name = "voice"}, {.name = "chat"}, {.name = "email"}};
+}
+
+RouterQueueOptions RouterOptionsOf(const EngineQueueSpec& q, int priority_levels) {
+  RouterQueueOptions options{.order = q.order,
+                             .strategy = q.strategy,
+                             .auto_accept = q.auto_accept,
+                             .offer_timeout = q.offer_timeout,
+                             .preferred_agent_window = q.preferred_agent_window};
+  options.order.priority_levels = priority_levels;
+  return options;
+}
+
+bool SameChannels(const std::vector<ChannelSpec>& a, const std::vector<ChannelSpec>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].cost != b[i].cost || a[i].blocks != b[i].blocks ||
+        a[i].wrap_up != b[i].wrap_up) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool UsesQueueKpis(const EscalationPolicy& policy) {
+  for (const EscalationRule& rule : policy.spec().rules) {
+    if (rule.trigger.kind == EscalationTriggerKind::kExpectedWaitAbove ||
+        rule.trigger.kind == EscalationTriggerKind::kServiceLevelBelow) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// What a configuration becomes once checked: everything that can fail is built here.
+struct PreparedConfig {
+  ChannelModel channels;
+  std::vector<EscalationPolicy> policies;
+  std::map<std::string, int, std::less<>> policy_ids;
+  std::vector<int> queue_policies;  // per config queue
+};
+
+absl::StatusOr<PreparedConfig> Prepare(const EngineConfig& c) {
+  PreparedConfig out;
+  if (c.priorities.empty() || c.priorities.size() > static_cast<size_t>(kMaxPriorityLevels)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("priorities: between 1 and ", kMaxPriorityLevels, " labels"));
+  }
+  for (size_t i = 0; i < c.priorities.size(); ++i) {
+    if (c.priorities[i].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("priorities[", i, "]: empty label"));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (c.priorities[j] == c.priorities[i]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("priorities[", i, "]: duplicate label \"", c.priorities[i], "\""));
+      }
+    }
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(out.channels, ChannelModel::Create(ChannelsOf(c)));
+  SkillCatalog catalog;
+  for (size_t i = 0; i < c.skills.size(); ++i) {
+    if (absl::StatusOr<SkillId> id = catalog.Add(c.skills[i]); !id.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("skills[", i, "]: ", id.status().message()));
+    }
+  }
+  std::set<std::string, std::less<>> sla_names;
+  for (size_t i = 0; i < c.sla_policies.size(); ++i) {
+    if (absl::Status valid = c.sla_policies[i].Validate(); !valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("sla_policies[", i, "]: ", valid.message()));
+    }
+    if (!sla_names.insert(c.sla_policies[i].name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "sla_policies[", i, "]: duplicate SLA policy \"", c.sla_policies[i].name, "\""));
+    }
+  }
+  if (c.sla_selector) {
+    const auto check = [&sla_names](const std::string& name, const std::string& path) {
+      return name.empty() || sla_names.contains(name)
+                 ? absl::OkStatus()
+                 : absl::NotFoundError(absl::StrCat(path, ": unknown SLA policy \"", name, "\""));
+    };
+    for (size_t i = 0; i < c.sla_selector->rules().size(); ++i) {
+      OMNIROUTE_RETURN_IF_ERROR(check(c.sla_selector->rules()[i].policy,
+                                      absl::StrCat("sla_selector.rules[", i, "].policy")));
+    }
+    OMNIROUTE_RETURN_IF_ERROR(check(c.sla_selector->default_policy(), "sla_selector.default"));
+  }
+  std::set<std::string, std::less<>> queue_names;
+  for (const EngineQueueSpec& q : c.queues) queue_names.insert(q.name);
+  EscalationNames names;
+  names.queue_exists = [&queue_names](std::string_view n) { return queue_names.contains(n); };
+  if (!c.skills.empty()) {
+    names.skill_exists = [&catalog](std::string_view n) { return catalog.Contains(n); };
+  }
+  names.calendar_exists = [&c](std::string_view n) {
+    return n == "24x7" || c.calendars.find(n) != c.calendars.end();
+  };
+  for (size_t i = 0; i < c.escalation_policies.size(); ++i) {
+    absl::StatusOr<EscalationPolicy> policy =
+        EscalationPolicy::Create(c.escalation_policies[i], names);
+    if (!policy.ok()) {
+      return absl::Status(policy.status().code(),
+                          absl::StrCat("escalation_policies[", i, "].", policy.status().message()));
+    }
+    if (!out.policy_ids.emplace(policy->name(), static_cast<int>(i)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "escalation_policies[", i, "]: duplicate escalation policy \"", policy->name(), "\""));
+    }
+    out.policies.push_back(*std::move(policy));
+  }
+  int default_policy = -1;
+  if (!c.default_escalation_policy.empty()) {
+    auto found = out.policy_ids.find(c.default_escalation_policy);
+    if (found == out.policy_ids.end()) {
+      return absl::NotFoundError(absl::StrCat("escalation: unknown escalation policy \"",
+                                              c.default_escalation_policy, "\""));
+    }
+    default_policy = found->second;
+  }
+  std::set<std::string, std::less<>> seen;
+  for (size_t i = 0; i < c.queues.size(); ++i) {
+    const EngineQueueSpec& q = c.queues[i];
+    const std::string path = absl::StrCat("queues[", i, "]");
+    if (q.name.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ".name: empty"));
+    if (!seen.insert(q.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ".name: duplicate queue \"", q.name, "\""));
+    }
+    WorkQueueOptions order = q.order;
+    order.priority_levels = static_cast<int>(c.priorities.size());
+    if (absl::Status valid = ValidateWorkQueueOptions(order); !valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
+    }
+    if (q.offer_timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ".offer_timeout: must be positive"));
+    }
+    if (q.preferred_agent_window < absl::ZeroDuration() ||
+        q.preferred_agent_window == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ".preferred_agent_window: must be finite and >= 0"));
+    }
+    if (q.service_level_threshold < absl::ZeroDuration() ||
+        q.service_level_threshold == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ".service_level: must be finite and >= 0"));
+    }
+    if (!q.sla_policy.empty() && !sla_names.contains(q.sla_policy)) {
+      return absl::NotFoundError(
+          absl::StrCat(path, ".sla_policy: unknown SLA policy \"", q.sla_policy, "\""));
+    }
+    int policy = default_policy;
+    if (!q.escalation_policy.empty()) {
+      auto found = out.policy_ids.find(q.escalation_policy);
+      if (found == out.policy_ids.end()) {
+        return absl::NotFoundError(absl::StrCat(path,
+                                                ".escalation_policy: unknown escalation "
+                                                "policy \"",
+                                                q.escalation_policy, "\""));
+      }
+      policy = found->second;
+    }
+    out.queue_policies.push_back(policy);
+    if (q.follow_up) {
+      if (q.follow_up->after <= absl::ZeroDuration() ||
+          q.follow_up->after == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ".follow_up.after: must be positive and finite"));
+      }
+      if (!queue_names.contains(q.follow_up->queue)) {
+        return absl::NotFoundError(
+            absl::StrCat(path, ".follow_up.queue: unknown queue \"", q.follow_up->queue, "\""));
+      }
+      if (!q.follow_up->channel.empty() && !out.channels.Find(q.follow_up->channel).ok()) {
+        return absl::NotFoundError(absl::StrCat(path, ".follow_up.channel: unknown channel \"",
+                                                q.follow_up->channel, "\""));
+      }
+    }
+  }
+  if (c.auto_close_after <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("lifecycle.auto_close_after: must be positive");
+  }
+  for (size_t i = 0; i < c.service_level_splits.size(); ++i) {
+    const absl::Duration d = c.service_level_splits[i];
+    if (d < absl::ZeroDuration() || d == absl::InfiniteDuration() ||
+        (i > 0 && d <= c.service_level_splits[i - 1])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("service_level_splits[", i, "]: finite, >= 0 and ascending thresholds"));
+    }
+  }
+  if (c.expected_wait_window <= absl::ZeroDuration() ||
+      c.expected_wait_window == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("expected_wait_window: must be positive and finite");
+  }
+  if (c.escalation_check_interval <= absl::ZeroDuration() ||
+      c.escalation_check_interval == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("escalation_check_interval: must be positive and finite");
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status Engine::Impl::Init() {
+  OMNIROUTE_ASSIGN_OR_RETURN(PreparedConfig prepared, Prepare(config_));
+  channels_ = prepared.channels;
+  router_ =
+      std::make_unique<Router>(channels_,
+                               RouterOptions{.agents = config_.agent_options,
+                                             .away_on_missed_offer = config_.away_on_missed_offer},
+                               config_.origin);
+  for (const std::string& skill : config_.skills) (void)catalog_.Add(skill);
+  closed_catalog_ = !config_.skills.empty();
+  for (const SlaPolicy& policy : config_.sla_policies) {
+    OMNIROUTE_RETURN_IF_ERROR(tracker_.AddPolicy(policy));
+  }
+  for (size_t i = 0; i < config_.priorities.size(); ++i) {
+    priority_ids_.emplace(config_.priorities[i], static_cast<int>(i));
+  }
+  const int levels = static_cast<int>(config_.priorities.size());
+  for (size_t i = 0; i < config_.queues.size(); ++i) {
+    const EngineQueueSpec& q = config_.queues[i];
+    OMNIROUTE_RETURN_IF_ERROR(router_->AddQueue(q.name, RouterOptionsOf(q, levels)).status());
+    QueueInfo info{.spec = q, .policy = prepared.queue_policies[i]};
+    info.splits.assign(config_.service_level_splits.size(), 0);
+    queues_.push_back(std::move(info));
+  }
+  policies_ = std::move(prepared.policies);
+  policy_ids_ = std::move(prepared.policy_ids);
+  return ApplyConfig(config_, /*initial=*/true);
+}
+
+// The parts of a configuration that live reconfiguration replaces as well.
+absl::Status Engine::Impl::ApplyConfig(const EngineConfig& config, bool initial) {
+  calendars_.clear();
+  calendars_.emplace("24x7", BusinessCalendar());
+  for (const auto& [name, calendar] : config.calendars) calendars_.insert_or_assign(name, calendar);
+  queue_kpi_triggers_ = std::any_of(policies_.begin(), policies_.end(), UsesQueueKpis);
+  timers_.Cancel(sweep_timer_);
+  sweep_timer_ = TimerHandle();
+  if (queue_kpi_triggers_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        sweep_timer_,
+        timers_.Schedule(now_ + config.escalation_check_interval, {.kind = TimerKind::kSweep}));
+  }
+  (void)initial;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Reconfigure(EngineConfig config, absl::Time at) {
+  OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
+  OMNIROUTE_ASSIGN_OR_RETURN(PreparedConfig prepared, Prepare(config));
+  config.origin = config_.origin;
+  if (config.priorities != config_.priorities) {
+    return absl::FailedPreconditionError("priorities cannot change while the engine runs");
+  }
+  if (!SameChannels(ChannelsOf(config), ChannelsOf(config_))) {
+    return absl::FailedPreconditionError("channels cannot change while the engine runs");
+  }
+  if (closed_catalog_ || !config.skills.empty()) {
+    for (size_t s = 0; s < catalog_.size(); ++s) {
+      const std::string_view name = catalog_.Name(static_cast<SkillId>(s));
+      if (std::find(config.skills.begin(), config.skills.end(), name) == config.skills.end()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("skills: \"", std::string(name), "\" is in use and cannot be removed"));
+      }
+    }
+  }
+  const int levels = static_cast<int>(config.priorities.size());
+  for (size_t q = 0; q < queues_.size(); ++q) {
+    const auto found =
+        std::find_if(config.queues.begin(), config.queues.end(),
+                     [&](const EngineQueueSpec& s) { return s.name == queues_[q].spec.name; });
+    if (found == config.queues.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "queues: \"", queues_[q].spec.name, "\" cannot be removed while the engine runs"));
+    }
+    if (!(RouterOptionsOf(*found, levels).order ==
+          router_->queue_options(static_cast<QueueIndex>(q)).order)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("queues: the ordering of \"", found->name, "\" cannot change"));
+    }
+  }
+  for (const SlaPolicy& current : config_.sla_policies) {
+    const auto found = std::find_if(config.sla_policies.begin(), config.sla_policies.end(),
+                                    [&](const SlaPolicy& p) { return p.name == current.name; });
+    if (found == config.sla_policies.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("sla_policies: \"", current.name, "\" cannot be removed"));
+    }
+    if (!(*found == current)) OMNIROUTE_RETURN_IF_ERROR(tracker_.CanReplacePolicy(*found));
+  }
+  // Checked: from here on nothing fails.
+  OMNIROUTE_RETURN_IF_ERROR(Advance(at));
+  for (const std::string& skill : config.skills) (void)catalog_.Add(skill);
+  closed_catalog_ = closed_catalog_ || !config.skills.empty();
+  for (const SlaPolicy& policy : config.sla_policies) {
+    if (tracker_.FindPolicy(policy.name) == nullptr) {
+      (void)tracker_.AddPolicy(policy);
+    } else if (!(*tracker_.FindPolicy(policy.name) == policy)) {
+      (void)tracker_.ReplacePolicy(policy, at);
+    }
+  }
+  for (size_t i = 0; i < config.queues.size(); ++i) {
+    const EngineQueueSpec& q = config.queues[i];
+    absl::StatusOr<QueueIndex> index = router_->queues().FindQueue(q.name);
+    if (index.ok()) {
+      (void)router_->SetQueueOptions(*index, RouterOptionsOf(q, levels));
+      queues_[*index].spec = q;
+      queues_[*index].policy = prepared.queue_policies[i];
+    } else {
+      (void)router_->AddQueue(q.name, RouterOptionsOf(q, levels));
+      QueueInfo info{.spec = q, .policy = prepared.queue_policies[i]};
+      info.splits.assign(config.service_level_splits.size(), 0);
+      queues_.push_back(std::move(info));
+    }
+  }
+  if (config.service_level_splits != config_.service_level_splits) {
+    for (QueueInfo& info : queues_) info.splits.assign(config.service_level_splits.size(), 0);
+  }
+  // Items keep their policy by name when it still exists, else the queue's, and their level,
+  // clamped to the new last level.
+  std::vector<std::string> old_names;
+  for (const EscalationPolicy& p : policies_) old_names.push_back(p.name());
+  policies_ = std::move(prepared.policies);
+  policy_ids_ = std::move(prepared.policy_ids);
+  config_ = std::move(config);
+  std::vector<WorkItemId> nums;
+  for (const auto& [num, rec] : items_) nums.push_back(num);
+  std::sort(nums.begin(), nums.end());
+  for (WorkItemId num : nums) {
+    Rec& rec = items_.at(num);
+    if (rec.policy >= 0) {
+      const auto found = policy_ids_.find(old_names[rec.policy]);
+      rec.policy = found != policy_ids_.end() ? found->second : queues_[rec.queue].policy;
+    } else {
+      rec.policy = queues_[rec.queue].policy;
+    }
+    if (rec.policy >= 0) {
+      rec.level = std::min(rec.level, policies_[rec.policy].level_count() - 1);
+    } else {
+      rec.level = 0;
+    }
+  }
+  OMNIROUTE_RETURN_IF_ERROR(ApplyConfig(config_, /*initial=*/false));
+  Drain();
+  for (WorkItemId num : nums) {
+    if (items_.contains(num)) Evaluate(num);
+  }
+  Drain();
+  return absl::OkStatus();
+}
+
+// --- lookups ------------------------------------------------------------------------------------
+
+absl::StatusOr<Engine::Impl::Rec*> Engine::Impl::Find(std::string_view id) {
+  const auto it = item_ids_.find(absl::string_view(id.data(), id.size()));
+  if (it == item_ids_.end()) return UnknownItem(id);
+  return &items_.at(it->second);
+}
+
+absl::StatusOr<const Engine::Impl::Rec*> Engine::Impl::Find(std::string_view id) const {
+  const auto it = item_ids_.find(absl::string_view(id.data(), id.size()));
+  if (it == item_ids_.end()) return UnknownItem(id);
+  return &items_.at(it->second);
+}
+
+absl::StatusOr<AgentIndex> Engine::Impl::FindAgent(std::string_view id) const {
+  absl::StatusOr<AgentIndex> agent = router_->agents().Find(id);
+  if (!agent.ok() || removed_[*agent]) return UnknownAgent(id);
+  return agent;
+}
+
+absl::StatusOr<QueueIndex> Engine::Impl::FindQueue(std::string_view name) const {
+  absl::StatusOr<QueueIndex> queue = router_->queues().FindQueue(name);
+  if (!queue.ok()) return UnknownQueue(name);
+  return queue;
+}
+
+absl::StatusOr<int> Engine::Impl::FindPriority(std::string_view label) const {
+  if (label.empty()) return static_cast<int>(config_.priorities.size()) - 1;
+  const auto found = priority_ids_.find(label);
+  if (found == priority_ids_.end()) {
+    return absl::NotFoundError(absl::StrCat("unknown priority \"", std::string(label), "\""));
+  }
+  return found->second;
+}
+
+absl::Status Engine::Impl::CheckTime(absl::Time at) const {
+  if (at < now_ || at == absl::InfiniteFuture()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "instant ", absl::FormatTime(at, absl::UTCTimeZone()),
+        " is infinite or before the engine's now ", absl::FormatTime(now_, absl::UTCTimeZone())));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Intern(const std::vector<std::string_view>& names) {
+  for (std::string_view name : names) {
+    if (catalog_.Contains(name)) continue;
+    if (closed_catalog_) {
+      return absl::NotFoundError(absl::StrCat("unknown skill \"", std::string(name), "\""));
+    }
+  }
+  for (std::string_view name : names) {
+    if (catalog_.Contains(name)) continue;
+    OMNIROUTE_RETURN_IF_ERROR(catalog_.Add(name).status());
+    journal_.U8(static_cast<uint8_t>(Command::kInternSkill));
+    journal_.Str(name);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const RequirementPlan>> Engine::Impl::PlanFor(
+    const NamedRequirement& r) {
+  if (r.must.empty() && r.preferred.empty() && r.excluded.empty() && r.steps.empty()) {
+    return std::shared_ptr<const RequirementPlan>();
+  }
+  std::string key = RequirementKey(r);
+  if (const auto found = plans_.find(key); found != plans_.end()) return found->second;
+  std::vector<std::string_view> names;
+  for (const auto& [name, level] : r.must) names.push_back(name);
+  for (const auto& [name, weight] : r.preferred) names.push_back(name);
+  for (const std::string& name : r.excluded) names.push_back(name);
+  for (const NamedRelaxationStep& s : r.steps) {
+    names.push_back(s.skill);
+    if (s.kind == RelaxationKind::kWiden) names.push_back(s.alternative);
+  }
+  OMNIROUTE_RETURN_IF_ERROR(Intern(names));
+  OMNIROUTE_ASSIGN_OR_RETURN(RequirementSpec spec, RequirementSpecFromNames(catalog_, r));
+  OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
+  auto shared = std::make_shared<const RequirementPlan>(std::move(plan));
+  plans_.emplace(std::move(key), shared);
+  return shared;
+}
+
+absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& spec) {
+  if (spec.id.empty()) return absl::InvalidArgumentError("an agent needs an id");
+  AgentConfig config{.id = spec.id};
+  AgentCapacity capacity;
+  capacity.limits.assign(channels_.size(), 0);
+  int64_t units = 0;
+  for (const auto& [name, limit] : spec.capacity) {
+    absl::StatusOr<ChannelId> channel = channels_.Find(name);
+    if (!channel.ok()) {
+      return absl::NotFoundError(
+          absl::StrCat("agent \"", spec.id, "\": unknown channel \"", name, "\""));
+    }
+    if (limit < 0 || limit > 1'000'000) {
+      return absl::InvalidArgumentError(absl::StrCat("agent \"", spec.id, "\": capacity for \"",
+                                                     name, "\" must be 0 to 1000000"));
+    }
+    capacity.limits[*channel] = limit;
+    units += int64_t{limit} * channels_.cost(*channel);
+  }
+  capacity.budget =
+      spec.budget ? *spec.budget : static_cast<int>(std::clamp<int64_t>(units, 1, 1'000'000));
+  config.capacity = std::move(capacity);
+  for (const EngineQueueRef& ref : spec.queues) {
+    absl::StatusOr<QueueIndex> queue = FindQueue(ref.queue);
+    if (!queue.ok()) {
+      return absl::NotFoundError(
+          absl::StrCat("agent \"", spec.id, "\": ", queue.status().message()));
+    }
+    config.queues.push_back({.queue = *queue, .priority = ref.priority, .delay = ref.delay});
+  }
+  for (const auto& [name, level] : spec.skills) {
+    if (level < kMinSkillLevel || level > kMaxSkillLevel) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agent \"", spec.id, "\": skill \"", name, "\" level must be 1 to 100"));
+    }
+  }
+  std::vector<std::string_view> names;
+  for (const auto& [name, level] : spec.skills) names.push_back(name);
+  OMNIROUTE_RETURN_IF_ERROR(Intern(names));
+  OMNIROUTE_ASSIGN_OR_RETURN(config.skills, SkillSetFromNames(catalog_, spec.skills));
+  return config;
+}
+
+absl::StatusOr<std::string> Engine::Impl::SlaPolicyFor(const EngineItemSpec& spec,
+                                                       QueueIndex queue) const {
+  if (!config_.sla_selector) return queues_[queue].spec.sla_policy;
+  const SlaContext context{
+      .channel = spec.channel,
+      .queue = queues_[queue].spec.name,
+      .priority = spec.priority.empty() ? config_.priorities.back() : spec.priority,
+      .tier = spec.tier,
+      .tags = spec.tags};
+  return config_.sla_selector->Select(context);
+}
+
+absl::Status Engine::Impl::CheckSlaPriority(std::string_view policy, std::string_view priority,
+                                            std::string_view tier) const {
+  const SlaPolicy* found = tracker_.FindPolicy(policy);
+  if (found == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown SLA policy \"", std::string(policy), "\""));
+  }
+  return found->Target(SlaMetric::kResolution, priority, tier).status();
+}
+
+bool Engine::Impl::Serves(AgentIndex agent, QueueIndex queue) const {
+  if (removed_[agent]) return false;
+  const std::vector<QueueAssignment>& profile = router_->agents().Queues(agent);
+  return std::any_of(profile.begin(), profile.end(),
+                     [queue](const QueueAssignment& q) { return q.queue == queue; });
+}
+
+RoutedItem Engine::Impl::RoutedFor(const Rec& rec, absl::Time arrival) const {
+  RoutedItem routed{.priority = rec.routing_priority,
+                    .arrival = arrival,
+                    .deadline = rec.deadline,
+                    .requirement = rec.plan,
+                    .channel = rec.channel};
+  if (rec.preferred && Serves(*rec.preferred, rec.queue) &&
+      queues_[rec.queue].spec.preferred_agent_window > absl::ZeroDuration()) {
+    routed.preferred_agent = rec.preferred;
+  }
+  return routed;
+}
+
+}  // namespace omniroute
+
+namespace omniroute {
+
+// --- events -------------------------------------------------------------------------------------
+
+void Engine::Impl::Emit(EngineEvent event) {
+  event_digest_.AddInt(static_cast<uint64_t>(event.kind));
+  event_digest_.AddTime(event.at);
+  event_digest_.Add(event.item);
+  event_digest_.Add(event.agent);
+  event_digest_.Add(event.queue);
+  event_digest_.AddInt(event.metric ? static_cast<uint64_t>(*event.metric) + 1 : 0);
+  uint64_t fraction_bits;
+  std::memcpy(&fraction_bits, &event.fraction, sizeof fraction_bits);
+  event_digest_.AddInt(fraction_bits);
+  event_digest_.AddInt(event.late);
+  event_digest_.AddInt(static_cast<uint64_t>(event.from_level));
+  event_digest_.AddInt(static_cast<uint64_t>(event.level));
+  event_digest_.Add(event.trigger);
+  event_digest_.Add(event.target);
+  event_digest_.Add(event.detail);
+  if (sink_) sink_(event);
+  events_.push_back(std::move(event));
+}
+
+void Engine::Impl::EmitItem(EngineEventKind kind, const Rec& rec, std::string detail) {
+  EngineEvent event{.kind = kind,
+                    .at = now_,
+                    .item = rec.id,
+                    .queue = router_->queues().name(rec.queue),
+                    .detail = std::move(detail)};
+  if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
+  Emit(std::move(event));
+}
+
+void Engine::Impl::Drain() {
+  while (true) {
+    router_->PollEvents(routing_buffer_);
+    tracker_.PollEvents(sla_buffer_);
+    if (routing_buffer_.empty() && sla_buffer_.empty()) return;
+    // Handlers may add events of their own: work on copies.
+    std::vector<RoutingEvent> routing = routing_buffer_;
+    std::vector<SlaEvent> sla = sla_buffer_;
+    for (const RoutingEvent& e : routing) OnRouting(e);
+    for (const SlaEvent& e : sla) OnSla(e);
+  }
+}
+
+void Engine::Impl::OnRouting(const RoutingEvent& e) {
+  const auto it = items_.find(e.item);
+  if (it == items_.end()) return;
+  Rec& rec = it->second;
+  const absl::Time saved_now = now_;
+  now_ = e.at;
+  EngineEventKind kind = EngineEventKind::kQueued;
+  std::string detail;
+  bool evaluate = false;
+  switch (e.kind) {
+    case RoutingEventKind::kQueued:
+      kind = EngineEventKind::kQueued;
+      break;
+    case RoutingEventKind::kOffered:
+      kind = EngineEventKind::kOffered;
+      rec.agent = e.agent;
+      (void)rec.life.Apply(ItemEvent::kOffer);
+      break;
+    case RoutingEventKind::kAssigned: {
+      kind = EngineEventKind::kAssigned;
+      rec.agent = e.agent;
+      (void)rec.life.Apply(ItemEvent::kAccept);
+      QueueInfo& info = queues_[rec.queue];
+      const absl::Duration wait = e.at - rec.arrival;
+      ++info.answered;
+      ++answered_;
+      info.total_wait += wait;
+      if (wait <= info.spec.service_level_threshold) ++info.answered_within;
+      for (size_t s = 0; s < config_.service_level_splits.size(); ++s) {
+        if (wait <= config_.service_level_splits[s]) ++info.splits[s];
+      }
+      info.recent.push_back(e.at);
+      TrimRecent(info);
+      if (!rec.customer.empty()) customer_agent_.insert_or_assign(rec.customer, e.agent);
+      break;
+    }
+    case RoutingEventKind::kRejected:
+    case RoutingEventKind::kOfferExpired:
+      kind = e.kind == RoutingEventKind::kRejected ? EngineEventKind::kRejected
+                                                   : EngineEventKind::kOfferExpired;
+      rec.agent = e.agent;
+      ++rec.rejected;
+      (void)rec.life.Apply(ItemEvent::kOfferEnded);
+      evaluate = true;
+      break;
+    case RoutingEventKind::kRequeued:
+      kind = EngineEventKind::kRequeued;
+      rec.agent = kNoAgent;
+      break;
+    case RoutingEventKind::kRequirementRelaxed:
+      kind = EngineEventKind::kRequirementRelaxed;
+      detail = absl::StrCat(e.steps_applied);
+      break;
+  }
+  EngineEvent event{.kind = kind,
+                    .at = e.at,
+                    .item = rec.id,
+                    .queue = router_->queues().name(e.queue),
+                    .detail = std::move(detail)};
+  if (e.agent != kNoAgent) event.agent = agent_ids_[e.agent];
+  Emit(std::move(event));
+  now_ = saved_now;
+  if (evaluate) Evaluate(e.item);
+}
+
+void Engine::Impl::OnSla(const SlaEvent& e) {
+  if (e.kind == SlaEvent::Kind::kCancelled) return;
+  const auto it = items_.find(e.item);
+  if (it == items_.end()) return;
+  const Rec& rec = it->second;
+  static constexpr EngineEventKind kKinds[] = {
+      EngineEventKind::kSlaWarning, EngineEventKind::kSlaBreached, EngineEventKind::kSlaMet};
+  EngineEvent event{.kind = kKinds[static_cast<int>(e.kind)],
+                    .at = e.at,
+                    .item = rec.id,
+                    .queue = router_->queues().name(rec.queue),
+                    .metric = e.metric,
+                    .fraction = e.fraction,
+                    .late = e.late};
+  if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
+  Emit(std::move(event));
+  if (e.kind != SlaEvent::Kind::kMet) Evaluate(e.item);
+}
+
+void Engine::Impl::TrimRecent(QueueInfo& info) const {
+  while (!info.recent.empty() && info.recent.front() <= now_ - config_.expected_wait_window) {
+    info.recent.pop_front();
+  }
+}
+
+// --- time ---------------------------------------------------------------------------------------
+
+absl::Status Engine::Impl::Advance(absl::Time at) {
+  OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
+  std::vector<Timer> fired;
+  while (true) {
+    const absl::Time due = std::min({router_->NextDue(), tracker_.NextDue(), timers_.NextDue()});
+    if (due > at) break;
+    (void)router_->AdvanceTo(due);
+    (void)tracker_.AdvanceTo(due);
+    now_ = due;
+    Drain();
+    fired.clear();
+    timers_.Advance(due,
+                    [&fired](TimerHandle, absl::Time, Timer timer) { fired.push_back(timer); });
+    for (const Timer& timer : fired) {
+      OnTimer(timer);
+      Drain();
+    }
+  }
+  (void)router_->AdvanceTo(at);
+  (void)tracker_.AdvanceTo(at);
+  timers_.Advance(at, [](TimerHandle, absl::Time, Timer) {});
+  now_ = at;
+  Drain();
+  return absl::OkStatus();
+}
+
+void Engine::Impl::OnTimer(const Timer& timer) {
+  switch (timer.kind) {
+    case TimerKind::kEscalation: {
+      const auto it = items_.find(timer.key);
+      if (it == items_.end()) return;
+      it->second.escalation_timer = TimerHandle();
+      Evaluate(timer.key);
+      return;
+    }
+    case TimerKind::kAutoClose: {
+      const auto it = items_.find(timer.key);
+      if (it == items_.end() || it->second.life.state() != ItemState::kResolved) return;
+      it->second.close_timer = TimerHandle();
+      (void)it->second.life.Apply(ItemEvent::kAutoClose);
+      ++closed_;
+      EmitItem(EngineEventKind::kClosed, it->second, "quiet_period");
+      Finish(timer.key);
+      return;
+    }
+    case TimerKind::kFollowUp:
+      CreateFollowUp(timer.key);
+      return;
+    case TimerKind::kSweep:
+      Sweep();
+      return;
+  }
+}
+
+void Engine::Impl::Sweep() {
+  std::vector<WorkItemId> nums;
+  for (const auto& [num, rec] : items_) {
+    if (rec.policy >= 0 && UsesQueueKpis(policies_[rec.policy])) nums.push_back(num);
+  }
+  std::sort(nums.begin(), nums.end());
+  for (WorkItemId num : nums) {
+    if (items_.contains(num)) Evaluate(num);
+  }
+  sweep_timer_ =
+      *timers_.Schedule(now_ + config_.escalation_check_interval, {.kind = TimerKind::kSweep});
+}
+
+// --- escalation ---------------------------------------------------------------------------------
+
+EscalationFacts Engine::Impl::FactsOf(const Rec& rec, bool manual) const {
+  EscalationFacts facts{.level = rec.level,
+                        .level_entered = rec.level_entered,
+                        .rejected_offers = rec.rejected,
+                        .transfers = rec.life.transfers(),
+                        .tags = rec.tags,
+                        .tier = rec.tier,
+                        .manual = manual};
+  if (rec.has_sla) {
+    const WorkItemId num = item_ids_.at(rec.id);
+    for (SlaMetric metric : kAllSlaMetrics) {
+      const SlaClock* clock = tracker_.Clock(num, metric);
+      if (clock == nullptr || clock->cancelled() || clock->stopped()) continue;
+      const BusinessCalendar& calendar = tracker_.CalendarOf(num, metric);
+      EscalationSlaFact fact{.metric = metric,
+                             .consumed = clock->Consumed(now_, calendar),
+                             .breached = clock->breached(),
+                             .remaining = clock->Remaining(now_, calendar)};
+      // A fired warning counts in full, whatever the rounding of the consumed fraction.
+      if (const SlaPolicy* policy = tracker_.PolicyOf(num); policy != nullptr) {
+        for (size_t w = 0; w < policy->warn_at.size(); ++w) {
+          if ((clock->warnings_fired() >> w) & 1) {
+            fact.consumed = std::max(fact.consumed, policy->warn_at[w]);
+          }
+        }
+      }
+      facts.sla.push_back(fact);
+    }
+  }
+  if (rec.policy >= 0 && UsesQueueKpis(policies_[rec.policy])) {
+    facts.queue_expected_wait = ExpectedWait(rec.queue, router_->queues().queue(rec.queue).size());
+    facts.queue_service_level = ServiceLevel(rec.queue);
+  }
+  return facts;
+}
+
+}  // namespace omniroute
+
+namespace omniroute {
+
+void Engine::Impl::Evaluate(WorkItemId num, bool manual) {
+  auto it = items_.find(num);
+  if (it == items_.end() || it->second.policy < 0 || !WorkOpen(it->second.life.state())) return;
+  const EscalationPolicy& policy = policies_[it->second.policy];
+  // Each step enters a level; a policy cannot climb (or come down) more often than it has levels
+  // without a cycle, which `deescalate` rules could make.
+  for (int steps = 0; steps < policy.level_count(); ++steps) {
+    it = items_.find(num);
+    if (it == items_.end() || !WorkOpen(it->second.life.state())) return;
+    absl::StatusOr<std::optional<EscalationStep>> step =
+        policy.Evaluate(FactsOf(it->second, manual), now_, calendars_);
+    if (!step.ok() || !step->has_value()) break;
+    EnterLevel(num, it->second, **step);
+    manual = false;
+  }
+  it = items_.find(num);
+  if (it != items_.end()) ArmEscalation(num, it->second);
+}
+
+void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& step) {
+  const EscalationPolicy& policy = policies_[rec.policy];
+  const EscalationLevel& level = policy.spec().levels[step.to_level];
+  rec.level = step.to_level;
+  rec.level_entered = now_;
+  ++escalations_[{policy.name(), level.name}];
+  std::vector<std::string> roles;
+  for (const EscalationAction& action : level.actions) {
+    if (action.kind == EscalationActionKind::kNotify) roles.push_back(action.target);
+  }
+  EmitItem(EngineEventKind::kEscalated, rec, level.name);
+  EngineEvent& event = events_.back();
+  event.from_level = step.from_level;
+  event.level = step.to_level;
+  event.trigger = std::string(EscalationTriggerKindName(step.trigger));
+  event.target = absl::StrJoin(roles, ",");
+  if (step.to_level < step.from_level) return;  // coming down applies no actions
+  const bool entering = num == entering_;
+  const bool queued = !entering && rec.life.state() == ItemState::kQueued;
+  for (const EscalationAction& action : level.actions) {
+    switch (action.kind) {
+      case EscalationActionKind::kRaisePriorityBy:
+      case EscalationActionKind::kSetPriority: {
+        const int last = static_cast<int>(config_.priorities.size()) - 1;
+        rec.routing_priority = action.kind == EscalationActionKind::kSetPriority
+                                   ? std::clamp(action.amount, 0, last)
+                                   : std::clamp(rec.routing_priority - action.amount, 0, last);
+        if (queued) (void)router_->SetPriority(num, rec.routing_priority);
+        break;
+      }
+      case EscalationActionKind::kMoveToQueue: {
+        absl::StatusOr<QueueIndex> queue = FindQueue(action.target);
+        if (!queue.ok() || *queue == rec.queue) break;
+        if (entering) {
+          rec.queue = *queue;
+        } else {
+          MoveTo(num, rec, *queue, /*counted=*/false);
+        }
+        break;
+      }
+      case EscalationActionKind::kRequireSkill: {
+        NamedRequirement requirement = rec.requirement;
+        int& min_level = requirement.must[action.target];
+        min_level = std::max({min_level, action.amount, kMinSkillLevel});
+        absl::StatusOr<std::shared_ptr<const RequirementPlan>> plan = PlanFor(requirement);
+        if (!plan.ok()) break;
+        rec.requirement = std::move(requirement);
+        rec.plan = *plan;
+        if (queued) (void)router_->SetRequirement(num, rec.plan);
+        break;
+      }
+      case EscalationActionKind::kSetPreferredAgent: {
+        absl::StatusOr<AgentIndex> agent = FindAgent(action.target);
+        if (!agent.ok()) break;
+        rec.preferred = *agent;
+        if (queued && Serves(*agent, rec.queue)) {
+          const std::optional<RoutedItemView> view = router_->Find(num);
+          (void)router_->Remove(num);
+          (void)router_->Submit(num, rec.queue, RoutedFor(rec, view ? view->arrival : now_));
+        }
+        break;
+      }
+      case EscalationActionKind::kNotify:
+        break;
+      case EscalationActionKind::kScheduleFollowUp:
+        ScheduleFollowUp(rec, {.after = action.after, .queue = action.target}, now_);
+        break;
+    }
+  }
+}
+
+void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
+  timers_.Cancel(rec.escalation_timer);
+  rec.escalation_timer = TimerHandle();
+  if (rec.policy < 0 || !WorkOpen(rec.life.state())) return;
+  const EscalationPolicy& policy = policies_[rec.policy];
+  absl::Time next = absl::InfiniteFuture();
+  if (absl::StatusOr<absl::Time> limit =
+          policy.LevelDeadline(rec.level, rec.level_entered, calendars_);
+      limit.ok()) {
+    next = *limit;
+  }
+  if (rec.has_sla) {
+    for (const EscalationRule& rule : policy.spec().rules) {
+      if (rule.trigger.kind != EscalationTriggerKind::kSlaRemainingBelow) continue;
+      if (rule.from_level && *rule.from_level != rec.level) continue;
+      for (SlaMetric metric : kAllSlaMetrics) {
+        if (rule.trigger.metric && *rule.trigger.metric != metric) continue;
+        const SlaClock* clock = tracker_.Clock(num, metric);
+        if (clock == nullptr || !clock->running() || clock->breached()) continue;
+        // Remaining business time drops below `duration` just after it equals it.
+        const absl::Duration business = clock->target() - rule.trigger.duration;
+        const absl::Time instant = clock->InstantReaching(std::max(business, absl::ZeroDuration()),
+                                                          tracker_.CalendarOf(num, metric)) +
+                                   absl::Nanoseconds(1);
+        if (instant > now_) next = std::min(next, instant);
+      }
+    }
+  }
+  if (next == absl::InfiniteFuture() || next <= now_) return;
+  absl::StatusOr<TimerHandle> handle =
+      timers_.Schedule(next, {.kind = TimerKind::kEscalation, .key = num});
+  if (handle.ok()) rec.escalation_timer = *handle;
+}
+
+void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, bool counted) {
+  const std::string from = router_->queues().name(rec.queue);
+  const ItemState state = rec.life.state();
+  if (state == ItemState::kAssigned || state == ItemState::kPendingCustomer) {
+    (void)rec.life.Apply(ItemEvent::kTransfer);
+    ResumeAllPauses(num, rec, now_);
+    if (counted) ++transfers_;
+  } else if (state == ItemState::kOffered) {
+    (void)rec.life.Apply(ItemEvent::kOfferEnded);
+  }
+  rec.queue = queue;
+  rec.agent = kNoAgent;
+  ++queues_[queue].arrived;
+  EmitItem(EngineEventKind::kTransferred, rec, from);
+  (void)router_->Transfer(num, queue, rec.routing_priority);
+}
+
+void Engine::Impl::ResumeAllPauses(WorkItemId num, Rec& rec, absl::Time at) {
+  if (rec.has_sla) {
+    for (const std::string& reason : rec.pauses) (void)tracker_.Resume(num, reason, at);
+  }
+  rec.pauses.clear();
+}
+
+void Engine::Impl::ScheduleFollowUp(const Rec& rec, const FollowUpSpec& spec, absl::Time at) {
+  FollowUpTask task{
+      .item = {.id = absl::StrCat(rec.id, "/follow_up"),
+               .queue = spec.queue,
+               .channel = spec.channel.empty() ? channels_.spec(rec.channel).name : spec.channel,
+               .priority = config_.priorities[rec.sla_priority],
+               .tier = rec.tier,
+               .tags = {},
+               .customer = rec.customer},
+      .parent = rec.id};
+  const uint64_t key = next_follow_up_++;
+  if (timers_.Schedule(at + spec.after, {.kind = TimerKind::kFollowUp, .key = key}).ok()) {
+    follow_ups_.emplace(key, std::move(task));
+  }
+}
+
+void Engine::Impl::CreateFollowUp(uint64_t key) {
+  const auto found = follow_ups_.find(key);
+  if (found == follow_ups_.end()) return;
+  FollowUpTask task = std::move(found->second);
+  follow_ups_.erase(found);
+  // A follow-up of a follow-up, or one whose id is taken, gets a numbered id.
+  for (int n = 2; item_ids_.contains(task.item.id); ++n) {
+    task.item.id = absl::StrCat(task.parent, "/follow_up_", n);
+  }
+  // The id is free, the queue and channel were checked with the configuration; a priority or
+  // tier without targets in the follow-up queue's SLA policy drops the follow-up.
+  if (!Submit(task.item, now_).ok()) return;
+  absl::StatusOr<Rec*> rec = Find(task.item.id);
+  if (rec.ok()) EmitItem(EngineEventKind::kFollowUpCreated, **rec, task.parent);
+}
+
+void Engine::Impl::Finish(WorkItemId num) {
+  const auto it = items_.find(num);
+  if (it == items_.end()) return;
+  timers_.Cancel(it->second.escalation_timer);
+  timers_.Cancel(it->second.close_timer);
+  if (it->second.has_sla) (void)tracker_.Forget(num);
+  item_ids_.erase(it->second.id);
+  items_.erase(it);
+}
+
+absl::Duration Engine::Impl::ExpectedWait(QueueIndex q, size_t ahead) const {
+  const QueueInfo& info = queues_[q];
+  size_t available = 0;
+  for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
+    if (Serves(a, q) && router_->agents().State(a) == AgentState::kAvailable) ++available;
+  }
+  if (ahead == 0 && available > 0) return absl::ZeroDuration();
+  size_t recent = 0;
+  for (absl::Time t : info.recent) {
+    if (t > now_ - config_.expected_wait_window) ++recent;
+  }
+  if (recent == 0) return absl::InfiniteDuration();
+  const absl::Duration window = std::min(config_.expected_wait_window, now_ - config_.origin);
+  if (window <= absl::ZeroDuration()) return absl::InfiniteDuration();
+  return window * static_cast<double>(ahead + 1) / static_cast<double>(recent);
+}
+
+double Engine::Impl::ServiceLevel(QueueIndex q) const {
+  const QueueInfo& info = queues_[q];
+  const uint64_t total = info.answered + info.abandoned_after;
+  return total == 0 ? 1.0 : static_cast<double>(info.answered_within) / static_cast<double>(total);
+}
+
+}  // namespace omniroute
+
+namespace omniroute {
+namespace {
+
+absl::Status NotAllowed(std::string_view id, ItemState state, std::string_view what) {
+  return absl::FailedPreconditionError(absl::StrCat("item \"", std::string(id), "\" is ",
+                                                    std::string(ItemStateName(state)), ": cannot ",
+                                                    std::string(what)));
+}
+
+}  // namespace
+
+// --- agent commands -----------------------------------------------------------------------------
+
+absl::Status Engine::Impl::AddAgent(const EngineAgentSpec& spec, absl::Time) {
+  const absl::StatusOr<AgentIndex> existing = router_->agents().Find(spec.id);
+  if (existing.ok() && !removed_[*existing]) {
+    return absl::AlreadyExistsError(absl::StrCat("agent \"", spec.id, "\" exists"));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(AgentConfig config, AgentConfigFor(spec));
+  if (existing.ok()) {
+    // A removed agent comes back with its new profile, offline.
+    const AgentIndex agent = *existing;
+    OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentCapacity(agent, config.capacity));
+    removed_[agent] = false;
+    (void)router_->SetAgentSkills(agent, std::move(config.skills));
+    (void)router_->SetAgentQueues(agent, std::move(config.queues));
+  } else {
+    OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, router_->AddAgent(std::move(config)));
+    agent_ids_.resize(std::max<size_t>(agent_ids_.size(), agent + 1));
+    removed_.resize(agent_ids_.size(), false);
+    agent_ids_[agent] = spec.id;
+  }
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::RemoveAgent(std::string_view id, absl::Time) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(id));
+  std::vector<WorkItemId> offers;
+  for (const HeldWork& held : router_->agents().Held(agent)) {
+    if (!held.pending) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("agent \"", std::string(id), "\" holds assigned work"));
+    }
+    offers.push_back(held.item);
+  }
+  (void)router_->SetAgentQueues(agent, {});
+  for (WorkItemId num : offers) {
+    Rec& rec = items_.at(num);
+    (void)rec.life.Apply(ItemEvent::kOfferEnded);
+    rec.agent = kNoAgent;
+    (void)router_->Transfer(num, rec.queue);
+  }
+  (void)router_->SetAgentState(agent, AgentState::kOffline, "removed");
+  removed_[agent] = true;
+  Emit({.kind = EngineEventKind::kAgentState,
+        .at = now_,
+        .agent = std::string(id),
+        .detail = "offline:removed"});
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::UpdateAgent(const EngineAgentSpec& spec, absl::Time) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(spec.id));
+  OMNIROUTE_ASSIGN_OR_RETURN(AgentConfig config, AgentConfigFor(spec));
+  OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentCapacity(agent, config.capacity));
+  (void)router_->SetAgentSkills(agent, std::move(config.skills));
+  (void)router_->SetAgentQueues(agent, std::move(config.queues));
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::SetAgentState(std::string_view id, AgentState state, absl::Time,
+                                         std::string_view reason) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(id));
+  OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentState(agent, state, reason));
+  std::string detail(AgentStateName(state));
+  if (!reason.empty()) absl::StrAppend(&detail, ":", std::string(reason));
+  Emit({.kind = EngineEventKind::kAgentState,
+        .at = now_,
+        .agent = std::string(id),
+        .detail = std::move(detail)});
+  Drain();
+  return absl::OkStatus();
+}
+
+// --- item commands ------------------------------------------------------------------------------
+
+absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
+  if (spec.id.empty()) return absl::InvalidArgumentError("an item needs an id");
+  if (item_ids_.contains(spec.id)) {
+    return absl::AlreadyExistsError(absl::StrCat("item \"", spec.id, "\" exists"));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const QueueIndex queue, FindQueue(spec.queue));
+  OMNIROUTE_ASSIGN_OR_RETURN(const ChannelId channel, channels_.Find(spec.channel));
+  OMNIROUTE_ASSIGN_OR_RETURN(const int priority, FindPriority(spec.priority));
+  const absl::Time created = spec.created.value_or(at);
+  if (created > at) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("item \"", spec.id, "\": created after the command's instant"));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const std::string sla_policy, SlaPolicyFor(spec, queue));
+  const std::string& label = config_.priorities[priority];
+  if (!sla_policy.empty()) {
+    OMNIROUTE_RETURN_IF_ERROR(CheckSlaPriority(sla_policy, label, spec.tier));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(std::shared_ptr<const RequirementPlan> plan,
+                             PlanFor(spec.requirement));
+  const WorkItemId num = next_item_++;
+  Rec rec{.id = spec.id,
+          .queue = queue,
+          .channel = channel,
+          .sla_priority = priority,
+          .routing_priority = priority,
+          .tier = spec.tier,
+          .tags = spec.tags,
+          .customer = spec.customer,
+          .requirement = spec.requirement,
+          .plan = std::move(plan),
+          .created = created,
+          .deadline = spec.deadline,
+          .arrival = at,
+          .policy = queues_[queue].policy,
+          .level_entered = at};
+  if (!spec.customer.empty()) {
+    if (const auto last = customer_agent_.find(spec.customer); last != customer_agent_.end()) {
+      rec.preferred = last->second;
+    }
+  }
+  Rec& stored = items_.emplace(num, std::move(rec)).first->second;
+  item_ids_.emplace(spec.id, num);
+  if (!sla_policy.empty()) {
+    if (absl::Status started = tracker_.Start(num, sla_policy, label, spec.tier, created, at);
+        !started.ok()) {
+      item_ids_.erase(spec.id);
+      items_.erase(num);
+      return started;
+    }
+    stored.has_sla = true;
+  }
+  ++submitted_;
+  Enter(num, stored, at);
+  return absl::OkStatus();
+}
+
+void Engine::Impl::Enter(WorkItemId num, Rec& rec, absl::Time at) {
+  // Late SLA events of a retroactive start and escalation at entry (a VIP tier, an upset tag)
+  // apply before the item is first routed.
+  entering_ = num;
+  Drain();
+  Evaluate(num);
+  entering_ = 0;
+  ++queues_[rec.queue].arrived;
+  (void)router_->Submit(num, rec.queue, RoutedFor(rec, at));
+  Drain();
+  Evaluate(num);
+  Drain();
+}
+
+absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& update,
+                                  absl::Time at) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  const WorkItemId num = item_ids_.at(rec->id);
+  int priority = rec->sla_priority;
+  if (update.priority) {
+    OMNIROUTE_ASSIGN_OR_RETURN(priority, FindPriority(*update.priority));
+  }
+  const std::string tier = update.tier.value_or(rec->tier);
+  const bool retarget = rec->has_sla && (priority != rec->sla_priority || tier != rec->tier);
+  if (retarget) {
+    OMNIROUTE_RETURN_IF_ERROR(
+        CheckSlaPriority(tracker_.PolicyOf(num)->name, config_.priorities[priority], tier));
+  }
+  std::shared_ptr<const RequirementPlan> plan = rec->plan;
+  if (update.requirement) {
+    OMNIROUTE_ASSIGN_OR_RETURN(plan, PlanFor(*update.requirement));
+  }
+  if (retarget) {
+    OMNIROUTE_RETURN_IF_ERROR(tracker_.Retarget(num, config_.priorities[priority], tier, at));
+  }
+  const bool queued = rec->life.state() == ItemState::kQueued;
+  if (update.priority) {
+    rec->sla_priority = priority;
+    rec->routing_priority = priority;
+    if (queued) (void)router_->SetPriority(num, priority);
+  }
+  rec->tier = tier;
+  if (update.tags) rec->tags = *update.tags;
+  if (update.requirement) {
+    rec->requirement = *update.requirement;
+    rec->plan = plan;
+    if (queued) (void)router_->SetRequirement(num, plan);
+  }
+  if (update.deadline) {
+    rec->deadline = *update.deadline;
+    if (queued) (void)router_->SetDeadline(num, *update.deadline);
+  }
+  Drain();
+  Evaluate(num);
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Answer(std::string_view id, std::string_view agent_id, absl::Time,
+                                  bool accept) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(agent_id));
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (rec->life.state() != ItemState::kOffered) {
+    return NotAllowed(id, rec->life.state(), accept ? "accept" : "reject");
+  }
+  OMNIROUTE_RETURN_IF_ERROR(accept ? router_->Accept(agent, num) : router_->Reject(agent, num));
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Respond(std::string_view id, absl::Time at) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  const ItemState state = rec->life.state();
+  if (state != ItemState::kAssigned && state != ItemState::kPendingCustomer) {
+    return NotAllowed(id, state, "respond (only assigned work can)");
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.AgentResponded(num, at));
+  if (!rec->responded) {
+    rec->responded = true;
+    ++first_responses_;
+    first_response_total_ += at - rec->created;
+  }
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::CustomerMessage(std::string_view id, absl::Time at) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  if (!WorkOpen(rec->life.state())) {
+    return NotAllowed(id, rec->life.state(), "take a customer message (reopen it first)");
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.CustomerMessaged(num, at));
+  Drain();
+  if (std::find(rec->pauses.begin(), rec->pauses.end(), "customer") != rec->pauses.end()) {
+    return Resume(id, at, "customer");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Pause(std::string_view id, absl::Time at, std::string_view reason) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  const ItemState state = rec->life.state();
+  if (state != ItemState::kAssigned && state != ItemState::kPendingCustomer) {
+    return NotAllowed(id, state, "pause (only assigned work can)");
+  }
+  if (reason.empty()) return absl::InvalidArgumentError("a pause needs a reason");
+  if (std::find(rec->pauses.begin(), rec->pauses.end(), reason) != rec->pauses.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "item \"", std::string(id), "\" is already paused for \"", std::string(reason), "\""));
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Pause(num, reason, at));
+  rec->pauses.emplace_back(reason);
+  if (state == ItemState::kAssigned) (void)rec->life.Apply(ItemEvent::kAwaitCustomer);
+  EmitItem(EngineEventKind::kPendingCustomer, *rec, std::string(reason));
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Resume(std::string_view id, absl::Time at, std::string_view reason) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  const auto found = std::find(rec->pauses.begin(), rec->pauses.end(), reason);
+  if (found == rec->pauses.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "item \"", std::string(id), "\" is not paused for \"", std::string(reason), "\""));
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Resume(num, reason, at));
+  rec->pauses.erase(found);
+  if (rec->pauses.empty()) (void)rec->life.Apply(ItemEvent::kCustomerReplied);
+  EmitItem(EngineEventKind::kResumed, *rec, std::string(reason));
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Resolve(std::string_view id, absl::Time at) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  if (!NextItemState(rec->life.state(), ItemEvent::kResolve).ok()) {
+    return NotAllowed(id, rec->life.state(), "resolve (only assigned work can)");
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  OMNIROUTE_RETURN_IF_ERROR(router_->Complete(num));
+  if (rec->has_sla) (void)tracker_.Resolve(num, at);
+  rec->pauses.clear();
+  (void)rec->life.Apply(ItemEvent::kResolve);
+  ++resolved_;
+  if (!rec->resolved_once) {
+    rec->resolved_once = true;
+    ++first_resolved_;
+    resolution_total_ += at - rec->created;
+    if (rec->life.transfers() == 0) {
+      rec->clean_first_resolution = true;
+      ++clean_first_;
+    }
+  }
+  if (!rec->customer.empty() && rec->agent != kNoAgent) {
+    customer_agent_.insert_or_assign(rec->customer, rec->agent);
+  }
+  ArmEscalation(num, *rec);
+  if (config_.auto_close_after != absl::InfiniteDuration()) {
+    absl::StatusOr<TimerHandle> timer = timers_.Schedule(
+        at + config_.auto_close_after, {.kind = TimerKind::kAutoClose, .key = num});
+    if (timer.ok()) rec->close_timer = *timer;
+  }
+  if (const std::optional<FollowUpSpec>& follow_up = queues_[rec->queue].spec.follow_up) {
+    ScheduleFollowUp(*rec, *follow_up, at);
+  }
+  EmitItem(EngineEventKind::kResolved, *rec);
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Confirm(std::string_view id, absl::Time) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  if (!NextItemState(rec->life.state(), ItemEvent::kConfirm).ok()) {
+    return NotAllowed(id, rec->life.state(), "confirm (only resolved work can be)");
+  }
+  (void)rec->life.Apply(ItemEvent::kConfirm);
+  ++closed_;
+  EmitItem(EngineEventKind::kClosed, *rec, "confirmed");
+  Finish(item_ids_.at(rec->id));
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Reopen(std::string_view id, absl::Time at) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  if (!NextItemState(rec->life.state(), ItemEvent::kReopen).ok()) {
+    return NotAllowed(id, rec->life.state(), "reopen (only resolved work can be)");
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Reopen(num, at));
+  (void)rec->life.Apply(ItemEvent::kReopen);
+  ++reopened_;
+  if (rec->clean_first_resolution) {
+    rec->clean_first_resolution = false;
+    --clean_first_;
+  }
+  timers_.Cancel(rec->close_timer);
+  rec->close_timer = TimerHandle();
+  if (rec->agent != kNoAgent) rec->preferred = rec->agent;
+  EmitItem(EngineEventKind::kReopened, *rec);
+  (void)rec->life.Apply(ItemEvent::kRequeue);
+  rec->agent = kNoAgent;
+  rec->arrival = at;
+  rec->level_entered = at;
+  Enter(num, *rec, at);
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Transfer(std::string_view id, std::string_view queue_name, absl::Time) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  if (!WorkOpen(rec->life.state())) return NotAllowed(id, rec->life.state(), "transfer");
+  OMNIROUTE_ASSIGN_OR_RETURN(const QueueIndex queue, FindQueue(queue_name));
+  if (queue == rec->queue) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "item \"", std::string(id), "\" is already in queue \"", std::string(queue_name), "\""));
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  MoveTo(num, *rec, queue, /*counted=*/true);
+  Drain();
+  Evaluate(num);
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::Escalate(std::string_view id, absl::Time) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  if (!WorkOpen(rec->life.state())) return NotAllowed(id, rec->life.state(), "escalate");
+  if (rec->policy < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("item \"", std::string(id), "\" has no escalation policy"));
+  }
+  absl::StatusOr<std::optional<EscalationStep>> step =
+      policies_[rec->policy].Evaluate(FactsOf(*rec, /*manual=*/true), now_, calendars_);
+  if (!step.ok()) return step.status();
+  if (!step->has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no escalation rule of policy \"", policies_[rec->policy].name(),
+                     "\" applies to item \"", std::string(id), "\" at level ", rec->level));
+  }
+  Evaluate(item_ids_.at(rec->id), /*manual=*/true);
+  Drain();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Impl::End(std::string_view id, absl::Time at, bool abandoned) {
+  OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
+  const ItemEvent event = abandoned ? ItemEvent::kAbandon : ItemEvent::kCancel;
+  if (!NextItemState(rec->life.state(), event).ok()) {
+    return NotAllowed(id, rec->life.state(), abandoned ? "abandon" : "cancel");
+  }
+  const WorkItemId num = item_ids_.at(rec->id);
+  if (WorkOpen(rec->life.state())) OMNIROUTE_RETURN_IF_ERROR(router_->Remove(num));
+  if (rec->has_sla) (void)tracker_.Cancel(num, at);
+  (void)rec->life.Apply(event);
+  if (abandoned) {
+    QueueInfo& info = queues_[rec->queue];
+    ++info.abandoned;
+    ++abandoned_;
+    if (at - rec->arrival > info.spec.service_level_threshold) ++info.abandoned_after;
+  } else {
+    ++cancelled_;
+  }
+  EmitItem(abandoned ? EngineEventKind::kAbandoned : EngineEventKind::kCancelled, *rec);
+  Finish(num);
+  Drain();
+  return absl::OkStatus();
+}
+
+}  // namespace omniroute
+
+namespace omniroute {
+
+// --- views --------------------------------------------------------------------------------------
+
+absl::StatusOr<EngineItemView> Engine::Impl::ItemView(std::string_view id) const {
+  OMNIROUTE_ASSIGN_OR_RETURN(const Rec* rec, Find(id));
+  const WorkItemId num = item_ids_.at(rec->id);
+  EngineItemView view{.id = rec->id,
+                      .state = rec->life.state(),
+                      .queue = router_->queues().name(rec->queue),
+                      .channel = channels_.spec(rec->channel).name,
+                      .priority = config_.priorities[rec->sla_priority],
+                      .routing_priority = rec->routing_priority,
+                      .tier = rec->tier,
+                      .tags = rec->tags,
+                      .customer = rec->customer,
+                      .created = rec->created,
+                      .level = rec->level,
+                      .transfers = rec->life.transfers(),
+                      .reopens = rec->life.reopens(),
+                      .rejected_offers = rec->rejected};
+  if (rec->agent != kNoAgent) view.agent = agent_ids_[rec->agent];
+  if (rec->policy >= 0) {
+    const EscalationPolicy& policy = policies_[rec->policy];
+    view.escalation_policy = policy.name();
+    view.level_name = policy.spec().levels[rec->level].name;
+  }
+  if (rec->life.state() == ItemState::kQueued) {
+    const std::vector<WorkItemId> order = router_->queues().queue(rec->queue).InOrder();
+    const auto at = std::find(order.begin(), order.end(), num);
+    if (at != order.end()) view.position = static_cast<size_t>(at - order.begin());
+  }
+  if (rec->has_sla) {
+    for (const SlaClock& clock : tracker_.Clocks(num)) {
+      view.sla.push_back(
+          {.metric = clock.metric(),
+           .state = clock.state(),
+           .start = clock.start(),
+           .deadline = clock.Deadline(),
+           .target = clock.target(),
+           .elapsed = clock.Elapsed(now_, tracker_.CalendarOf(num, clock.metric()))});
+    }
+  }
+  return view;
+}
+
+absl::StatusOr<EngineAgentView> Engine::Impl::AgentView(std::string_view id) const {
+  OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(id));
+  const omniroute::AgentView pool = router_->agents().View(agent);
+  EngineAgentView view{.id = std::string(id),
+                       .state = pool.state,
+                       .away_reason = std::string(pool.away_reason),
+                       .used_units = pool.used_units,
+                       .budget = pool.budget,
+                       .handled = pool.handled,
+                       .estimated_time_until_free = pool.estimated_time_until_free};
+  for (size_t c = 0; c < pool.load.size(); ++c) {
+    if (pool.load[c] > 0) view.load[channels_.spec(static_cast<ChannelId>(c)).name] = pool.load[c];
+  }
+  for (const HeldWork& held : router_->agents().Held(agent)) {
+    const auto it = items_.find(held.item);
+    if (it == items_.end()) continue;
+    (held.pending ? view.offered : view.assigned).push_back(it->second.id);
+  }
+  for (const QueueAssignment& q : router_->agents().Queues(agent)) {
+    view.queues.push_back(router_->queues().name(q.queue));
+  }
+  return view;
+}
+
+QueueStats Engine::Impl::StatsOf(QueueIndex q) const {
+  const QueueInfo& info = queues_[q];
+  const WorkQueue& queue = router_->queues().queue(q);
+  QueueStats stats{.name = info.spec.name,
+                   .waiting = queue.size(),
+                   .longest_wait = queue.LongestWait(),
+                   .arrived = info.arrived,
+                   .answered = info.answered,
+                   .abandoned = info.abandoned,
+                   .abandoned_after_threshold = info.abandoned_after,
+                   .answered_within_threshold = info.answered_within,
+                   .service_level = ServiceLevel(q)};
+  for (size_t p = 0; p < config_.priorities.size(); ++p) {
+    stats.waiting_by_priority.push_back(queue.CountWithPriority(static_cast<int>(p)));
+  }
+  for (size_t s = 0; s < config_.service_level_splits.size() && s < info.splits.size(); ++s) {
+    stats.answered_within.emplace_back(config_.service_level_splits[s], info.splits[s]);
+  }
+  if (info.answered > 0) {
+    stats.average_wait_answered = info.total_wait / static_cast<int64_t>(info.answered);
+  }
+  for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
+    if (!Serves(a, q)) continue;
+    const AgentState state = router_->agents().State(a);
+    if (state != AgentState::kOffline) ++stats.agents_staffed;
+    if (state == AgentState::kAvailable) {
+      for (ChannelId c = 0; c < channels_.size(); ++c) {
+        if (router_->agents().CanTake(a, c)) {
+          ++stats.agents_available;
+          break;
+        }
+      }
+    }
+  }
+  stats.expected_wait = ExpectedWait(q, stats.waiting);
+  size_t recent = 0;
+  for (absl::Time t : info.recent) {
+    if (t > now_ - config_.expected_wait_window) ++recent;
+  }
+  const absl::Duration window = std::min(config_.expected_wait_window, now_ - config_.origin);
+  if (window > absl::ZeroDuration()) {
+    stats.service_rate_per_hour = static_cast<double>(recent) / absl::ToDoubleHours(window);
+  }
+  return stats;
+}
+
+absl::StatusOr<QueueStats> Engine::Impl::Stats(std::string_view name) const {
+  OMNIROUTE_ASSIGN_OR_RETURN(const QueueIndex q, FindQueue(name));
+  return StatsOf(q);
+}
+
+EngineKpis Engine::Impl::Kpis() const {
+  EngineKpis k{.submitted = submitted_,
+               .answered = answered_,
+               .first_responses = first_responses_,
+               .resolved = resolved_,
+               .abandoned = abandoned_,
+               .transfers = transfers_,
+               .reopened = reopened_,
+               .closed = closed_,
+               .cancelled = cancelled_,
+               .escalations = escalations_};
+  if (first_responses_ > 0) {
+    k.average_first_response = first_response_total_ / static_cast<int64_t>(first_responses_);
+  }
+  if (first_resolved_ > 0) {
+    k.average_resolution = resolution_total_ / static_cast<int64_t>(first_resolved_);
+    k.first_contact_resolution =
+        static_cast<double>(clean_first_) / static_cast<double>(first_resolved_);
+  }
+  uint64_t met = 0, verdicts = 0;
+  for (const SlaTracker::AttainmentEntry& entry : tracker_.AllAttainment()) {
+    met += entry.attainment->met;
+    verdicts += entry.attainment->met + entry.attainment->breached;
+  }
+  if (verdicts > 0) k.on_time = static_cast<double>(met) / static_cast<double>(verdicts);
+  if (abandoned_ + answered_ > 0) {
+    k.abandonment_rate =
+        static_cast<double>(abandoned_) / static_cast<double>(abandoned_ + answered_);
+  }
+  return k;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Engine::Impl::Explain(
+    std::string_view id) const {
+  OMNIROUTE_ASSIGN_OR_RETURN(const Rec* rec, Find(id));
+  OMNIROUTE_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
+                             router_->Explain(item_ids_.at(rec->id)));
+  std::vector<std::pair<std::string, Candidate>> out;
+  for (Candidate& c : candidates) {
+    if (removed_[c.agent]) continue;
+    out.emplace_back(agent_ids_[c.agent], std::move(c));
+  }
+  return out;
+}
+
+uint64_t Engine::Impl::StateDigest() const {
+  Fnv64 h;
+  h.AddTime(now_);
+  h.AddInt(event_digest_.value());
+  std::vector<WorkItemId> nums;
+  for (const auto& [num, rec] : items_) nums.push_back(num);
+  std::sort(nums.begin(), nums.end());
+  for (WorkItemId num : nums) {
+    const Rec& rec = items_.at(num);
+    h.AddInt(num);
+    h.Add(rec.id);
+    h.AddInt(static_cast<uint64_t>(rec.life.state()));
+    h.AddInt(rec.queue);
+    h.AddInt(static_cast<uint64_t>(rec.routing_priority));
+    h.AddInt(static_cast<uint64_t>(rec.sla_priority));
+    h.AddInt(static_cast<uint64_t>(rec.level));
+    h.AddInt(rec.agent);
+    h.AddInt(static_cast<uint64_t>(rec.rejected));
+    h.AddInt(static_cast<uint64_t>(rec.life.transfers()));
+    if (const std::optional<QueueRank> rank = router_->queues().queue(rec.queue).RankOf(num)) {
+      h.AddInt(rank->overdue);
+      h.AddInt(static_cast<uint64_t>(rank->key));
+      h.AddInt(static_cast<uint64_t>(rank->arrival_ns));
+      h.AddInt(rank->sequence);
+    }
+    if (rec.has_sla) {
+      for (const SlaClock& clock : tracker_.Clocks(num)) {
+        h.AddInt(static_cast<uint64_t>(clock.state()));
+        h.AddTime(clock.Deadline());
+      }
+    }
+  }
+  for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
+    const omniroute::AgentView v = router_->agents().View(a);
+    h.Add(agent_ids_[a]);
+    h.AddInt(static_cast<uint64_t>(v.state));
+    h.AddInt(static_cast<uint64_t>(v.used_units));
+    h.AddInt(v.handled);
+    h.AddTime(v.last_activity);
+  }
+  for (QueueIndex q = 0; q < queues_.size(); ++q) {
+    const QueueInfo& info = queues_[q];
+    h.AddInt(info.arrived);
+    h.AddInt(info.answered);
+    h.AddInt(info.abandoned);
+  }
+  return h.value();
+}
+
+size_t Engine::Impl::MemoryBytes() const {
+  size_t bytes = sizeof(*this);
+  bytes += items_.capacity() * (sizeof(WorkItemId) + sizeof(Rec) + 1);
+  bytes += item_ids_.capacity() * (sizeof(std::string) + sizeof(WorkItemId) + 1);
+  for (const auto& [num, rec] : items_) {
+    if (rec.id.capacity() > 15) bytes += rec.id.capacity() + 1;
+    bytes += rec.tags.capacity() * sizeof(std::string);
+  }
+  for (QueueIndex q = 0; q < queues_.size(); ++q) {
+    bytes += router_->queues().queue(q).MemoryBytes();
+  }
+  return bytes;
+}
+
+}  // namespace omniroute
+
+namespace omniroute {
+
+// --- journal, replay, snapshots -----------------------------------------------------------------
+
+template <typename Apply, typename Record>
+absl::Status Engine::Impl::Run(absl::Time at, Command command, Apply&& apply, Record&& record) {
+  OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
+  OMNIROUTE_RETURN_IF_ERROR(Advance(at));
+  absl::Status status = apply();
+  // A refused command still moved time: the journal keeps the move.
+  journal_.U8(static_cast<uint8_t>(status.ok() ? command : Command::kAdvanceTo));
+  journal_.Time(at);
+  if (status.ok()) record(journal_);
+  return status;
+}
+
+absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLoader& load) {
+  ByteReader r(journal);
+  while (!r.done()) {
+    const size_t offset = r.position();
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t code, r.U8());
+    const auto command = static_cast<Command>(code);
+    if (command == Command::kInternSkill) {
+      OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+      OMNIROUTE_RETURN_IF_ERROR(Intern({name}));
+      continue;
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time at, r.Time());
+    absl::Status status;
+    const auto run = [&](auto apply, auto record) { status = Run(at, command, apply, record); };
+    const auto none = [](ByteWriter&) {};
+    switch (command) {
+      case Command::kAddAgent:
+      case Command::kUpdateAgent: {
+        OMNIROUTE_ASSIGN_OR_RETURN(EngineAgentSpec agent, ReadAgent(r));
+        run(
+            [&] {
+              return command == Command::kAddAgent ? AddAgent(agent, at) : UpdateAgent(agent, at);
+            },
+            [&](ByteWriter& w) { WriteAgent(w, agent); });
+        break;
+      }
+      case Command::kRemoveAgent: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        run([&] { return RemoveAgent(id, at); }, [&](ByteWriter& w) { w.Str(id); });
+        break;
+      }
+      case Command::kSetAgentState: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, r.U8());
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string reason, r.Str());
+        run([&] { return SetAgentState(id, static_cast<AgentState>(state), at, reason); },
+            [&](ByteWriter& w) {
+              w.Str(id);
+              w.U8(state);
+              w.Str(reason);
+            });
+        break;
+      }
+      case Command::kSubmit: {
+        OMNIROUTE_ASSIGN_OR_RETURN(EngineItemSpec item, ReadItem(r));
+        run([&] { return Submit(item, at); }, [&](ByteWriter& w) { WriteItem(w, item); });
+        break;
+      }
+      case Command::kUpdate: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        OMNIROUTE_ASSIGN_OR_RETURN(EngineItemUpdate update, ReadUpdate(r));
+        run([&] { return Update(id, update, at); },
+            [&](ByteWriter& w) {
+              w.Str(id);
+              WriteUpdate(w, update);
+            });
+        break;
+      }
+      case Command::kAccept:
+      case Command::kReject: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string agent, r.Str());
+        run([&] { return Answer(id, agent, at, command == Command::kAccept); },
+            [&](ByteWriter& w) {
+              w.Str(id);
+              w.Str(agent);
+            });
+        break;
+      }
+      case Command::kPause:
+      case Command::kResume: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string reason, r.Str());
+        run(
+            [&] {
+              return command == Command::kPause ? Pause(id, at, reason) : Resume(id, at, reason);
+            },
+            [&](ByteWriter& w) {
+              w.Str(id);
+              w.Str(reason);
+            });
+        break;
+      }
+      case Command::kTransfer: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string queue, r.Str());
+        run([&] { return Transfer(id, queue, at); },
+            [&](ByteWriter& w) {
+              w.Str(id);
+              w.Str(queue);
+            });
+        break;
+      }
+      case Command::kRespond:
+      case Command::kCustomerMessage:
+      case Command::kResolve:
+      case Command::kConfirm:
+      case Command::kReopen:
+      case Command::kEscalate:
+      case Command::kCancel:
+      case Command::kAbandon: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
+        run(
+            [&] {
+              switch (command) {
+                case Command::kRespond:
+                  return Respond(id, at);
+                case Command::kCustomerMessage:
+                  return CustomerMessage(id, at);
+                case Command::kResolve:
+                  return Resolve(id, at);
+                case Command::kConfirm:
+                  return Confirm(id, at);
+                case Command::kReopen:
+                  return Reopen(id, at);
+                case Command::kEscalate:
+                  return Escalate(id, at);
+                case Command::kCancel:
+                  return End(id, at, /*abandoned=*/false);
+                default:
+                  return End(id, at, /*abandoned=*/true);
+              }
+            },
+            [&](ByteWriter& w) { w.Str(id); });
+        break;
+      }
+      case Command::kAdvanceTo:
+        run([] { return absl::OkStatus(); }, none);
+        break;
+      case Command::kReconfigure: {
+        OMNIROUTE_ASSIGN_OR_RETURN(std::string source, r.Str());
+        if (!load) return absl::InvalidArgumentError("a reconfiguration needs a config loader");
+        OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(source));
+        config.source = source;
+        run([&] { return Reconfigure(std::move(config), at); },
+            [&](ByteWriter& w) { w.Str(source); });
+        break;
+      }
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("journal: unknown command ", code, " at byte ", offset));
+    }
+    if (!status.ok()) {
+      return absl::DataLossError(absl::StrCat("journal: the command at byte ", offset,
+                                              " was refused on replay: ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// --- Engine -------------------------------------------------------------------------------------
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineConfig config) {
+  auto impl = std::make_unique<Impl>(std::move(config));
+  OMNIROUTE_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Replay(EngineConfig config,
+                                                       std::string_view journal,
+                                                       const EngineConfigLoader& load) {
+  OMNIROUTE_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Create(std::move(config)));
+  OMNIROUTE_RETURN_IF_ERROR(engine->impl_->Replay(journal, load));
+  engine->impl_->events_.clear();
+  return engine;
+}
+
+std::string Engine::Snapshot() const {
+  ByteWriter w;
+  w.Str(kSnapshotMagic);
+  w.U64(kSnapshotVersion);
+  w.Str(impl_->config_.source);
+  w.Str(impl_->journal_.bytes());
+  w.U64(impl_->StateDigest());
+  Fnv64 checksum;
+  checksum.Add(w.bytes().data(), w.bytes().size());
+  w.U64(checksum.value());
+  return w.Take();
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapshot,
+                                                        const EngineConfigLoader& load) {
+  if (snapshot.size() < 8) return absl::InvalidArgumentError("snapshot: truncated");
+  const std::string_view body = snapshot.substr(0, snapshot.size() - 8);
+  ByteReader tail(snapshot.substr(snapshot.size() - 8));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t stored_checksum, tail.U64());
+  ByteReader r(body);
+  absl::StatusOr<std::string> magic = r.Str();
+  if (!magic.ok() || *magic != kSnapshotMagic) {
+    return absl::InvalidArgumentError("snapshot: not an omniroute snapshot");
+  }
+  Fnv64 checksum;
+  checksum.Add(body.data(), body.size());
+  if (checksum.value() != stored_checksum) {
+    return absl::InvalidArgumentError("snapshot: checksum mismatch (corrupt or truncated)");
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t version, r.U64());
+  if (version != kSnapshotVersion) {
+    return absl::InvalidArgumentError(absl::StrCat("snapshot: version ", version,
+                                                   " is not supported (this build reads ",
+                                                   kSnapshotVersion, ")"));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const std::string source, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(const std::string journal, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t digest, r.U64());
+  if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
+  if (!load) return absl::InvalidArgumentError("snapshot: a config loader is needed");
+  OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(source));
+  config.source = source;
+  OMNIROUTE_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                             Replay(std::move(config), journal, load));
+  if (engine->impl_->StateDigest() != digest) {
+    return absl::DataLossError("snapshot: the replayed state differs from the recorded one");
+  }
+  return engine;
+}
+
+std::string Engine::Journal() const { return impl_->journal_.bytes(); }
+uint64_t Engine::StateDigest() const { return impl_->StateDigest(); }
+size_t Engine::MemoryBytes() const { return impl_->MemoryBytes(); }
+
+absl::Status Engine::AddAgent(const EngineAgentSpec& agent, absl::Time at) {
+  return impl_->Run(
+      at, Command::kAddAgent, [&] { return impl_->AddAgent(agent, at); },
+      [&](ByteWriter& w) { WriteAgent(w, agent); });
+}
+
+absl::Status Engine::RemoveAgent(std::string_view agent, absl::Time at) {
+  return impl_->Run(
+      at, Command::kRemoveAgent, [&] { return impl_->RemoveAgent(agent, at); },
+      [&](ByteWriter& w) { w.Str(agent); });
+}
+
+absl::Status Engine::UpdateAgent(const EngineAgentSpec& agent, absl::Time at) {
+  return impl_->Run(
+      at, Command::kUpdateAgent, [&] { return impl_->UpdateAgent(agent, at); },
+      [&](ByteWriter& w) { WriteAgent(w, agent); });
+}
+
+absl::Status Engine::SetAgentState(std::string_view agent, AgentState state, absl::Time at,
+                                   std::string_view reason) {
+  return impl_->Run(
+      at, Command::kSetAgentState, [&] { return impl_->SetAgentState(agent, state, at, reason); },
+      [&](ByteWriter& w) {
+        w.Str(agent);
+        w.U8(static_cast<uint8_t>(state));
+        w.Str(reason);
+      });
+}
+
+absl::Status Engine::Submit(const EngineItemSpec& item, absl::Time at) {
+  return impl_->Run(
+      at, Command::kSubmit, [&] { return impl_->Submit(item, at); },
+      [&](ByteWriter& w) { WriteItem(w, item); });
+}
+
+absl::Status Engine::Update(std::string_view item, const EngineItemUpdate& update, absl::Time at) {
+  return impl_->Run(
+      at, Command::kUpdate, [&] { return impl_->Update(item, update, at); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        WriteUpdate(w, update);
+      });
+}
+
+absl::Status Engine::Accept(std::string_view item, std::string_view agent, absl::Time at) {
+  return impl_->Run(
+      at, Command::kAccept, [&] { return impl_->Answer(item, agent, at, true); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(agent);
+      });
+}
+
+absl::Status Engine::Reject(std::string_view item, std::string_view agent, absl::Time at) {
+  return impl_->Run(
+      at, Command::kReject, [&] { return impl_->Answer(item, agent, at, false); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(agent);
+      });
+}
+
+absl::Status Engine::Pause(std::string_view item, absl::Time at, std::string_view reason) {
+  return impl_->Run(
+      at, Command::kPause, [&] { return impl_->Pause(item, at, reason); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(reason);
+      });
+}
+
+absl::Status Engine::Resume(std::string_view item, absl::Time at, std::string_view reason) {
+  return impl_->Run(
+      at, Command::kResume, [&] { return impl_->Resume(item, at, reason); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(reason);
+      });
+}
+
+absl::Status Engine::Transfer(std::string_view item, std::string_view queue, absl::Time at) {
+  return impl_->Run(
+      at, Command::kTransfer, [&] { return impl_->Transfer(item, queue, at); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(queue);
+      });
+}
+
+#define OMNIROUTE_ITEM_COMMAND(Name, Code, Call)                                              \
+  absl::Status Engine::Name(std::string_view item, absl::Time at) {                           \
+    return impl_->Run(                                                                        \
+        at, Command::Code, [&] { return impl_->Call; }, [&](ByteWriter& w) { w.Str(item); }); \
+  }
+OMNIROUTE_ITEM_COMMAND(Respond, kRespond, Respond(item, at))
+OMNIROUTE_ITEM_COMMAND(CustomerMessage, kCustomerMessage, CustomerMessage(item, at))
+OMNIROUTE_ITEM_COMMAND(Resolve, kResolve, Resolve(item, at))
+OMNIROUTE_ITEM_COMMAND(Confirm, kConfirm, Confirm(item, at))
+OMNIROUTE_ITEM_COMMAND(Reopen, kReopen, Reopen(item, at))
+OMNIROUTE_ITEM_COMMAND(Escalate, kEscalate, Escalate(item, at))
+OMNIROUTE_ITEM_COMMAND(Cancel, kCancel, End(item, at, /*abandoned=*/false))
+OMNIROUTE_ITEM_COMMAND(Abandon, kAbandon, End(item, at, /*abandoned=*/true))
+#undef OMNIROUTE_ITEM_COMMAND
+
+absl::Status Engine::AdvanceTo(absl::Time now) {
+  return impl_->Run(
+      now, Command::kAdvanceTo, [] { return absl::OkStatus(); }, [](ByteWriter&) {});
+}
+
+absl::Status Engine::Reconfigure(EngineConfig config, absl::Time at) {
+  std::string source = config.source;
+  return impl_->Run(
+      at, Command::kReconfigure, [&] { return impl_->Reconfigure(std::move(config), at); },
+      [&](ByteWriter& w) { w.Str(source); });
+}
+
+std::vector<EngineEvent> Engine::PollEvents() { return internal::TakeEvents(impl_->events_); }
+
+void Engine::SetEventSink(std::function<void(const EngineEvent&)> sink) {
+  impl_->sink_ = std::move(sink);
+}
+
+absl::Time Engine::now() const { return impl_->now_; }
+absl::StatusOr<EngineItemView> Engine::Item(std::string_view item) const {
+  return impl_->ItemView(item);
+}
+absl::StatusOr<EngineAgentView> Engine::Agent(std::string_view agent) const {
+  return impl_->AgentView(agent);
+}
+absl::StatusOr<QueueStats> Engine::Queue(std::string_view queue) const {
+  return impl_->Stats(queue);
+}
+std::vector<std::string> Engine::QueueNames() const {
+  std::vector<std::string> names;
+  for (const Impl::QueueInfo& q : impl_->queues_) names.push_back(q.spec.name);
+  return names;
+}
+EngineKpis Engine::Kpis() const { return impl_->Kpis(); }
+absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Engine::Explain(
+    std::string_view item) const {
+  return impl_->Explain(item);
+}
+size_t Engine::item_count() const { return impl_->items_.size(); }
+size_t Engine::agent_count() const {
+  return static_cast<size_t>(std::count(impl_->removed_.begin(), impl_->removed_.end(), false));
+}
+const EngineConfig& Engine::config() const { return impl_->config_; }
+
+}  // namespace omniroute

@@ -1,0 +1,493 @@
+#include "omniroute/engine.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "omniroute/config_json.h"
+#include "sla_test_support.h"
+
+namespace omniroute {
+namespace {
+
+using sla_test::Ny;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Kind = EngineEventKind;
+
+// Mon-Fri 09:00-17:00 New York; tiered A/B/C targets; escalation L1 (4 business hours) → L2 (4
+// business hours, priority up, "senior" required) → L3 (notify the emergency group), upset
+// customers straight to L2, VIP customers to the senior level; queues for general work,
+// technical work, seniors and call-backs.
+constexpr std::string_view kConfig = R"({
+  "calendars": {"office": {"tz": "America/New_York",
+                           "week": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"],
+                                    "wed": ["09:00-17:00"], "thu": ["09:00-17:00"],
+                                    "fri": ["09:00-17:00"]}}},
+  "sla_policies": [{"name": "tiered", "calendar": "office", "warn_at": [0.5, 0.8],
+                    "targets": {"A": {"first_response": "5m", "resolution": "30m"},
+                                "B": {"first_response": "30m", "resolution": "2h"},
+                                "C": {"first_response": "4h", "resolution": "24h"}}}],
+  "escalation": {"name": "support",
+                 "levels": [{"name": "L1", "time_limit": "4h", "calendar": "office"},
+                            {"name": "L2", "time_limit": "4h", "calendar": "office",
+                             "actions": [{"kind": "raise_priority_by", "amount": 1},
+                                         {"kind": "notify", "target": "supervisors"}]},
+                            {"name": "L3", "actions": [{"kind": "notify",
+                                                        "target": "emergency_group"}]}],
+                 "rules": [{"trigger": {"kind": "level_time_limit"}},
+                           {"trigger": {"kind": "tag", "value": "upset"}, "from_level": "L1",
+                            "to_level": "L2"},
+                           {"trigger": {"kind": "manual"}}]},
+  "escalation_policies": [{"name": "vip",
+                           "levels": [{"name": "standard"},
+                                      {"name": "senior",
+                                       "actions": [{"kind": "require_skill",
+                                                    "target": "senior", "amount": 1}]}],
+                           "rules": [{"trigger": {"kind": "tier", "value": "vip"}}]}],
+  "queues": [{"name": "general", "strategy": "longest_idle", "sla_policy": "tiered",
+              "offer_timeout": "30s", "follow_up": {"after": "48h", "queue": "callbacks",
+                                                     "channel": "voice"}},
+             {"name": "tech", "strategy": "most_skilled", "sla_policy": "tiered"},
+             {"name": "chat", "strategy": "longest_idle", "sla_policy": "tiered",
+              "escalation_policy": "vip", "auto_accept": true},
+             {"name": "callbacks", "auto_accept": true}],
+  "lifecycle": {"auto_close_after": "72h"}
+})";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(kConfig);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = *std::move(engine);
+  }
+
+  void Agent(const std::string& id, std::map<std::string, int> skills,
+             std::map<std::string, int> capacity, std::vector<std::string> queues, absl::Time at) {
+    EngineAgentSpec spec{.id = id, .skills = std::move(skills), .capacity = std::move(capacity)};
+    for (const std::string& q : queues) spec.queues.push_back({.queue = q});
+    ASSERT_TRUE(engine_->AddAgent(spec, at).ok());
+    ASSERT_TRUE(engine_->SetAgentState(id, AgentState::kAvailable, at).ok());
+  }
+
+  std::vector<EngineEvent> Events(Kind kind) {
+    std::vector<EngineEvent> out;
+    for (EngineEvent& e : engine_->PollEvents()) {
+      if (e.kind == kind) out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  EngineItemView Item(std::string_view id) {
+    absl::StatusOr<EngineItemView> view = engine_->Item(id);
+    EXPECT_TRUE(view.ok()) << view.status();
+    return view.ok() ? *view : EngineItemView{};
+  }
+
+  std::unique_ptr<Engine> engine_;
+  const absl::Time monday_ = Ny(2026, 11, 23, 10);
+};
+
+TEST_F(EngineTest, VipChatGoesToTheSeniorAgent) {
+  Agent("junior", {{"chat", 5}}, {{"chat", 3}}, {"chat"}, monday_);
+  Agent("senior", {{"chat", 5}, {"senior", 1}}, {{"chat", 3}}, {"chat"}, monday_);
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(
+      engine_
+          ->Submit(
+              {.id = "vip-1", .queue = "chat", .channel = "chat", .priority = "A", .tier = "vip"},
+              monday_)
+          .ok());
+  ASSERT_TRUE(
+      engine_->Submit({.id = "std-1", .queue = "chat", .channel = "chat", .priority = "A"}, monday_)
+          .ok());
+  EXPECT_EQ(Item("vip-1").agent, "senior");
+  EXPECT_EQ(Item("vip-1").state, ItemState::kAssigned);
+  EXPECT_EQ(Item("vip-1").level_name, "senior");
+  // The junior agent has been idle longest by now: the standard chat goes there.
+  EXPECT_EQ(Item("std-1").agent, "junior");
+}
+
+TEST_F(EngineTest, TechnicalEmailGoesToTheTechTeam) {
+  Agent("generalist", {{"billing", 9}}, {{"email", 5}}, {"general", "tech"}, monday_);
+  Agent("tech-low", {{"technical", 3}}, {{"email", 5}}, {"tech"}, monday_);
+  Agent("tech-high", {{"technical", 8}}, {{"email", 5}}, {"tech"}, monday_);
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "e1",
+                            .queue = "tech",
+                            .channel = "email",
+                            .priority = "B",
+                            .requirement = {.must = {{"technical", 2}}}},
+                           monday_)
+                  .ok());
+  const std::vector<EngineEvent> offers = Events(Kind::kOffered);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].agent, "tech-high");  // most_skilled among those who qualify
+  ASSERT_TRUE(engine_->Accept("e1", "tech-high", monday_ + absl::Seconds(5)).ok());
+  EXPECT_EQ(Item("e1").state, ItemState::kAssigned);
+  absl::StatusOr<EngineAgentView> agent = engine_->Agent("tech-high");
+  ASSERT_TRUE(agent.ok());
+  EXPECT_THAT(agent->assigned, ElementsAre("e1"));
+  EXPECT_EQ(agent->load.at("email"), 1);
+}
+
+TEST_F(EngineTest, UpsetCallerIsPrioritisedAndEscalated) {
+  // Nobody available: three calls wait, the upset one arrives last.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(engine_
+                    ->Submit({.id = "calm" + std::to_string(i),
+                              .queue = "general",
+                              .channel = "voice",
+                              .priority = "B"},
+                             monday_ + absl::Seconds(i))
+                    .ok());
+  }
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "upset",
+                            .queue = "general",
+                            .channel = "voice",
+                            .priority = "B",
+                            .tags = {"upset"}},
+                           monday_ + absl::Seconds(10))
+                  .ok());
+  const std::vector<EngineEvent> escalated = Events(Kind::kEscalated);
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].item, "upset");
+  EXPECT_EQ(escalated[0].from_level, 0);
+  EXPECT_EQ(escalated[0].level, 1);
+  EXPECT_EQ(escalated[0].trigger, "tag");
+  EXPECT_EQ(escalated[0].target, "supervisors");
+  EXPECT_EQ(Item("upset").routing_priority, 0);  // B raised to A for routing
+  EXPECT_EQ(Item("upset").priority, "B");        // the SLA keeps B
+  EXPECT_EQ(Item("upset").position, 0u);
+  EXPECT_EQ(Item("calm0").position, 1u);
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_ + absl::Seconds(20));
+  EXPECT_EQ(Item("upset").state, ItemState::kOffered);
+  EXPECT_EQ(Item("upset").agent, "ann");
+  const EngineKpis kpis = engine_->Kpis();
+  EXPECT_EQ((kpis.escalations.at({"support", "L2"})), 1u);
+}
+
+TEST_F(EngineTest, LevelsClimbByTimeLimitsOnTheBusinessCalendar) {
+  // Friday 15:00: L1 has 2 business hours left on Friday and 2 on Monday → L2 Monday 11:00;
+  // L2's 4 business hours → L3 Monday 15:00.
+  const absl::Time friday = Ny(2026, 11, 27, 15);
+  ASSERT_TRUE(
+      engine_->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "C"}, friday)
+          .ok());
+  ASSERT_TRUE(engine_->AdvanceTo(Ny(2026, 12, 1, 9)).ok());
+  const std::vector<EngineEvent> escalated = Events(Kind::kEscalated);
+  ASSERT_EQ(escalated.size(), 2u);
+  EXPECT_EQ(escalated[0].at, Ny(2026, 11, 30, 11));
+  EXPECT_EQ(escalated[0].detail, "L2");
+  EXPECT_EQ(escalated[0].trigger, "level_time_limit");
+  EXPECT_EQ(escalated[1].at, Ny(2026, 11, 30, 15));
+  EXPECT_EQ(escalated[1].detail, "L3");
+  EXPECT_EQ(escalated[1].target, "emergency_group");
+  EXPECT_EQ(Item("t1").level_name, "L3");
+}
+
+TEST_F(EngineTest, SlaWarningsAndBreachFireOnBusinessTime) {
+  // A: first response 5 min, warnings at 50 % and 80 %.
+  ASSERT_TRUE(
+      engine_->Submit({.id = "t1", .queue = "general", .channel = "chat", .priority = "A"}, monday_)
+          .ok());
+  ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Minutes(6)).ok());
+  std::vector<EngineEvent> events = engine_->PollEvents();
+  std::vector<std::pair<Kind, absl::Time>> sla;
+  for (const EngineEvent& e : events) {
+    if (e.metric == SlaMetric::kFirstResponse) sla.emplace_back(e.kind, e.at);
+  }
+  EXPECT_THAT(sla, ElementsAre(std::pair(Kind::kSlaWarning, monday_ + absl::Seconds(150)),
+                               std::pair(Kind::kSlaWarning, monday_ + absl::Seconds(240)),
+                               std::pair(Kind::kSlaBreached, monday_ + absl::Minutes(5))));
+}
+
+TEST_F(EngineTest, OfferTimeoutRequeuesAndOffersTheNextAgent) {
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
+  Agent("bob", {}, {{"voice", 1}}, {"general"}, monday_ + absl::Seconds(1));
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "c1", .queue = "general", .channel = "voice", .priority = "B"},
+                           monday_ + absl::Seconds(2))
+                  .ok());
+  EXPECT_EQ(Item("c1").agent, "ann");
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Seconds(40)).ok());
+  std::vector<std::pair<Kind, std::string>> routing;
+  for (const EngineEvent& e : engine_->PollEvents()) {
+    if (e.kind == Kind::kOffered || e.kind == Kind::kOfferExpired || e.kind == Kind::kRequeued) {
+      routing.emplace_back(e.kind, e.agent);
+    }
+  }
+  EXPECT_THAT(routing, ElementsAre(std::pair(Kind::kOfferExpired, std::string("ann")),
+                                   std::pair(Kind::kRequeued, std::string()),
+                                   std::pair(Kind::kOffered, std::string("bob"))));
+  EXPECT_EQ(Item("c1").rejected_offers, 1);
+  absl::StatusOr<EngineAgentView> ann = engine_->Agent("ann");
+  ASSERT_TRUE(ann.ok());
+  EXPECT_EQ(ann->state, AgentState::kAway);
+  // The expired offer cannot be accepted any more.
+  EXPECT_EQ(engine_->Accept("c1", "ann", monday_ + absl::Seconds(41)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(engine_->Accept("c1", "bob", monday_ + absl::Seconds(41)).ok());
+}
+
+TEST_F(EngineTest, ClosedLoopReopenAndTheFortyEightHourFollowUp) {
+  Agent("ann", {}, {{"voice", 1}, {"email", 2}}, {"general", "callbacks"}, monday_);
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "t1",
+                            .queue = "general",
+                            .channel = "email",
+                            .priority = "B",
+                            .customer = "cust-7"},
+                           monday_)
+                  .ok());
+  ASSERT_TRUE(engine_->Accept("t1", "ann", monday_ + absl::Seconds(20)).ok());
+  ASSERT_TRUE(engine_->Respond("t1", monday_ + absl::Minutes(10)).ok());
+  ASSERT_TRUE(engine_->Resolve("t1", monday_ + absl::Minutes(40)).ok());
+  EXPECT_EQ(Item("t1").state, ItemState::kResolved);
+  EXPECT_DOUBLE_EQ(engine_->Kpis().first_contact_resolution, 1.0);
+
+  // The customer is not satisfied: reopened, back to ann first.
+  ASSERT_TRUE(engine_->Reopen("t1", monday_ + absl::Hours(2)).ok());
+  EXPECT_EQ(Item("t1").state, ItemState::kOffered);
+  EXPECT_EQ(Item("t1").agent, "ann");
+  EXPECT_EQ(Item("t1").reopens, 1);
+  EXPECT_DOUBLE_EQ(engine_->Kpis().first_contact_resolution, 0.0);
+  ASSERT_TRUE(engine_->Accept("t1", "ann", monday_ + absl::Hours(2)).ok());
+  const absl::Time resolved = monday_ + absl::Hours(3);
+  ASSERT_TRUE(engine_->Resolve("t1", resolved).ok());
+  ASSERT_TRUE(engine_->Confirm("t1", resolved + absl::Hours(1)).ok());
+  EXPECT_EQ(engine_->Item("t1").status().code(), absl::StatusCode::kNotFound);  // final
+
+  // Both resolutions scheduled a call-back 48 h later; the queue auto-accepts.
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(engine_->AdvanceTo(resolved + absl::Hours(48)).ok());
+  const std::vector<EngineEvent> created = Events(Kind::kFollowUpCreated);
+  ASSERT_EQ(created.size(), 2u);
+  EXPECT_EQ(created[0].at, monday_ + absl::Minutes(40) + absl::Hours(48));
+  EXPECT_EQ(created[0].item, "t1/follow_up");
+  EXPECT_EQ(created[0].queue, "callbacks");
+  EXPECT_EQ(created[0].detail, "t1");
+  EXPECT_EQ(created[1].item, "t1/follow_up_2");
+  EXPECT_EQ(Item("t1/follow_up").channel, "voice");
+  EXPECT_EQ(Item("t1/follow_up").state, ItemState::kAssigned);
+  EXPECT_EQ(Item("t1/follow_up").customer, "cust-7");
+}
+
+TEST_F(EngineTest, ResolvedItemsCloseAfterTheQuietPeriod) {
+  Agent("ann", {}, {{"email", 2}}, {"general"}, monday_);
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "C"}, monday_)
+          .ok());
+  ASSERT_TRUE(engine_->Accept("t1", "ann", monday_).ok());
+  ASSERT_TRUE(engine_->Resolve("t1", monday_ + absl::Hours(1)).ok());
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Hours(74)).ok());
+  const std::vector<EngineEvent> closed = Events(Kind::kClosed);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].at, monday_ + absl::Hours(73));
+  EXPECT_EQ(closed[0].detail, "quiet_period");
+  EXPECT_EQ(engine_->Kpis().closed, 1u);
+}
+
+TEST_F(EngineTest, PendingCustomerPausesTheResolutionClock) {
+  Agent("ann", {}, {{"email", 2}}, {"general"}, monday_);
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "B"}, monday_)
+          .ok());
+  ASSERT_TRUE(engine_->Accept("t1", "ann", monday_).ok());
+  ASSERT_TRUE(engine_->Pause("t1", monday_ + absl::Minutes(30)).ok());
+  EXPECT_EQ(Item("t1").state, ItemState::kPendingCustomer);
+  // A customer message ends the pause: 3 hours later the 2 h target has 90 minutes left.
+  ASSERT_TRUE(engine_->CustomerMessage("t1", monday_ + absl::Hours(3) + absl::Minutes(30)).ok());
+  EXPECT_EQ(Item("t1").state, ItemState::kAssigned);
+  for (const SlaClockView& clock : Item("t1").sla) {
+    if (clock.metric == SlaMetric::kResolution) {
+      EXPECT_EQ(clock.deadline, monday_ + absl::Hours(5));
+    }
+  }
+}
+
+TEST_F(EngineTest, ManualEscalationAndTransfersCountForKpis) {
+  Agent("ann", {}, {{"email", 2}}, {"general"}, monday_);
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "C"}, monday_)
+          .ok());
+  ASSERT_TRUE(engine_->Accept("t1", "ann", monday_).ok());
+  ASSERT_TRUE(engine_->Escalate("t1", monday_ + absl::Minutes(1)).ok());
+  EXPECT_EQ(Item("t1").level, 1);
+  ASSERT_TRUE(engine_->Transfer("t1", "tech", monday_ + absl::Minutes(2)).ok());
+  EXPECT_EQ(Item("t1").state, ItemState::kQueued);
+  EXPECT_EQ(Item("t1").queue, "tech");
+  EXPECT_EQ(Item("t1").transfers, 1);
+  absl::StatusOr<EngineAgentView> ann = engine_->Agent("ann");
+  ASSERT_TRUE(ann.ok());
+  EXPECT_TRUE(ann->assigned.empty());
+  EXPECT_EQ(engine_->Kpis().transfers, 1u);
+}
+
+TEST_F(EngineTest, QueueStatsCountServiceLevelAndAbandonment) {
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "c1", .queue = "general", .channel = "voice", .priority = "B"}, monday_)
+          .ok());
+  ASSERT_TRUE(engine_->Accept("c1", "ann", monday_ + absl::Seconds(5)).ok());
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "c2", .queue = "general", .channel = "voice", .priority = "B"},
+                           monday_ + absl::Seconds(10))
+                  .ok());
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "c3", .queue = "general", .channel = "voice", .priority = "B"},
+                           monday_ + absl::Seconds(11))
+                  .ok());
+  ASSERT_TRUE(engine_->Abandon("c3", monday_ + absl::Seconds(50)).ok());
+  ASSERT_TRUE(engine_->Resolve("c1", monday_ + absl::Seconds(60)).ok());
+  ASSERT_TRUE(engine_->Accept("c2", "ann", monday_ + absl::Seconds(61)).ok());
+  absl::StatusOr<QueueStats> stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->arrived, 3u);
+  EXPECT_EQ(stats->answered, 2u);  // offered at 0 s and at 60 s
+  EXPECT_EQ(stats->abandoned, 1u);
+  // Answered within 20 s: c1 (0 s); c2 waited 50 s; c3 abandoned after 39 s.
+  EXPECT_EQ(stats->answered_within_threshold, 1u);
+  EXPECT_DOUBLE_EQ(stats->service_level, 1.0 / 3.0);
+  EXPECT_EQ(stats->answered_within[0], std::pair(absl::Seconds(10), uint64_t{1}));
+  EXPECT_EQ(stats->answered_within[3], std::pair(absl::Seconds(60), uint64_t{2}));
+  EXPECT_EQ(stats->agents_staffed, 1u);
+  EXPECT_DOUBLE_EQ(engine_->Kpis().abandonment_rate, 1.0 / 3.0);
+}
+
+TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
+  // No agent: nothing served yet, the wait is unknown.
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "w0", .queue = "general", .channel = "voice", .priority = "B"}, monday_)
+          .ok());
+  absl::StatusOr<QueueStats> stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->expected_wait, absl::InfiniteDuration());
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_ + absl::Minutes(1));
+  ASSERT_TRUE(engine_->Accept("w0", "ann", monday_ + absl::Minutes(1)).ok());
+  // Three more answered at 5-minute intervals within the 15-minute window.
+  for (int i = 1; i <= 3; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    const absl::Time t = monday_ + absl::Minutes(1 + 5 * i);
+    ASSERT_TRUE(engine_->Resolve("w" + std::to_string(i - 1), t).ok());
+    ASSERT_TRUE(
+        engine_->Submit({.id = id, .queue = "general", .channel = "voice", .priority = "B"}, t)
+            .ok());
+    ASSERT_TRUE(engine_->Accept(id, "ann", t).ok());
+  }
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "x", .queue = "general", .channel = "voice", .priority = "B"},
+                           monday_ + absl::Minutes(17))
+                  .ok());
+  stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  // 3 answers in the last 15 minutes (minutes 6, 11, 16; minute 1 is outside): one per 5 min. A
+  // new caller would wait behind "x": two services.
+  EXPECT_EQ(stats->expected_wait, absl::Minutes(10));
+  EXPECT_DOUBLE_EQ(stats->service_rate_per_hour, 12.0);
+}
+
+TEST_F(EngineTest, LiveReconfigurationRetargetsFromTheOriginalStart) {
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "A"}, monday_)
+          .ok());
+  std::string doubled(kConfig);
+  doubled.replace(doubled.find(R"("resolution": "30m")"), 19, R"("resolution": "60m")");
+  ASSERT_TRUE(ReconfigureFromJson(*engine_, doubled, monday_ + absl::Minutes(10)).ok());
+  for (const SlaClockView& clock : Item("t1").sla) {
+    if (clock.metric == SlaMetric::kResolution) {
+      EXPECT_EQ(clock.deadline, monday_ + absl::Minutes(60));
+    }
+  }
+  std::string no_tech(kConfig);
+  no_tech.replace(no_tech.find(R"({"name": "tech")"), 15, R"({"name": "tek")");
+  EXPECT_THAT(ReconfigureFromJson(*engine_, no_tech, monday_ + absl::Minutes(11)).message(),
+              HasSubstr("cannot be removed"));
+}
+
+TEST_F(EngineTest, SnapshotRestoresAnEngineThatContinuesIdentically) {
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "c1", .queue = "general", .channel = "voice", .priority = "A"}, monday_)
+          .ok());
+  ASSERT_TRUE(
+      engine_
+          ->Submit({.id = "c2", .queue = "general", .channel = "voice", .priority = "B"}, monday_)
+          .ok());
+  absl::StatusOr<std::unique_ptr<Engine>> copy = RestoreEngine(engine_->Snapshot());
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ((*copy)->StateDigest(), engine_->StateDigest());
+  (void)engine_->PollEvents();
+  for (Engine* e : {engine_.get(), copy->get()}) {
+    ASSERT_TRUE(e->Accept("c1", "ann", monday_ + absl::Seconds(3)).ok());
+    ASSERT_TRUE(e->AdvanceTo(monday_ + absl::Hours(1)).ok());
+  }
+  EXPECT_EQ(engine_->PollEvents(), (*copy)->PollEvents());
+  EXPECT_EQ(engine_->Snapshot(), (*copy)->Snapshot());
+}
+
+TEST(ConcurrentEngineTest, CommandsFromManyThreadsAreAppliedOneAtATime) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(kConfig);
+  ASSERT_TRUE(engine.ok());
+  ConcurrentEngine shared(*std::move(engine));
+  const absl::Time start = Ny(2026, 11, 23, 10);
+  ASSERT_TRUE(shared
+                  .With([&](Engine& e) {
+                    return e.AddAgent(
+                        {.id = "a", .capacity = {{"chat", 1000}}, .queues = {{.queue = "chat"}}},
+                        start);
+                  })
+                  .ok());
+  ASSERT_TRUE(
+      shared.With([&](Engine& e) { return e.SetAgentState("a", AgentState::kAvailable, start); })
+          .ok());
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&shared, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        const absl::Status submitted = shared.With([&](Engine& e) {
+          return e.Submit({.id = id, .queue = "chat", .channel = "chat", .priority = "C"},
+                          e.now() + absl::Milliseconds(1));
+        });
+        EXPECT_TRUE(submitted.ok()) << submitted;
+        if (i % 2 == 0) {
+          EXPECT_TRUE(shared.With([&](Engine& e) { return e.Resolve(id, e.now()); }).ok());
+        }
+        (void)shared.PollEvents();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const size_t open = shared.With([](Engine& e) { return e.item_count(); });
+  EXPECT_EQ(open, static_cast<size_t>(kThreads * kPerThread));  // resolved ones stay until closed
+  const EngineKpis kpis = shared.With([](Engine& e) { return e.Kpis(); });
+  EXPECT_EQ(kpis.submitted, static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_EQ(kpis.resolved, static_cast<uint64_t>(kThreads * kPerThread / 2));
+}
+
+}  // namespace
+}  // namespace omniroute
