@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Sets up, builds every target once (in parallel) and runs every test: C++ through ctest, Python
-# through pytest (registered in ctest), the packaging consumers and the format check.
+# through pytest (registered in ctest), the packaging consumers and the format check; then the
+# concurrent engine test under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset ci >/dev/null
 cmake --build --preset ci
 ctest --preset ci
+# The thread-safe wrapper under ThreadSanitizer: one small binary, built in its own tree.
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan
+TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/concurrent_engine_test

@@ -277,13 +277,14 @@ absl::StatusOr<EngineConfig> ParseEngineConfigJson(std::string_view json_text) {
     }
   }
   if (value.contains("escalation")) {
-    OMNIROUTE_ASSIGN_OR_RETURN(EscalationPolicy policy,
-                               internal::ParseEscalationPolicy(
-                                   value["escalation"], root.Key("escalation"), calendars, names));
-    EscalationPolicySpec spec = policy.spec();
-    if (spec.name.empty()) spec.name = "default";
-    config.default_escalation_policy = spec.name;
-    config.escalation_policies.push_back(std::move(spec));
+    // The default policy's name may be left out.
+    nlohmann::json policy_json = value["escalation"];
+    if (policy_json.is_object() && !policy_json.contains("name")) policy_json["name"] = "default";
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        EscalationPolicy policy,
+        internal::ParseEscalationPolicy(policy_json, root.Key("escalation"), calendars, names));
+    config.default_escalation_policy = policy.name();
+    config.escalation_policies.push_back(policy.spec());
   }
   if (value.contains("agents")) {
     OMNIROUTE_RETURN_IF_ERROR(ParseAgentOptions(value["agents"], root.Key("agents"), config));

@@ -4,7 +4,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -445,48 +444,6 @@ TEST_F(EngineTest, SnapshotRestoresAnEngineThatContinuesIdentically) {
   }
   EXPECT_EQ(engine_->PollEvents(), (*copy)->PollEvents());
   EXPECT_EQ(engine_->Snapshot(), (*copy)->Snapshot());
-}
-
-TEST(ConcurrentEngineTest, CommandsFromManyThreadsAreAppliedOneAtATime) {
-  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(kConfig);
-  ASSERT_TRUE(engine.ok());
-  ConcurrentEngine shared(*std::move(engine));
-  const absl::Time start = Ny(2026, 11, 23, 10);
-  ASSERT_TRUE(shared
-                  .With([&](Engine& e) {
-                    return e.AddAgent(
-                        {.id = "a", .capacity = {{"chat", 1000}}, .queues = {{.queue = "chat"}}},
-                        start);
-                  })
-                  .ok());
-  ASSERT_TRUE(
-      shared.With([&](Engine& e) { return e.SetAgentState("a", AgentState::kAvailable, start); })
-          .ok());
-  constexpr int kThreads = 4;
-  constexpr int kPerThread = 200;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&shared, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-        const absl::Status submitted = shared.With([&](Engine& e) {
-          return e.Submit({.id = id, .queue = "chat", .channel = "chat", .priority = "C"},
-                          e.now() + absl::Milliseconds(1));
-        });
-        EXPECT_TRUE(submitted.ok()) << submitted;
-        if (i % 2 == 0) {
-          EXPECT_TRUE(shared.With([&](Engine& e) { return e.Resolve(id, e.now()); }).ok());
-        }
-        (void)shared.PollEvents();
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  const size_t open = shared.With([](Engine& e) { return e.item_count(); });
-  EXPECT_EQ(open, static_cast<size_t>(kThreads * kPerThread));  // resolved ones stay until closed
-  const EngineKpis kpis = shared.With([](Engine& e) { return e.Kpis(); });
-  EXPECT_EQ(kpis.submitted, static_cast<uint64_t>(kThreads * kPerThread));
-  EXPECT_EQ(kpis.resolved, static_cast<uint64_t>(kThreads * kPerThread / 2));
 }
 
 }  // namespace
