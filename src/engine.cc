@@ -372,7 +372,8 @@ class Engine::Impl {
   };
 
   explicit Impl(EngineConfig config)
-      : config_(std::move(config)),
+      : initial_source_(config.source),
+        config_(std::move(config)),
         tracker_(SlaTracker::Options{.origin = config_.origin, .tick = absl::Seconds(1)}),
         timers_(config_.origin, absl::Milliseconds(1)),
         now_(config_.origin) {}
@@ -417,6 +418,8 @@ class Engine::Impl {
   absl::Status Run(absl::Time at, Command command, Apply&& apply, Record&& record);
   absl::Status Replay(std::string_view journal, const EngineConfigLoader& load);
 
+  // The configuration the journal starts from (later ones are in the journal).
+  std::string initial_source_;
   EngineConfig config_;
   SkillCatalog catalog_;
   bool closed_catalog_ = false;
@@ -971,7 +974,18 @@ absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& 
   capacity.budget =
       spec.budget ? *spec.budget : static_cast<int>(std::clamp<int64_t>(units, 1, 1'000'000));
   config.capacity = std::move(capacity);
-  for (const EngineQueueRef& ref : spec.queues) {
+  for (size_t i = 0; i < spec.queues.size(); ++i) {
+    const EngineQueueRef& ref = spec.queues[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (spec.queues[j].queue == ref.queue) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("agent \"", spec.id, "\": queue \"", ref.queue, "\" listed twice"));
+      }
+    }
+    if (ref.delay < absl::ZeroDuration() || ref.delay == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("agent \"", spec.id, "\": queue \"", ref.queue,
+                                                     "\" delay must be finite and >= 0"));
+    }
     absl::StatusOr<QueueIndex> queue = FindQueue(ref.queue);
     if (!queue.ok()) {
       return absl::NotFoundError(
@@ -1789,8 +1803,8 @@ absl::Status Engine::Impl::Resolve(std::string_view id, absl::Time at) {
   }
   const WorkItemId num = item_ids_.at(rec->id);
   OMNIROUTE_RETURN_IF_ERROR(router_->Complete(num));
+  ResumeAllPauses(num, *rec, at);
   if (rec->has_sla) (void)tracker_.Resolve(num, at);
-  rec->pauses.clear();
   (void)rec->life.Apply(ItemEvent::kResolve);
   ++resolved_;
   if (!rec->resolved_once) {
@@ -2339,7 +2353,7 @@ std::string Engine::Snapshot() const {
   ByteWriter w;
   w.Str(kSnapshotMagic);
   w.U64(kSnapshotVersion);
-  w.Str(impl_->config_.source);
+  w.Str(impl_->initial_source_);
   w.Str(impl_->journal_.bytes());
   w.U64(impl_->StateDigest());
   Fnv64 checksum;

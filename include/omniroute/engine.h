@@ -17,7 +17,7 @@
 // (sla_tracker.h), the work-item lifecycle (lifecycle.h) and escalation policies
 // (escalation.h). Every command carries its instant `at`, which must not be before `now()`; the
 // command first advances the engine to `at` (firing what is due), then applies. A refused
-// command returns an error and changes nothing, time included.
+// command returns an error and changes nothing but time: what was due by `at` has fired.
 //
 // Work items.
 // - Submit: the item is `queued` in its queue with its SLA clocks started (policy from the SLA

@@ -1,0 +1,1146 @@
+// Property tests of the engine facade over random command sequences: determinism (events, state
+// digest, snapshot bytes), snapshot/restore and journal replay, "a refused command changes
+// nothing", lifecycle invariants after every command, and corrupt snapshots.
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "internal/byte_codec.h"
+#include "omniroute/config_json.h"
+#include "omniroute/engine.h"
+
+namespace omniroute {
+namespace {
+
+using ::testing::HasSubstr;
+
+// --- configuration ------------------------------------------------------------------------------
+
+// Berlin office hours, an SLA policy on them, a three-level escalation as the default policy,
+// three queues (support auto-accepts, billing has a follow-up into followups), auto-close.
+constexpr char kConfigTemplate[] = R"json({
+  "origin": "2026-03-02T07:30:00Z",
+  "priorities": $PRIORITIES,
+  "calendars": {
+    "office": {"tz": "Europe/Berlin",
+               "week": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]],
+                        "wed": [["09:00", "17:00"]], "thu": [["09:00", "17:00"]],
+                        "fri": [["09:00", "17:00"]]}}
+  },
+  "sla_policies": [
+    {"name": "standard", "calendar": "office", "warn_at": [0.5, 0.8],
+     "targets": {"A": {"first_response": "$A_FIRST", "resolution": "4h"},
+                 "B": {"first_response": "2h", "resolution": "1wd"},
+                 "C": {"first_response": "8h", "resolution": "2wd"}}}
+  ],
+  "escalation": {
+    "name": "support",
+    "levels": [
+      {"name": "L1", "time_limit": "2h", "calendar": "office"},
+      {"name": "L2", "time_limit": "4h", "calendar": "office",
+       "actions": [{"kind": "raise_priority_by", "amount": 1},
+                   {"kind": "require_skill", "target": "senior", "amount": 10}]},
+      {"name": "L3", "actions": [{"kind": "notify", "target": "supervisors"}]}
+    ],
+    "rules": [
+      {"trigger": {"kind": "level_time_limit"}},
+      {"trigger": {"kind": "sla_breached", "metric": "resolution"}, "to_level": "L3"},
+      {"trigger": {"kind": "tag", "value": "upset"}, "from_level": "L1", "to_level": "L2"},
+      {"trigger": {"kind": "rejected_offers", "count": 2}, "from_level": "L1"},
+      {"trigger": {"kind": "manual"}}
+    ]
+  },
+  "queues": [
+    {"name": "billing", "strategy": "$BILLING_STRATEGY", "offer_timeout": "45s",
+     "sla_policy": "standard", "follow_up": {"after": "1d", "queue": "followups"}},
+    {"name": "support", "strategy": "least_occupied", "auto_accept": true,
+     "sla_policy": "standard", "order": "$SUPPORT_ORDER"},
+    {"name": "followups", "strategy": "round_robin", "sla_policy": "standard",
+     "order": "deadline_first"}$EXTRA_QUEUE
+  ],
+  "lifecycle": {"auto_close_after": "2d"}
+})json";
+
+struct ConfigVariant {
+  std::string priorities = R"(["A", "B", "C"])";
+  std::string a_first = "30m";
+  std::string billing_strategy = "longest_idle";
+  std::string support_order = "weighted_aging";
+  std::string extra_queue{};
+};
+
+std::string ConfigJson(const ConfigVariant& v = {}) {
+  return absl::StrReplaceAll(kConfigTemplate, {{"$PRIORITIES", v.priorities},
+                                               {"$A_FIRST", v.a_first},
+                                               {"$BILLING_STRATEGY", v.billing_strategy},
+                                               {"$SUPPORT_ORDER", v.support_order},
+                                               {"$EXTRA_QUEUE", v.extra_queue}});
+}
+
+// What `Reconfigure` commands of the random sequences pick from: valid changes and refusals.
+const std::vector<std::string>& Reconfigurations() {
+  static const auto* const configs = new std::vector<std::string>{
+      ConfigJson(),
+      ConfigJson({.a_first = "1h", .billing_strategy = "most_skilled"}),
+      ConfigJson({.billing_strategy = "fewest_handled",
+                  .extra_queue = R"(, {"name": "vip", "sla_policy": "standard"})"}),
+      // Refused: priorities change; an ordering changes; malformed JSON.
+      ConfigJson({.priorities = R"(["A", "B", "C", "D"])"}),
+      ConfigJson({.support_order = "priority_fifo"}),
+      "{\"queues\": [",
+  };
+  return *configs;
+}
+
+std::unique_ptr<Engine> MustEngine(const std::string& json) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(json);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? *std::move(engine) : nullptr;
+}
+
+// --- commands -----------------------------------------------------------------------------------
+
+enum class Op {
+  kAddAgent,
+  kRemoveAgent,
+  kUpdateAgent,
+  kSetAgentState,
+  kSubmit,
+  kUpdate,
+  kAccept,
+  kReject,
+  kRespond,
+  kCustomerMessage,
+  kPause,
+  kResume,
+  kResolve,
+  kConfirm,
+  kReopen,
+  kTransfer,
+  kEscalate,
+  kCancel,
+  kAbandon,
+  kAdvanceTo,
+  kReconfigure,
+};
+
+constexpr const char* kOpNames[] = {
+    "AddAgent", "RemoveAgent", "UpdateAgent", "SetAgentState",   "Submit",   "Update",
+    "Accept",   "Reject",      "Respond",     "CustomerMessage", "Pause",    "Resume",
+    "Resolve",  "Confirm",     "Reopen",      "Transfer",        "Escalate", "Cancel",
+    "Abandon",  "AdvanceTo",   "Reconfigure"};
+
+struct Cmd {
+  Op op = Op::kAdvanceTo;
+  absl::Time at{};
+  std::string item{};
+  std::string agent{};
+  std::string text{};  // queue, pause reason, away reason or configuration
+  AgentState state = AgentState::kAvailable;
+  EngineAgentSpec agent_spec{};
+  EngineItemSpec item_spec{};
+  EngineItemUpdate update{};
+};
+
+absl::Status Apply(Engine& e, const Cmd& c) {
+  switch (c.op) {
+    case Op::kAddAgent:
+      return e.AddAgent(c.agent_spec, c.at);
+    case Op::kRemoveAgent:
+      return e.RemoveAgent(c.agent, c.at);
+    case Op::kUpdateAgent:
+      return e.UpdateAgent(c.agent_spec, c.at);
+    case Op::kSetAgentState:
+      return e.SetAgentState(c.agent, c.state, c.at, c.text);
+    case Op::kSubmit:
+      return e.Submit(c.item_spec, c.at);
+    case Op::kUpdate:
+      return e.Update(c.item, c.update, c.at);
+    case Op::kAccept:
+      return e.Accept(c.item, c.agent, c.at);
+    case Op::kReject:
+      return e.Reject(c.item, c.agent, c.at);
+    case Op::kRespond:
+      return e.Respond(c.item, c.at);
+    case Op::kCustomerMessage:
+      return e.CustomerMessage(c.item, c.at);
+    case Op::kPause:
+      return e.Pause(c.item, c.at, c.text);
+    case Op::kResume:
+      return e.Resume(c.item, c.at, c.text);
+    case Op::kResolve:
+      return e.Resolve(c.item, c.at);
+    case Op::kConfirm:
+      return e.Confirm(c.item, c.at);
+    case Op::kReopen:
+      return e.Reopen(c.item, c.at);
+    case Op::kTransfer:
+      return e.Transfer(c.item, c.text, c.at);
+    case Op::kEscalate:
+      return e.Escalate(c.item, c.at);
+    case Op::kCancel:
+      return e.Cancel(c.item, c.at);
+    case Op::kAbandon:
+      return e.Abandon(c.item, c.at);
+    case Op::kAdvanceTo:
+      return e.AdvanceTo(c.at);
+    case Op::kReconfigure:
+      return ReconfigureFromJson(e, c.text, c.at);
+  }
+  return absl::InternalError("unreachable");
+}
+
+std::string MapText(const std::map<std::string, int>& m) {
+  return absl::StrJoin(m, ",", absl::PairFormatter("="));
+}
+
+std::string Describe(const Cmd& c, absl::Time origin) {
+  std::string out =
+      absl::StrCat(kOpNames[static_cast<int>(c.op)], " @+", absl::FormatDuration(c.at - origin));
+  switch (c.op) {
+    case Op::kAddAgent:
+    case Op::kUpdateAgent: {
+      std::vector<std::string> queues;
+      for (const EngineQueueRef& q : c.agent_spec.queues) {
+        queues.push_back(
+            absl::StrCat(q.queue, "/", q.priority, "/", absl::FormatDuration(q.delay)));
+      }
+      absl::StrAppend(&out, " id=", c.agent_spec.id, " skills={", MapText(c.agent_spec.skills),
+                      "} capacity={", MapText(c.agent_spec.capacity),
+                      "} budget=", c.agent_spec.budget ? absl::StrCat(*c.agent_spec.budget) : "-",
+                      " queues=[", absl::StrJoin(queues, ","), "]");
+      break;
+    }
+    case Op::kSubmit: {
+      const EngineItemSpec& s = c.item_spec;
+      absl::StrAppend(&out, " id=", s.id, " queue=", s.queue, " channel=", s.channel,
+                      " priority=", s.priority, " must={", MapText(s.requirement.must),
+                      "} steps=", s.requirement.steps.size(), " tier=", s.tier, " tags=[",
+                      absl::StrJoin(s.tags, ","), "] customer=", s.customer);
+      if (s.created) absl::StrAppend(&out, " created=+", absl::FormatDuration(*s.created - origin));
+      if (s.deadline != absl::InfiniteFuture()) {
+        absl::StrAppend(&out, " deadline=+", absl::FormatDuration(s.deadline - origin));
+      }
+      break;
+    }
+    case Op::kUpdate: {
+      const EngineItemUpdate& u = c.update;
+      absl::StrAppend(&out, " item=", c.item);
+      if (u.priority) absl::StrAppend(&out, " priority=", *u.priority);
+      if (u.tier) absl::StrAppend(&out, " tier=", *u.tier);
+      if (u.tags) absl::StrAppend(&out, " tags=[", absl::StrJoin(*u.tags, ","), "]");
+      if (u.requirement) absl::StrAppend(&out, " must={", MapText(u.requirement->must), "}");
+      if (u.deadline)
+        absl::StrAppend(&out, " deadline=+", absl::FormatDuration(*u.deadline - origin));
+      break;
+    }
+    case Op::kSetAgentState:
+      absl::StrAppend(&out, " agent=", c.agent, " state=", std::string(AgentStateName(c.state)),
+                      " reason=", c.text);
+      break;
+    case Op::kReconfigure: {
+      const auto& configs = Reconfigurations();
+      const auto found = std::find(configs.begin(), configs.end(), c.text);
+      absl::StrAppend(&out, " config#", found - configs.begin());
+      break;
+    }
+    default:
+      if (!c.item.empty()) absl::StrAppend(&out, " item=", c.item);
+      if (!c.agent.empty()) absl::StrAppend(&out, " agent=", c.agent);
+      if (!c.text.empty()) absl::StrAppend(&out, " text=", c.text);
+  }
+  return out;
+}
+
+// --- views as text ------------------------------------------------------------------------------
+
+std::string ItemText(const EngineItemView& v) {
+  std::string out = absl::StrCat(
+      v.id, " ", std::string(ItemStateName(v.state)), " q=", v.queue, " ch=", v.channel,
+      " p=", v.priority, "/", v.routing_priority, " tier=", v.tier, " tags=[",
+      absl::StrJoin(v.tags, ","), "] cust=", v.customer, " agent=", v.agent,
+      " created=", absl::FormatTime(v.created), " pol=", v.escalation_policy, " lvl=", v.level, "/",
+      v.level_name, " tr=", v.transfers, " reo=", v.reopens, " rej=", v.rejected_offers,
+      " pos=", v.position ? absl::StrCat(*v.position) : "-");
+  for (const SlaClockView& c : v.sla) {
+    absl::StrAppend(&out, " [", std::string(SlaMetricName(c.metric)), " ",
+                    std::string(SlaStateName(c.state)), " ", absl::FormatTime(c.start), " ",
+                    absl::FormatTime(c.deadline), " ", absl::FormatDuration(c.target), " ",
+                    absl::FormatDuration(c.elapsed), "]");
+  }
+  return out;
+}
+
+std::string AgentText(const EngineAgentView& v) {
+  return absl::StrCat(v.id, " ", std::string(AgentStateName(v.state)), " away=", v.away_reason,
+                      " load={", MapText(v.load), "} units=", v.used_units, "/", v.budget,
+                      " assigned=[", absl::StrJoin(v.assigned, ","), "] offered=[",
+                      absl::StrJoin(v.offered, ","), "] handled=", v.handled,
+                      " free_in=", absl::FormatDuration(v.estimated_time_until_free), " queues=[",
+                      absl::StrJoin(v.queues, ","), "]");
+}
+
+std::string QueueText(const QueueStats& s) {
+  std::string out = absl::StrCat(
+      s.name, " waiting=", s.waiting, " longest=", absl::FormatDuration(s.longest_wait),
+      " by_prio=[", absl::StrJoin(s.waiting_by_priority, ","), "] arrived=", s.arrived,
+      " answered=", s.answered, " abandoned=", s.abandoned, "/", s.abandoned_after_threshold,
+      " within=", s.answered_within_threshold, " sl=", s.service_level,
+      " avg_wait=", absl::FormatDuration(s.average_wait_answered), " staffed=", s.agents_staffed,
+      " available=", s.agents_available, " ewt=", absl::FormatDuration(s.expected_wait),
+      " rate=", s.service_rate_per_hour);
+  for (const auto& [threshold, count] : s.answered_within) {
+    absl::StrAppend(&out, " ", absl::FormatDuration(threshold), ":", count);
+  }
+  return out;
+}
+
+std::string KpiText(const EngineKpis& k) {
+  std::string out = absl::StrCat(
+      "submitted=", k.submitted, " answered=", k.answered, " fr=", k.first_responses,
+      " afr=", absl::FormatDuration(k.average_first_response), " resolved=", k.resolved,
+      " art=", absl::FormatDuration(k.average_resolution), " fcr=", k.first_contact_resolution,
+      " on_time=", k.on_time, " abandoned=", k.abandoned, " rate=", k.abandonment_rate,
+      " transfers=", k.transfers, " reopened=", k.reopened, " closed=", k.closed,
+      " cancelled=", k.cancelled);
+  for (const auto& [key, count] : k.escalations) {
+    absl::StrAppend(&out, " ", key.first, "/", key.second, ":", count);
+  }
+  return out;
+}
+
+// --- the random sequences -----------------------------------------------------------------------
+
+const std::vector<std::string> kAgents = {"a0", "a1", "a2", "a3", "a4", "a5"};
+const std::vector<std::string> kQueues = {"billing", "support", "followups"};
+const std::vector<std::string> kChannels = {"chat", "email", "voice"};
+const std::vector<std::string> kSkills = {"billing", "tech", "senior"};
+
+std::vector<std::string> ItemIds() {
+  std::vector<std::string> ids;
+  for (int i = 0; i <= 30; ++i) ids.push_back(absl::StrCat("t", i));
+  return ids;
+}
+
+class Gen {
+ public:
+  explicit Gen(uint64_t seed) : rng_(seed) {}
+  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(Int(0, static_cast<int>(v.size()) - 1))];
+  }
+  absl::Duration Minutes(int lo, int hi) { return absl::Minutes(Int(lo, hi)); }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// What the generator knows of the engine: the views of the ids that exist now.
+struct Model {
+  std::map<std::string, EngineItemView> items;
+  std::map<std::string, EngineAgentView> agents;
+
+  std::vector<std::string> ItemsIn(std::initializer_list<ItemState> states) const {
+    std::vector<std::string> out;
+    for (const auto& [id, v] : items) {
+      if (std::find(states.begin(), states.end(), v.state) != states.end()) out.push_back(id);
+    }
+    return out;
+  }
+};
+
+class Sequence {
+ public:
+  explicit Sequence(uint64_t seed) : g_(seed) {}
+
+  Cmd Next(const Model& m, absl::Time now, absl::Time origin) {
+    Cmd c;
+    static constexpr std::pair<Op, int> kWeights[] = {
+        {Op::kAddAgent, 7},        {Op::kRemoveAgent, 2}, {Op::kUpdateAgent, 3},
+        {Op::kSetAgentState, 8},   {Op::kSubmit, 16},     {Op::kUpdate, 4},
+        {Op::kAccept, 12},         {Op::kReject, 4},      {Op::kRespond, 6},
+        {Op::kCustomerMessage, 3}, {Op::kPause, 4},       {Op::kResume, 4},
+        {Op::kResolve, 9},         {Op::kConfirm, 3},     {Op::kReopen, 3},
+        {Op::kTransfer, 3},        {Op::kEscalate, 3},    {Op::kCancel, 2},
+        {Op::kAbandon, 3},         {Op::kAdvanceTo, 6},   {Op::kReconfigure, 1}};
+    int total = 0;
+    for (const auto& [op, w] : kWeights) total += w;
+    int roll = g_.Int(0, total - 1);
+    for (const auto& [op, w] : kWeights) {
+      if (roll < w) {
+        c.op = op;
+        break;
+      }
+      roll -= w;
+    }
+    // Offers expire after 30-45 s: answers mostly come quickly.
+    c.at = (c.op == Op::kAccept || c.op == Op::kReject) && g_.Chance(0.8)
+               ? now + absl::Seconds(g_.Int(0, 20))
+               : NextInstant(now, origin);
+    switch (c.op) {
+      case Op::kAddAgent:
+      case Op::kUpdateAgent:
+        c.agent_spec = AgentSpec(m, c.op == Op::kAddAgent);
+        break;
+      case Op::kRemoveAgent:
+        c.agent = AgentId(m);
+        break;
+      case Op::kSetAgentState: {
+        c.agent = AgentId(m);
+        const int r = g_.Int(0, 99);
+        c.state = r < 60   ? AgentState::kAvailable
+                  : r < 78 ? AgentState::kAway
+                  : r < 96 ? AgentState::kOffline
+                           : AgentState::kWrapUp;
+        if (c.state == AgentState::kAway) c.text = g_.Chance(0.5) ? "lunch" : "training";
+        break;
+      }
+      case Op::kSubmit:
+        c.item_spec = ItemSpec(m, c.at);
+        break;
+      case Op::kUpdate:
+        c.item = ItemId(m, {});
+        if (g_.Chance(0.4)) c.update.priority = Priority();
+        if (g_.Chance(0.2)) c.update.tier = g_.Chance(0.5) ? "vip" : "";
+        if (g_.Chance(0.4)) c.update.tags = Tags();
+        if (g_.Chance(0.3)) c.update.requirement = Requirement();
+        if (g_.Chance(0.2)) c.update.deadline = c.at + g_.Minutes(0, 600);
+        break;
+      case Op::kAccept:
+      case Op::kReject: {
+        const std::vector<std::string> offered = m.ItemsIn({ItemState::kOffered});
+        if (!offered.empty() && g_.Chance(0.85)) {
+          c.item = g_.Pick(offered);
+          c.agent = m.items.at(c.item).agent;
+          if (g_.Chance(0.1)) c.agent = g_.Pick(kAgents);  // perhaps not the one offered to
+        } else {
+          c.item = ItemId(m, {});
+          c.agent = AgentId(m);
+        }
+        break;
+      }
+      case Op::kRespond:
+      case Op::kPause:
+      case Op::kResolve:
+        c.item = ItemId(m, {ItemState::kAssigned, ItemState::kPendingCustomer});
+        if (c.op == Op::kPause) c.text = PauseReason();
+        break;
+      case Op::kResume:
+      case Op::kCustomerMessage:
+        c.item = ItemId(m, {ItemState::kPendingCustomer, ItemState::kAssigned});
+        if (c.op == Op::kResume) c.text = PauseReason();
+        break;
+      case Op::kConfirm:
+      case Op::kReopen:
+        c.item = ItemId(m, {ItemState::kResolved});
+        break;
+      case Op::kTransfer:
+        c.item = ItemId(m, {ItemState::kAssigned, ItemState::kPendingCustomer, ItemState::kQueued,
+                            ItemState::kOffered});
+        c.text = g_.Chance(0.05) ? "nowhere" : g_.Pick(kQueues);
+        break;
+      case Op::kEscalate:
+        c.item = ItemId(m, {});
+        break;
+      case Op::kCancel:
+        c.item = ItemId(m, {});
+        break;
+      case Op::kAbandon:
+        c.item = ItemId(m, {ItemState::kQueued, ItemState::kOffered});
+        break;
+      case Op::kAdvanceTo:
+        break;
+      case Op::kReconfigure:
+        c.text = g_.Pick(Reconfigurations());
+        break;
+    }
+    return c;
+  }
+
+  Gen& gen() { return g_; }
+
+ private:
+  absl::Time NextInstant(absl::Time now, absl::Time origin) {
+    const int r = g_.Int(0, 999);
+    if (r < 25 && now > origin) return now - g_.Minutes(1, 120);  // before now(): refused
+    if (r < 300) return now;
+    if (r < 700) return now + absl::Seconds(g_.Int(1, 600));
+    if (r < 900) return now + g_.Minutes(10, 180);
+    if (r < 980) return now + g_.Minutes(180, 720);
+    return now + absl::Hours(g_.Int(24, 96));
+  }
+
+  std::string AgentId(const Model& m) {
+    if (!m.agents.empty() && g_.Chance(0.85)) {
+      auto it = m.agents.begin();
+      std::advance(it, g_.Int(0, static_cast<int>(m.agents.size()) - 1));
+      return it->first;
+    }
+    if (g_.Chance(0.05)) return g_.Chance(0.5) ? "" : "ghost";
+    return g_.Pick(kAgents);
+  }
+
+  // An item in one of `states` most of the time (any existing one when empty), else any id.
+  std::string ItemId(const Model& m, std::initializer_list<ItemState> states) {
+    std::vector<std::string> pool;
+    for (const auto& [id, v] : m.items) {
+      if (states.size() == 0 || std::find(states.begin(), states.end(), v.state) != states.end()) {
+        pool.push_back(id);
+      }
+    }
+    if (!pool.empty() && g_.Chance(0.85)) return g_.Pick(pool);
+    if (!m.items.empty() && g_.Chance(0.5)) {
+      auto it = m.items.begin();
+      std::advance(it, g_.Int(0, static_cast<int>(m.items.size()) - 1));
+      return it->first;
+    }
+    if (g_.Chance(0.03)) return "";
+    return g_.Pick(item_ids_);
+  }
+
+  std::string Priority() {
+    const int r = g_.Int(0, 99);
+    if (r < 3) return "Z";
+    if (r < 10) return "";
+    return std::string(1, static_cast<char>('A' + g_.Int(0, 2)));
+  }
+
+  std::string PauseReason() {
+    const int r = g_.Int(0, 99);
+    if (r < 75) return "customer";
+    if (r < 95) return "third_party";
+    return "";
+  }
+
+  std::vector<std::string> Tags() {
+    std::vector<std::string> tags;
+    if (g_.Chance(0.3)) tags.push_back("upset");
+    if (g_.Chance(0.3)) tags.push_back("vip_line");
+    return tags;
+  }
+
+  NamedRequirement Requirement() {
+    NamedRequirement r;
+    if (g_.Chance(0.5)) return r;
+    r.must[g_.Pick(kSkills)] = g_.Int(1, 60);
+    if (g_.Chance(0.3)) r.preferred[g_.Pick(kSkills)] = 1.0;
+    if (g_.Chance(0.2)) {
+      const std::string skill = r.must.begin()->first;
+      r.steps.push_back(
+          {.after = g_.Minutes(1, 30), .kind = RelaxationKind::kDrop, .skill = skill});
+    }
+    return r;
+  }
+
+  EngineAgentSpec AgentSpec(const Model& m, bool add) {
+    EngineAgentSpec spec;
+    if (add) {
+      spec.id = g_.Chance(0.03) ? "" : g_.Pick(kAgents);
+    } else {
+      spec.id = AgentId(m);
+    }
+    for (const std::string& skill : kSkills) {
+      if (g_.Chance(0.5)) spec.skills[skill] = g_.Int(1, 100);
+    }
+    if (g_.Chance(0.03)) spec.skills["tech"] = g_.Chance(0.5) ? 0 : 101;
+    for (const std::string& channel : kChannels) {
+      if (g_.Chance(0.7)) spec.capacity[channel] = g_.Int(0, 3);
+    }
+    if (g_.Chance(0.03)) spec.capacity["fax"] = 1;
+    if (g_.Chance(0.1)) spec.budget = g_.Int(0, 4);
+    for (const std::string& queue : kQueues) {
+      if (g_.Chance(0.6)) {
+        spec.queues.push_back(
+            {.queue = queue,
+             .priority = g_.Int(0, 2),
+             .delay = g_.Chance(0.2) ? absl::Seconds(g_.Int(1, 120)) : absl::ZeroDuration()});
+      }
+    }
+    if (g_.Chance(0.03)) spec.queues.push_back({.queue = "nowhere"});
+    return spec;
+  }
+
+  EngineItemSpec ItemSpec(const Model& m, absl::Time at) {
+    EngineItemSpec spec;
+    // Mostly a free id; sometimes one in use (AlreadyExists) or empty.
+    std::vector<std::string> free;
+    for (const std::string& id : item_ids_) {
+      if (!m.items.contains(id)) free.push_back(id);
+    }
+    if (!free.empty() && g_.Chance(0.9)) {
+      spec.id = g_.Pick(free);
+    } else {
+      spec.id = g_.Chance(0.1) ? "" : g_.Pick(item_ids_);
+    }
+    spec.queue = g_.Chance(0.03) ? "nowhere" : g_.Pick(kQueues);
+    const int ch = g_.Int(0, 99);
+    spec.channel = ch < 3 ? "fax" : ch < 60 ? "chat" : ch < 85 ? "email" : "voice";
+    spec.priority = Priority();
+    spec.requirement = Requirement();
+    if (g_.Chance(0.2)) spec.tier = "vip";
+    spec.tags = Tags();
+    if (g_.Chance(0.6)) spec.customer = absl::StrCat("c", g_.Int(0, 3));
+    const int created = g_.Int(0, 99);
+    if (created < 10) spec.created = at - g_.Minutes(0, 180);
+    if (created == 10) spec.created = at + absl::Minutes(5);  // refused
+    if (g_.Chance(0.15)) spec.deadline = at + g_.Minutes(5, 600);
+    return spec;
+  }
+
+  Gen g_;
+  std::vector<std::string> item_ids_ = ItemIds();
+};
+
+// --- the harness --------------------------------------------------------------------------------
+
+// Everything observable about the ids the sequence may have touched.
+struct Observer {
+  std::set<std::string> items;  // every item id ever seen (t*, follow-ups)
+
+  Observer() {
+    for (const std::string& id : ItemIds()) items.insert(id);
+  }
+
+  void Learn(const std::vector<EngineEvent>& events) {
+    for (const EngineEvent& e : events) {
+      if (!e.item.empty()) items.insert(e.item);
+    }
+  }
+
+  Model Read(const Engine& e) const {
+    Model m;
+    for (const std::string& id : items) {
+      if (absl::StatusOr<EngineItemView> v = e.Item(id); v.ok()) m.items.emplace(id, *v);
+    }
+    for (const std::string& id : kAgents) {
+      if (absl::StatusOr<EngineAgentView> v = e.Agent(id); v.ok()) m.agents.emplace(id, *v);
+    }
+    return m;
+  }
+
+  // Every view as text; `m` is `Read(e)` when the caller has it.
+  std::string Dump(const Engine& e, const Model* m = nullptr) const {
+    Model read;
+    if (m == nullptr) {
+      read = Read(e);
+      m = &read;
+    }
+    std::string out = absl::StrCat("now=", absl::FormatTime(e.now()), " items=", e.item_count(),
+                                   " agents=", e.agent_count(), "\n");
+    for (const auto& [id, v] : m->items) absl::StrAppend(&out, ItemText(v), "\n");
+    for (const auto& [id, v] : m->agents) absl::StrAppend(&out, AgentText(v), "\n");
+    for (const std::string& name : e.QueueNames()) {
+      absl::StrAppend(&out, QueueText(*e.Queue(name)), "\n");
+    }
+    absl::StrAppend(&out, KpiText(e.Kpis()), "\n");
+    return out;
+  }
+};
+
+std::string EventText(const EngineEvent& e) {
+  return absl::StrCat(std::string(EngineEventKindName(e.kind)), " ", absl::FormatTime(e.at), " ",
+                      e.item, " ", e.agent, " ", e.queue, " ",
+                      e.metric ? std::string(SlaMetricName(*e.metric)) : "", " ", e.fraction, " ",
+                      e.late ? "late" : "-", " ", e.from_level, "->", e.level, " ", e.trigger, " ",
+                      e.target, " ", e.detail);
+}
+
+std::string EventsText(const std::vector<EngineEvent>& events) {
+  std::string out;
+  for (const EngineEvent& e : events) absl::StrAppend(&out, EventText(e), "\n");
+  return out;
+}
+
+const std::set<ItemState> kLiveStates = {ItemState::kQueued, ItemState::kOffered,
+                                         ItemState::kAssigned, ItemState::kPendingCustomer,
+                                         ItemState::kResolved};
+
+// The lifecycle invariants of one engine state.
+void CheckInvariants(const Model& m, const std::vector<QueueStats>& queues, size_t item_count,
+                     const std::map<std::string, std::map<std::string, int>>& caps,
+                     const std::optional<EngineKpis>& before, const EngineKpis& now,
+                     bool check_paused_clocks) {
+  for (const auto& [id, v] : m.items) {
+    EXPECT_TRUE(kLiveStates.contains(v.state)) << id << " is " << v.state;
+    // SLA clocks stop counting only while the item waits for someone else (pending_customer).
+    // Also after pause → resolve → reopen (PausesDoNotSurviveResolveAndReopen).
+    if (check_paused_clocks && v.state != ItemState::kPendingCustomer) {
+      for (const SlaClockView& clock : v.sla) {
+        EXPECT_NE(clock.state, SlaState::kPaused) << "not pending_customer: " << ItemText(v);
+      }
+    }
+    switch (v.state) {
+      case ItemState::kAssigned:
+      case ItemState::kPendingCustomer:
+      case ItemState::kOffered: {
+        ASSERT_FALSE(v.agent.empty()) << id << " is " << v.state << " without an agent";
+        const auto agent = m.agents.find(v.agent);
+        ASSERT_NE(agent, m.agents.end()) << id << " is held by unknown agent " << v.agent;
+        const std::vector<std::string>& held =
+            v.state == ItemState::kOffered ? agent->second.offered : agent->second.assigned;
+        EXPECT_THAT(held, ::testing::Contains(id))
+            << id << " is " << v.state << " to " << v.agent << ": " << AgentText(agent->second);
+        break;
+      }
+      case ItemState::kQueued:
+        EXPECT_TRUE(v.agent.empty()) << id << " is queued but names agent " << v.agent;
+        EXPECT_TRUE(v.position.has_value()) << id << " is queued without a place in its queue";
+        break;
+      default:
+        break;
+    }
+  }
+  for (const auto& [id, a] : m.agents) {
+    for (const std::string& item : a.assigned) {
+      const auto found = m.items.find(item);
+      ASSERT_NE(found, m.items.end()) << id << " holds unknown item " << item;
+      EXPECT_TRUE(found->second.state == ItemState::kAssigned ||
+                  found->second.state == ItemState::kPendingCustomer)
+          << ItemText(found->second);
+      EXPECT_EQ(found->second.agent, id) << ItemText(found->second);
+    }
+    for (const std::string& item : a.offered) {
+      const auto found = m.items.find(item);
+      ASSERT_NE(found, m.items.end()) << id << " is offered unknown item " << item;
+      EXPECT_EQ(found->second.state, ItemState::kOffered) << ItemText(found->second);
+      EXPECT_EQ(found->second.agent, id) << ItemText(found->second);
+    }
+    const auto cap = caps.find(id);
+    ASSERT_NE(cap, caps.end()) << "no capacity recorded for " << id;
+    for (const auto& [channel, load] : a.load) {
+      const auto limit = cap->second.find(channel);
+      const int max = limit == cap->second.end() ? 0 : limit->second;
+      EXPECT_LE(load, max) << AgentText(a) << " capacity {" << MapText(cap->second) << "}";
+    }
+    EXPECT_LE(a.used_units, a.budget) << AgentText(a);
+    if (a.state == AgentState::kOffline) {
+      EXPECT_TRUE(a.load.empty()) << "an offline agent holds work: " << AgentText(a);
+    }
+  }
+  // Loads and queue lengths agree with the items' own views.
+  for (const auto& [id, a] : m.agents) {
+    std::map<std::string, int> held;
+    for (const std::string& item : a.assigned) {
+      if (m.items.contains(item)) ++held[m.items.at(item).channel];
+    }
+    for (const std::string& item : a.offered) {
+      if (m.items.contains(item)) ++held[m.items.at(item).channel];
+    }
+    EXPECT_EQ(MapText(a.load), MapText(held)) << AgentText(a);
+  }
+  for (const QueueStats& q : queues) {
+    size_t queued = 0;
+    for (const auto& [id, v] : m.items) {
+      if (v.state == ItemState::kQueued && v.queue == q.name) ++queued;
+    }
+    EXPECT_EQ(q.waiting, queued) << QueueText(q);
+    size_t by_priority = 0;
+    for (const size_t n : q.waiting_by_priority) by_priority += n;
+    EXPECT_EQ(by_priority, q.waiting) << QueueText(q);
+  }
+  EXPECT_EQ(item_count, m.items.size());
+  if (before) {
+    const EngineKpis& b = *before;
+    EXPECT_GE(now.submitted, b.submitted);
+    EXPECT_GE(now.answered, b.answered);
+    EXPECT_GE(now.first_responses, b.first_responses);
+    EXPECT_GE(now.resolved, b.resolved);
+    EXPECT_GE(now.abandoned, b.abandoned);
+    EXPECT_GE(now.transfers, b.transfers);
+    EXPECT_GE(now.reopened, b.reopened);
+    EXPECT_GE(now.closed, b.closed);
+    EXPECT_GE(now.cancelled, b.cancelled);
+    for (const auto& [key, count] : b.escalations) {
+      const auto found = now.escalations.find(key);
+      ASSERT_NE(found, now.escalations.end()) << key.first << "/" << key.second;
+      EXPECT_GE(found->second, count) << key.first << "/" << key.second;
+    }
+  }
+}
+
+struct Options {
+  int min_commands = 50;
+  int max_commands = 110;
+  // Whether Reconfigure commands may come before the snapshot (see the restore test below).
+  bool reconfigure_before_snapshot = false;
+  // Whether to check that only pending_customer items have paused SLA clocks (see the
+  // PausesDoNotSurviveResolveAndReopen bug in engine_errors_test.cc).
+  bool check_paused_clocks = true;
+};
+
+struct Outcome {
+  std::string snapshot;  // the primary's final snapshot
+  uint64_t digest = 0;
+};
+
+// Runs one random sequence on a primary engine and a twin, restores a mid-sequence snapshot and
+// feeds it the continuation, replays the journal at the end; checks every property on the way.
+Outcome RunSequence(uint64_t seed, const Options& options) {
+  Outcome outcome;
+  const std::string json = ConfigJson();
+  std::unique_ptr<Engine> primary = MustEngine(json);
+  std::unique_ptr<Engine> twin = MustEngine(json);
+  if (primary == nullptr || twin == nullptr) return outcome;
+  std::unique_ptr<Engine> restored;
+  const absl::Time origin = primary->now();
+  Sequence seq(seed);
+  const int n = seq.gen().Int(options.min_commands, options.max_commands);
+  const int snapshot_step = seq.gen().Int(n / 3, 2 * n / 3);
+  Observer observer;
+  std::map<std::string, std::map<std::string, int>> caps;
+  std::optional<EngineKpis> kpis;
+  std::vector<std::string> log;
+  const auto history = [&log] {
+    const size_t from = log.size() > 25 ? log.size() - 25 : 0;
+    return absl::StrCat(
+        "last commands:\n  ",
+        absl::StrJoin(log.begin() + static_cast<ptrdiff_t>(from), log.end(), "\n  "));
+  };
+  // Applies `cmd` to every engine; the statuses and events must agree. Returns the primary's.
+  const auto apply_all = [&](const Cmd& cmd, std::vector<EngineEvent>& events) {
+    const absl::Status status = Apply(*primary, cmd);
+    events = primary->PollEvents();
+    const absl::Status twin_status = Apply(*twin, cmd);
+    EXPECT_EQ(status, twin_status) << history();
+    EXPECT_EQ(events, twin->PollEvents()) << history() << "\nprimary events:\n"
+                                          << EventsText(events);
+    if (restored != nullptr) {
+      EXPECT_EQ(status, Apply(*restored, cmd)) << "restored engine, " << history();
+      const std::vector<EngineEvent> restored_events = restored->PollEvents();
+      EXPECT_EQ(events, restored_events) << "restored engine, " << history() << "\nprimary:\n"
+                                         << EventsText(events) << "restored:\n"
+                                         << EventsText(restored_events);
+    }
+    observer.Learn(events);
+    return status;
+  };
+  Model model = observer.Read(*primary);
+  for (int step = 0; step < n; ++step) {
+    if (step == snapshot_step) {
+      const std::string snapshot = primary->Snapshot();
+      absl::StatusOr<std::unique_ptr<Engine>> r = RestoreEngine(snapshot);
+      EXPECT_TRUE(r.ok()) << r.status() << "\n" << history();
+      if (!r.ok()) return outcome;
+      restored = *std::move(r);
+      EXPECT_EQ(restored->StateDigest(), primary->StateDigest()) << history();
+      EXPECT_EQ(restored->now(), primary->now());
+      EXPECT_TRUE(restored->Snapshot() == snapshot) << "a restored engine snapshots differently";
+      EXPECT_EQ(observer.Dump(*restored), observer.Dump(*primary));
+    }
+    Cmd cmd = seq.Next(model, primary->now(), origin);
+    if (!options.reconfigure_before_snapshot && step < snapshot_step &&
+        cmd.op == Op::kReconfigure) {
+      cmd.op = Op::kAdvanceTo;
+    }
+    log.push_back(absl::StrCat(step, ": ", Describe(cmd, origin)));
+    std::vector<EngineEvent> events;
+    const bool early = cmd.at < primary->now();
+    // Half of the time the clock moves first, so that a refusal must leave everything as it was.
+    const bool advanced_first = !early && cmd.op != Op::kAdvanceTo && seq.gen().Chance(0.5);
+    if (advanced_first) {
+      Cmd advance{.op = Op::kAdvanceTo, .at = cmd.at};
+      EXPECT_TRUE(apply_all(advance, events).ok());
+      log.back() += " (advanced first)";
+    }
+    const bool check_refusal = early || advanced_first;
+    const uint64_t digest_before = check_refusal ? primary->StateDigest() : 0;
+    if (advanced_first) model = observer.Read(*primary);
+    const std::string dump_before = check_refusal ? observer.Dump(*primary, &model) : "";
+    const absl::Status status = apply_all(cmd, events);
+    log.back() += absl::StrCat(" -> ", status.ok() ? "OK" : status.ToString());
+    if (early) {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << history();
+    }
+    model = observer.Read(*primary);
+    const uint64_t digest = primary->StateDigest();
+    if (!status.ok() && check_refusal) {
+      EXPECT_EQ(digest, digest_before) << "a refused command changed state\n" << history();
+      EXPECT_EQ(observer.Dump(*primary, &model), dump_before) << "a refused command changed views\n"
+                                                              << history();
+      EXPECT_THAT(events, ::testing::IsEmpty()) << "a refused command emitted events\n"
+                                                << EventsText(events) << history();
+    }
+    if (status.ok() && (cmd.op == Op::kAddAgent || cmd.op == Op::kUpdateAgent)) {
+      caps[cmd.agent_spec.id] = cmd.agent_spec.capacity;
+    }
+    EXPECT_EQ(digest, twin->StateDigest()) << history();
+    if (restored != nullptr) {
+      EXPECT_EQ(digest, restored->StateDigest()) << history();
+    }
+    const EngineKpis now_kpis = primary->Kpis();
+    std::vector<QueueStats> queues;
+    for (const std::string& name : primary->QueueNames()) queues.push_back(*primary->Queue(name));
+    CheckInvariants(model, queues, primary->item_count(), caps, kpis, now_kpis,
+                    options.check_paused_clocks);
+    kpis = now_kpis;
+    if (::testing::Test::HasFailure()) {
+      ADD_FAILURE() << "seed " << seed << " failed at step " << step << "\n"
+                    << history() << "\nstate:\n"
+                    << observer.Dump(*primary) << "events:\n"
+                    << EventsText(events);
+      return outcome;
+    }
+  }
+  outcome.snapshot = primary->Snapshot();
+  outcome.digest = primary->StateDigest();
+  EXPECT_TRUE(outcome.snapshot == twin->Snapshot()) << "the twins' snapshots differ";
+  EXPECT_TRUE(primary->Journal() == twin->Journal()) << "the twins' journals differ";
+  if (restored != nullptr) {
+    EXPECT_TRUE(restored->Snapshot() == outcome.snapshot)
+        << "the restored engine's final snapshot differs";
+  }
+  absl::StatusOr<EngineConfig> config = ParseEngineConfigJson(json);
+  EXPECT_TRUE(config.ok()) << config.status();
+  if (!config.ok()) return outcome;
+  absl::StatusOr<std::unique_ptr<Engine>> replayed =
+      Engine::Replay(*std::move(config), primary->Journal(), ParseEngineConfigJson);
+  EXPECT_TRUE(replayed.ok()) << replayed.status() << "\n" << history();
+  if (replayed.ok()) {
+    EXPECT_EQ((*replayed)->StateDigest(), outcome.digest) << history();
+    EXPECT_TRUE((*replayed)->Snapshot() == outcome.snapshot)
+        << "the replayed engine's snapshot differs\n"
+        << history();
+    EXPECT_EQ(observer.Dump(**replayed), observer.Dump(*primary));
+  }
+  return outcome;
+}
+
+// --- tests --------------------------------------------------------------------------------------
+
+class EngineDeterminismTest : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(EngineDeterminismTest, RandomSequencesAreDeterministicRestorableAndKeepInvariants) {
+  RunSequence(GetParam(), {});
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, EngineDeterminismTest, ::testing::Range<uint64_t>(1, 301),
+                         [](const ::testing::TestParamInfo<uint64_t>& p) {
+                           return absl::StrCat("seed_", p.param);
+                         });
+
+// The configuration is valid and the harness sees a busy centre: most commands succeed, items go
+// through the whole lifecycle, escalations and follow-ups happen.
+TEST(EngineDeterminismCoverageTest, SequencesExerciseTheWholeLifecycle) {
+  std::map<EngineEventKind, int> kinds;
+  int ok = 0, refused = 0;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+    ASSERT_NE(engine, nullptr);
+    Sequence seq(seed);
+    Observer observer;
+    const absl::Time origin = engine->now();
+    for (int step = 0; step < 150; ++step) {
+      const Cmd cmd = seq.Next(observer.Read(*engine), engine->now(), origin);
+      (Apply(*engine, cmd).ok() ? ok : refused)++;
+      const std::vector<EngineEvent> events = engine->PollEvents();
+      observer.Learn(events);
+      for (const EngineEvent& e : events) ++kinds[e.kind];
+    }
+  }
+  EXPECT_GT(ok, refused / 2) << ok << " succeeded, " << refused << " refused";
+  EXPECT_GT(refused, 0);
+  for (EngineEventKind kind : {EngineEventKind::kQueued,          EngineEventKind::kOffered,
+                               EngineEventKind::kAssigned,        EngineEventKind::kRejected,
+                               EngineEventKind::kOfferExpired,    EngineEventKind::kRequeued,
+                               EngineEventKind::kSlaWarning,      EngineEventKind::kSlaBreached,
+                               EngineEventKind::kSlaMet,          EngineEventKind::kEscalated,
+                               EngineEventKind::kTransferred,     EngineEventKind::kPendingCustomer,
+                               EngineEventKind::kResumed,         EngineEventKind::kResolved,
+                               EngineEventKind::kClosed,          EngineEventKind::kReopened,
+                               EngineEventKind::kAbandoned,       EngineEventKind::kCancelled,
+                               EngineEventKind::kFollowUpCreated, EngineEventKind::kAgentState}) {
+    EXPECT_GT(kinds[kind], 0) << "no " << kind << " event in the sampled sequences";
+  }
+}
+
+// A snapshot taken after a live reconfiguration restores: it carries the configuration the
+// journal starts from, and the reconfigurations are in the journal.
+TEST(EngineSnapshotTest, SnapshotTakenAfterAReconfigurationRestores) {
+  std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  ASSERT_NE(engine, nullptr);
+  const absl::Time t0 = engine->now() + absl::Hours(2);  // Monday 10:30 Berlin
+  ASSERT_TRUE(
+      engine->Submit({.id = "t1", .queue = "billing", .channel = "chat", .priority = "A"}, t0)
+          .ok());
+  // 20 minutes in, half of A's 30-minute first-response target is used: a warning fired.
+  ASSERT_TRUE(engine->AdvanceTo(t0 + absl::Minutes(20)).ok());
+  // A's first-response target becomes 1h (t1's clock is re-targeted).
+  ASSERT_TRUE(
+      ReconfigureFromJson(*engine, ConfigJson({.a_first = "1h"}), t0 + absl::Minutes(20)).ok());
+  const std::string snapshot = engine->Snapshot();
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(snapshot);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
+}
+
+// Random sequences whose reconfigurations come before the snapshot, restored. A few seeds,
+// stopping at the first failure to keep the report short.
+TEST(EngineSnapshotTest, RandomSequencesWithReconfigurationsBeforeTheSnapshotRestore) {
+  for (uint64_t seed = 1001; seed <= 1010; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    RunSequence(seed, {.reconfigure_before_snapshot = true, .check_paused_clocks = true});
+    if (HasFailure()) break;
+  }
+}
+
+// --- corrupt snapshots --------------------------------------------------------------------------
+
+// A snapshot with its trailing checksum recomputed, so that corruption reaches the parser.
+std::string Reseal(std::string body_and_checksum) {
+  std::string body = body_and_checksum.substr(0, body_and_checksum.size() - 8);
+  internal::Fnv64 checksum;
+  checksum.Add(body.data(), body.size());
+  internal::ByteWriter w;
+  w.U64(checksum.value());
+  return body + w.bytes();
+}
+
+std::string SampleSnapshot() {
+  std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  if (engine == nullptr) return "";
+  Sequence seq(7);
+  Observer observer;
+  const absl::Time origin = engine->now();
+  for (int step = 0; step < 60; ++step) {
+    Cmd cmd = seq.Next(observer.Read(*engine), engine->now(), origin);
+    if (cmd.op == Op::kReconfigure) cmd.op = Op::kAdvanceTo;
+    (void)Apply(*engine, cmd);
+    observer.Learn(engine->PollEvents());
+  }
+  return engine->Snapshot();
+}
+
+TEST(EngineCorruptSnapshotTest, TheSampleRestores) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_GT(snapshot.size(), 100u);
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(snapshot);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_TRUE((*restored)->Snapshot() == snapshot);
+}
+
+TEST(EngineCorruptSnapshotTest, EmptyAndForeignInputsAreRefused) {
+  for (const std::string& input :
+       {std::string(), std::string("x"), std::string(7, '\0'), std::string(8, '\0'),
+        std::string(64, '\xff'), std::string("OMNIROUTE-SNAPSHOT"), ConfigJson()}) {
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(input);
+    EXPECT_FALSE(restored.ok()) << "input of " << input.size() << " bytes";
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument) << restored.status();
+  }
+}
+
+TEST(EngineCorruptSnapshotTest, WrongMagicIsRefusedEvenWithAValidChecksum) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  // Byte 0 is the magic's length, then the magic itself.
+  std::string wrong = snapshot;
+  wrong[1] = 'X';
+  for (const std::string& input : {wrong, Reseal(wrong)}) {
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(input);
+    ASSERT_FALSE(restored.ok());
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(restored.status().message()), HasSubstr("not an omniroute snapshot"));
+  }
+}
+
+TEST(EngineCorruptSnapshotTest, EveryTruncationIsRefused) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  for (size_t length = 0; length < snapshot.size(); ++length) {
+    absl::StatusOr<std::unique_ptr<Engine>> restored =
+        RestoreEngine(std::string_view(snapshot).substr(0, length));
+    EXPECT_FALSE(restored.ok()) << "truncated to " << length << " of " << snapshot.size();
+    if (restored.ok()) break;
+  }
+  // Truncated and resealed: the checksum holds, the content does not parse or replay.
+  for (size_t length = 9; length < snapshot.size(); length += 7) {
+    const std::string resealed = Reseal(snapshot.substr(0, length));
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(resealed);
+    EXPECT_FALSE(restored.ok()) << "truncated to " << length << " and resealed";
+    if (restored.ok()) break;
+  }
+}
+
+TEST(EngineCorruptSnapshotTest, EverySingleByteFlipIsRefused) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  for (size_t pos = 0; pos < snapshot.size(); ++pos) {
+    for (const unsigned char mask : {0x01, 0x10, 0x80, 0xff}) {
+      std::string flipped = snapshot;
+      flipped[pos] = static_cast<char>(static_cast<unsigned char>(flipped[pos]) ^ mask);
+      absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(flipped);
+      EXPECT_FALSE(restored.ok()) << "byte " << pos << " ^ " << static_cast<int>(mask);
+    }
+  }
+}
+
+// Corruption behind a valid checksum (a flipped byte anywhere, resealed) reaches the version
+// check, the configuration loader and the journal replay: refused or, if the bytes still replay,
+// the state digest must match; never a crash.
+TEST(EngineCorruptSnapshotTest, ResealedFlipsNeverCrash) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  const uint64_t digest = (*RestoreEngine(snapshot))->StateDigest();
+  std::mt19937_64 rng(42);
+  int refused = 0;
+  for (int trial = 0; trial < 600; ++trial) {
+    std::string flipped = snapshot;
+    const size_t pos = std::uniform_int_distribution<size_t>(0, snapshot.size() - 9)(rng);
+    const auto mask = static_cast<unsigned char>(std::uniform_int_distribution<int>(1, 255)(rng));
+    flipped[pos] = static_cast<char>(static_cast<unsigned char>(flipped[pos]) ^ mask);
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(flipped));
+    if (restored.ok()) {
+      EXPECT_EQ((*restored)->StateDigest(), digest) << "byte " << pos << " ^ " << int{mask};
+    } else {
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 300);
+}
+
+TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAreRefused) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  // Layout: Str(magic) U64(version) Str(config) Str(journal) U64(digest) U64(checksum).
+  const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
+  std::string version = snapshot;
+  version[version_at] = 2;
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(version));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("version 2"));
+
+  std::string trailing = snapshot.substr(0, snapshot.size() - 8) + "!" + std::string(8, '\0');
+  restored = RestoreEngine(Reseal(trailing));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("trailing bytes"));
+
+  std::string digest = snapshot;
+  digest[snapshot.size() - 16] = static_cast<char>(digest[snapshot.size() - 16] ^ 1);
+  restored = RestoreEngine(Reseal(digest));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace omniroute
