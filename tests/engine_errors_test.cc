@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "engine_test_support.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/config_json.h"
@@ -22,94 +23,30 @@
 namespace omniroute {
 namespace {
 
+using engine_test::AgentText;
+using engine_test::ItemText;
+using engine_test::KpiText;
+using engine_test::MustEngine;
+using engine_test::QueueText;
+
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using Code = absl::StatusCode;
 
 // Monday 2 March 2026, 09:00 in Berlin. Priority D exists but the SLA policy has no targets for
 // it; "quietq" uses an escalation policy without a manual rule.
-constexpr char kConfigTemplate[] = R"json({
-  "origin": "2026-03-02T08:00:00Z",
-  "priorities": ["A", "B", "C", "D"],
-  "calendars": {
-    "office": {"tz": "Europe/Berlin",
-               "week": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]],
-                        "wed": [["09:00", "17:00"]], "thu": [["09:00", "17:00"]],
-                        "fri": [["09:00", "17:00"]]}}
-  },
-  "sla_policies": [
-    {"name": "standard", "calendar": "office", "warn_at": [0.5, 0.8],
-     "targets": {"A": {"first_response": "$A_FIRST", "resolution": "4h"},
-                 "B": {"first_response": "2h", "resolution": "8h"},
-                 "C": {"first_response": "8h", "resolution": "2wd"}}}
-  ],
-  "escalation": {
-    "name": "support",
-    "levels": [
-      {"name": "L1", "time_limit": "2h", "calendar": "office"},
-      {"name": "L2", "time_limit": "4h", "calendar": "office",
-       "actions": [{"kind": "raise_priority_by", "amount": 1},
-                   {"kind": "require_skill", "target": "senior", "amount": 10}]},
-      {"name": "L3", "actions": [{"kind": "notify", "target": "supervisors"}]}
-    ],
-    "rules": [
-      {"trigger": {"kind": "level_time_limit"}},
-      {"trigger": {"kind": "sla_breached", "metric": "resolution"}, "to_level": "L3"},
-      {"trigger": {"kind": "tag", "value": "upset"}, "from_level": "L1", "to_level": "L2"},
-      {"trigger": {"kind": "rejected_offers", "count": 2}, "from_level": "L1"},
-      {"trigger": {"kind": "manual"}}
-    ]
-  },
-  "escalation_policies": [
-    {"name": "quiet", "levels": [{"name": "Q1"}, {"name": "Q2"}],
-     "rules": [{"trigger": {"kind": "tag", "value": "upset"}}]}
-  ],
-  "queues": [
-    {"name": "billing", "strategy": "$BILLING_STRATEGY", "offer_timeout": "5m",
-     "sla_policy": "standard", "follow_up": {"after": "1d", "queue": "followups"}},
-    {"name": "support", "strategy": "least_occupied", "auto_accept": true,
-     "sla_policy": "standard", "order": "weighted_aging"},
-    {"name": "followups", "sla_policy": "standard"},
-    {"name": "quietq", "sla_policy": "standard", "escalation_policy": "quiet"}$EXTRA_QUEUE
-  ],
-  "lifecycle": {"auto_close_after": "2d"}
-})json";
-
 std::string Config(const std::string& a_first = "30m",
                    const std::string& billing_strategy = "longest_idle",
                    const std::string& extra_queue = "") {
-  return absl::StrReplaceAll(kConfigTemplate, {{"$A_FIRST", a_first},
-                                               {"$BILLING_STRATEGY", billing_strategy},
-                                               {"$EXTRA_QUEUE", extra_queue}});
+  return engine_test::ConfigJson({.origin = "2026-03-02T08:00:00Z",
+                                  .priorities = R"(["A", "B", "C", "D"])",
+                                  .a_first = a_first,
+                                  .billing_strategy = billing_strategy,
+                                  .offer_timeout = "5m",
+                                  .extra_queue = extra_queue});
 }
 
 std::string Msg(const absl::Status& status) { return std::string(status.message()); }
-
-// --- views as text ------------------------------------------------------------------------------
-
-std::string ItemText(const EngineItemView& v) {
-  std::string out =
-      absl::StrCat(v.id, " ", std::string(ItemStateName(v.state)), " q=", v.queue,
-                   " ch=", v.channel, " p=", v.priority, "/", v.routing_priority, " tier=", v.tier,
-                   " tags=[", absl::StrJoin(v.tags, ","), "] cust=", v.customer, " agent=", v.agent,
-                   " pol=", v.escalation_policy, " lvl=", v.level, "/", v.level_name,
-                   " tr=", v.transfers, " reo=", v.reopens, " rej=", v.rejected_offers,
-                   " pos=", v.position ? absl::StrCat(*v.position) : "-");
-  for (const SlaClockView& c : v.sla) {
-    absl::StrAppend(&out, " [", std::string(SlaMetricName(c.metric)), " ",
-                    std::string(SlaStateName(c.state)), " ", absl::FormatTime(c.deadline), " ",
-                    absl::FormatDuration(c.target), " ", absl::FormatDuration(c.elapsed), "]");
-  }
-  return out;
-}
-
-std::string AgentText(const EngineAgentView& v) {
-  return absl::StrCat(v.id, " ", std::string(AgentStateName(v.state)), " away=", v.away_reason,
-                      " load={", absl::StrJoin(v.load, ",", absl::PairFormatter("=")),
-                      "} units=", v.used_units, "/", v.budget, " assigned=[",
-                      absl::StrJoin(v.assigned, ","), "] offered=[", absl::StrJoin(v.offered, ","),
-                      "] handled=", v.handled, " queues=[", absl::StrJoin(v.queues, ","), "]");
-}
 
 // Every view of the engine that a refused command could have touched.
 std::string Dump(const Engine& e) {
@@ -126,23 +63,10 @@ std::string Dump(const Engine& e) {
     }
   }
   for (const std::string& name : e.QueueNames()) {
-    const QueueStats s = *e.Queue(name);
-    absl::StrAppend(&out, name, " waiting=", s.waiting, " arrived=", s.arrived,
-                    " answered=", s.answered, " abandoned=", s.abandoned,
-                    " staffed=", s.agents_staffed, " available=", s.agents_available, "\n");
+    absl::StrAppend(&out, QueueText(*e.Queue(name)), "\n");
   }
-  const EngineKpis k = e.Kpis();
-  absl::StrAppend(&out, "kpis submitted=", k.submitted, " answered=", k.answered,
-                  " fr=", k.first_responses, " resolved=", k.resolved, " abandoned=", k.abandoned,
-                  " transfers=", k.transfers, " reopened=", k.reopened, " closed=", k.closed,
-                  " cancelled=", k.cancelled, " escalations=", k.escalations.size(), "\n");
+  absl::StrAppend(&out, KpiText(e.Kpis()), "\n");
   return out;
-}
-
-std::unique_ptr<Engine> MustEngine(const std::string& json) {
-  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(json);
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  return engine.ok() ? *std::move(engine) : nullptr;
 }
 
 using Command = std::function<absl::Status(absl::Time)>;
@@ -930,8 +854,9 @@ TEST(EngineConfigErrorsTest, BadDurationsNameTheirPath) {
 }
 
 TEST(EngineConfigErrorsTest, UnknownSlaPolicyOfAQueueIsNotFound) {
-  const std::string json = Replace(Config(), R"({"name": "followups", "sla_policy": "standard"})",
-                                   R"({"name": "followups", "sla_policy": "gold"})");
+  const std::string json =
+      Replace(Config(), R"("followups", "strategy": "round_robin", "sla_policy": "standard")",
+              R"("followups", "strategy": "round_robin", "sla_policy": "gold")");
   // The parser reads it; the engine checks the reference.
   EXPECT_TRUE(ParseEngineConfigJson(json).ok());
   ExpectConfigError(json, Code::kNotFound, "queues[2].sla_policy", "unknown SLA policy \"gold\"");
