@@ -78,6 +78,14 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(engine_->SetAgentState(id, AgentState::kAvailable, at).ok());
   }
 
+  // An item without requirement, tier or tags.
+  void Submit(const std::string& id, const std::string& queue, const std::string& channel,
+              const std::string& priority, absl::Time at) {
+    const absl::Status submitted =
+        engine_->Submit({.id = id, .queue = queue, .channel = channel, .priority = priority}, at);
+    ASSERT_TRUE(submitted.ok()) << submitted;
+  }
+
   std::vector<EngineEvent> Events(Kind kind) {
     std::vector<EngineEvent> out;
     for (EngineEvent& e : engine_->PollEvents()) {
@@ -106,9 +114,7 @@ TEST_F(EngineTest, VipChatGoesToTheSeniorAgent) {
               {.id = "vip-1", .queue = "chat", .channel = "chat", .priority = "A", .tier = "vip"},
               monday_)
           .ok());
-  ASSERT_TRUE(
-      engine_->Submit({.id = "std-1", .queue = "chat", .channel = "chat", .priority = "A"}, monday_)
-          .ok());
+  Submit("std-1", "chat", "chat", "A", monday_);
   EXPECT_EQ(Item("vip-1").agent, "senior");
   EXPECT_EQ(Item("vip-1").state, ItemState::kAssigned);
   EXPECT_EQ(Item("vip-1").level_name, "senior");
@@ -181,9 +187,7 @@ TEST_F(EngineTest, LevelsClimbByTimeLimitsOnTheBusinessCalendar) {
   // Friday 15:00: L1 has 2 business hours left on Friday and 2 on Monday → L2 Monday 11:00;
   // L2's 4 business hours → L3 Monday 15:00.
   const absl::Time friday = Ny(2026, 11, 27, 15);
-  ASSERT_TRUE(
-      engine_->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "C"}, friday)
-          .ok());
+  Submit("t1", "general", "email", "C", friday);
   ASSERT_TRUE(engine_->AdvanceTo(Ny(2026, 12, 1, 9)).ok());
   const std::vector<EngineEvent> escalated = Events(Kind::kEscalated);
   ASSERT_EQ(escalated.size(), 2u);
@@ -198,9 +202,7 @@ TEST_F(EngineTest, LevelsClimbByTimeLimitsOnTheBusinessCalendar) {
 
 TEST_F(EngineTest, SlaWarningsAndBreachFireOnBusinessTime) {
   // A: first response 5 min, warnings at 50 % and 80 %.
-  ASSERT_TRUE(
-      engine_->Submit({.id = "t1", .queue = "general", .channel = "chat", .priority = "A"}, monday_)
-          .ok());
+  Submit("t1", "general", "chat", "A", monday_);
   ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Minutes(6)).ok());
   std::vector<EngineEvent> events = engine_->PollEvents();
   std::vector<std::pair<Kind, absl::Time>> sla;
@@ -216,10 +218,7 @@ TEST_F(EngineTest, OfferTimeoutRequeuesAndOffersTheNextAgent) {
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
   Agent("bob", {}, {{"voice", 1}}, {"general"}, monday_ + absl::Seconds(1));
   (void)engine_->PollEvents();
-  ASSERT_TRUE(engine_
-                  ->Submit({.id = "c1", .queue = "general", .channel = "voice", .priority = "B"},
-                           monday_ + absl::Seconds(2))
-                  .ok());
+  Submit("c1", "general", "voice", "B", monday_ + absl::Seconds(2));
   EXPECT_EQ(Item("c1").agent, "ann");
   (void)engine_->PollEvents();
   ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Seconds(40)).ok());
@@ -287,10 +286,7 @@ TEST_F(EngineTest, ClosedLoopReopenAndTheFortyEightHourFollowUp) {
 
 TEST_F(EngineTest, ResolvedItemsCloseAfterTheQuietPeriod) {
   Agent("ann", {}, {{"email", 2}}, {"general"}, monday_);
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "C"}, monday_)
-          .ok());
+  Submit("t1", "general", "email", "C", monday_);
   ASSERT_TRUE(engine_->Accept("t1", "ann", monday_).ok());
   ASSERT_TRUE(engine_->Resolve("t1", monday_ + absl::Hours(1)).ok());
   (void)engine_->PollEvents();
@@ -304,10 +300,7 @@ TEST_F(EngineTest, ResolvedItemsCloseAfterTheQuietPeriod) {
 
 TEST_F(EngineTest, PendingCustomerPausesTheResolutionClock) {
   Agent("ann", {}, {{"email", 2}}, {"general"}, monday_);
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "B"}, monday_)
-          .ok());
+  Submit("t1", "general", "email", "B", monday_);
   ASSERT_TRUE(engine_->Accept("t1", "ann", monday_).ok());
   ASSERT_TRUE(engine_->Pause("t1", monday_ + absl::Minutes(30)).ok());
   EXPECT_EQ(Item("t1").state, ItemState::kPendingCustomer);
@@ -323,10 +316,7 @@ TEST_F(EngineTest, PendingCustomerPausesTheResolutionClock) {
 
 TEST_F(EngineTest, ManualEscalationAndTransfersCountForKpis) {
   Agent("ann", {}, {{"email", 2}}, {"general"}, monday_);
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "C"}, monday_)
-          .ok());
+  Submit("t1", "general", "email", "C", monday_);
   ASSERT_TRUE(engine_->Accept("t1", "ann", monday_).ok());
   ASSERT_TRUE(engine_->Escalate("t1", monday_ + absl::Minutes(1)).ok());
   EXPECT_EQ(Item("t1").level, 1);
@@ -342,19 +332,10 @@ TEST_F(EngineTest, ManualEscalationAndTransfersCountForKpis) {
 
 TEST_F(EngineTest, QueueStatsCountServiceLevelAndAbandonment) {
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "c1", .queue = "general", .channel = "voice", .priority = "B"}, monday_)
-          .ok());
+  Submit("c1", "general", "voice", "B", monday_);
   ASSERT_TRUE(engine_->Accept("c1", "ann", monday_ + absl::Seconds(5)).ok());
-  ASSERT_TRUE(engine_
-                  ->Submit({.id = "c2", .queue = "general", .channel = "voice", .priority = "B"},
-                           monday_ + absl::Seconds(10))
-                  .ok());
-  ASSERT_TRUE(engine_
-                  ->Submit({.id = "c3", .queue = "general", .channel = "voice", .priority = "B"},
-                           monday_ + absl::Seconds(11))
-                  .ok());
+  Submit("c2", "general", "voice", "B", monday_ + absl::Seconds(10));
+  Submit("c3", "general", "voice", "B", monday_ + absl::Seconds(11));
   ASSERT_TRUE(engine_->Abandon("c3", monday_ + absl::Seconds(50)).ok());
   ASSERT_TRUE(engine_->Resolve("c1", monday_ + absl::Seconds(60)).ok());
   ASSERT_TRUE(engine_->Accept("c2", "ann", monday_ + absl::Seconds(61)).ok());
@@ -374,10 +355,7 @@ TEST_F(EngineTest, QueueStatsCountServiceLevelAndAbandonment) {
 
 TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   // No agent: nothing served yet, the wait is unknown.
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "w0", .queue = "general", .channel = "voice", .priority = "B"}, monday_)
-          .ok());
+  Submit("w0", "general", "voice", "B", monday_);
   absl::StatusOr<QueueStats> stats = engine_->Queue("general");
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->expected_wait, absl::InfiniteDuration());
@@ -388,15 +366,10 @@ TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
     const std::string id = "w" + std::to_string(i);
     const absl::Time t = monday_ + absl::Minutes(1 + 5 * i);
     ASSERT_TRUE(engine_->Resolve("w" + std::to_string(i - 1), t).ok());
-    ASSERT_TRUE(
-        engine_->Submit({.id = id, .queue = "general", .channel = "voice", .priority = "B"}, t)
-            .ok());
+    Submit(id, "general", "voice", "B", t);
     ASSERT_TRUE(engine_->Accept(id, "ann", t).ok());
   }
-  ASSERT_TRUE(engine_
-                  ->Submit({.id = "x", .queue = "general", .channel = "voice", .priority = "B"},
-                           monday_ + absl::Minutes(17))
-                  .ok());
+  Submit("x", "general", "voice", "B", monday_ + absl::Minutes(17));
   stats = engine_->Queue("general");
   ASSERT_TRUE(stats.ok());
   // 3 answers in the last 15 minutes (minutes 6, 11, 16; minute 1 is outside): one per 5 min. A
@@ -406,10 +379,7 @@ TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
 }
 
 TEST_F(EngineTest, LiveReconfigurationRetargetsFromTheOriginalStart) {
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "t1", .queue = "general", .channel = "email", .priority = "A"}, monday_)
-          .ok());
+  Submit("t1", "general", "email", "A", monday_);
   std::string doubled(kConfig);
   doubled.replace(doubled.find(R"("resolution": "30m")"), 19, R"("resolution": "60m")");
   ASSERT_TRUE(ReconfigureFromJson(*engine_, doubled, monday_ + absl::Minutes(10)).ok());
@@ -426,14 +396,8 @@ TEST_F(EngineTest, LiveReconfigurationRetargetsFromTheOriginalStart) {
 
 TEST_F(EngineTest, SnapshotRestoresAnEngineThatContinuesIdentically) {
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "c1", .queue = "general", .channel = "voice", .priority = "A"}, monday_)
-          .ok());
-  ASSERT_TRUE(
-      engine_
-          ->Submit({.id = "c2", .queue = "general", .channel = "voice", .priority = "B"}, monday_)
-          .ok());
+  Submit("c1", "general", "voice", "A", monday_);
+  Submit("c2", "general", "voice", "B", monday_);
   absl::StatusOr<std::unique_ptr<Engine>> copy = RestoreEngine(engine_->Snapshot());
   ASSERT_TRUE(copy.ok()) << copy.status();
   EXPECT_EQ((*copy)->StateDigest(), engine_->StateDigest());
