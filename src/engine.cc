@@ -50,31 +50,15 @@ constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
 constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
 constexpr uint32_t kSnapshotVersion = 1;
 
-// Journal command codes; never renumbered.
-enum class Command : uint8_t {
-  kAddAgent = 1,
-  kRemoveAgent,
-  kUpdateAgent,
-  kSetAgentState,
-  kSubmit,
-  kUpdate,
-  kAccept,
-  kReject,
-  kRespond,
-  kCustomerMessage,
-  kPause,
-  kResume,
-  kResolve,
-  kConfirm,
-  kReopen,
-  kTransfer,
-  kEscalate,
-  kCancel,
-  kAbandon,
-  kAdvanceTo,
-  kReconfigure,
-  kInternSkill,
-};
+constexpr std::array<std::string_view, kEngineCommandKindCount> kCommandKindNames = {
+    "add_agent", "remove_agent", "update_agent", "set_agent_state",  "submit",   "update",
+    "accept",    "reject",       "respond",      "customer_message", "pause",    "resume",
+    "resolve",   "confirm",      "reopen",       "transfer",         "escalate", "cancel",
+    "abandon",   "advance_to",   "reconfigure"};
+
+// Journal records start with a code: a command's kind + 1 (never renumbered), or this one for a
+// skill name the catalog interned.
+constexpr uint8_t kInternSkillCode = 0x40;
 
 absl::Status UnknownItem(std::string_view id) {
   return absl::NotFoundError(absl::StrCat("unknown item \"", std::string(id), "\""));
@@ -307,6 +291,98 @@ absl::StatusOr<EngineItemUpdate> ReadUpdate(ByteReader& r) {
   return u;
 }
 
+// The fields of `c` its kind uses (the kind and instant are written before).
+void WriteCommand(ByteWriter& w, const EngineCommand& c) {
+  switch (c.kind) {
+    case EngineCommandKind::kAddAgent:
+    case EngineCommandKind::kUpdateAgent:
+      WriteAgent(w, c.agent_spec);
+      return;
+    case EngineCommandKind::kRemoveAgent:
+      w.Str(c.agent);
+      return;
+    case EngineCommandKind::kSetAgentState:
+      w.Str(c.agent);
+      w.U8(static_cast<uint8_t>(c.state));
+      w.Str(c.text);
+      return;
+    case EngineCommandKind::kSubmit:
+      WriteItem(w, c.item_spec);
+      return;
+    case EngineCommandKind::kUpdate:
+      w.Str(c.item);
+      WriteUpdate(w, c.update);
+      return;
+    case EngineCommandKind::kAccept:
+    case EngineCommandKind::kReject:
+      w.Str(c.item);
+      w.Str(c.agent);
+      return;
+    case EngineCommandKind::kPause:
+    case EngineCommandKind::kResume:
+    case EngineCommandKind::kTransfer:
+      w.Str(c.item);
+      w.Str(c.text);
+      return;
+    case EngineCommandKind::kReconfigure:
+      w.Str(c.text);
+      return;
+    case EngineCommandKind::kAdvanceTo:
+      return;
+    default:
+      w.Str(c.item);
+      return;
+  }
+}
+
+// The inverse of WriteCommand for `c.kind`.
+absl::Status ReadCommand(ByteReader& r, EngineCommand& c) {
+  const auto read = [&r](std::string& field) -> absl::Status {
+    OMNIROUTE_ASSIGN_OR_RETURN(field, r.Str());
+    return absl::OkStatus();
+  };
+  switch (c.kind) {
+    case EngineCommandKind::kAddAgent:
+    case EngineCommandKind::kUpdateAgent: {
+      OMNIROUTE_ASSIGN_OR_RETURN(c.agent_spec, ReadAgent(r));
+      return absl::OkStatus();
+    }
+    case EngineCommandKind::kRemoveAgent:
+      return read(c.agent);
+    case EngineCommandKind::kSetAgentState: {
+      OMNIROUTE_RETURN_IF_ERROR(read(c.agent));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, r.U8());
+      if (state > static_cast<uint8_t>(AgentState::kWrapUp)) return r.Malformed("agent state");
+      c.state = static_cast<AgentState>(state);
+      return read(c.text);
+    }
+    case EngineCommandKind::kSubmit: {
+      OMNIROUTE_ASSIGN_OR_RETURN(c.item_spec, ReadItem(r));
+      return absl::OkStatus();
+    }
+    case EngineCommandKind::kUpdate: {
+      OMNIROUTE_RETURN_IF_ERROR(read(c.item));
+      OMNIROUTE_ASSIGN_OR_RETURN(c.update, ReadUpdate(r));
+      return absl::OkStatus();
+    }
+    case EngineCommandKind::kAccept:
+    case EngineCommandKind::kReject:
+      OMNIROUTE_RETURN_IF_ERROR(read(c.item));
+      return read(c.agent);
+    case EngineCommandKind::kPause:
+    case EngineCommandKind::kResume:
+    case EngineCommandKind::kTransfer:
+      OMNIROUTE_RETURN_IF_ERROR(read(c.item));
+      return read(c.text);
+    case EngineCommandKind::kReconfigure:
+      return read(c.text);
+    case EngineCommandKind::kAdvanceTo:
+      return absl::OkStatus();
+    default:
+      return read(c.item);
+  }
+}
+
 bool WorkOpen(ItemState s) {
   return s == ItemState::kQueued || s == ItemState::kOffered || s == ItemState::kAssigned ||
          s == ItemState::kPendingCustomer;
@@ -412,10 +488,13 @@ class Engine::Impl {
   uint64_t StateDigest() const;
   size_t MemoryBytes() const;
 
-  // Runs one command: checks and moves time to `at`, applies `apply`, and journals `record` on
-  // success (a refusal after time moved journals the move alone).
-  template <typename Apply, typename Record>
-  absl::Status Run(absl::Time at, Command command, Apply&& apply, Record&& record);
+  // Runs one command: checks and moves time to its instant, applies `apply`, and journals the
+  // command on success (a refusal journals the move of time alone).
+  template <typename ApplyFn>
+  absl::Status Run(const EngineCommand& command, ApplyFn&& apply);
+  // Applies a command of any kind but reconfigure.
+  absl::Status Execute(const EngineCommand& c);
+  absl::Status Apply(const EngineCommand& c, const EngineConfigLoader& load);
   absl::Status Replay(std::string_view journal, const EngineConfigLoader& load);
 
   // The configuration the journal starts from (later ones are in the journal).
@@ -507,6 +586,14 @@ class Engine::Impl {
 
 std::string_view EngineEventKindName(EngineEventKind kind) {
   return internal::EnumName(kEventKindNames, kind);
+}
+
+std::string_view EngineCommandKindName(EngineCommandKind kind) {
+  return internal::EnumName(kCommandKindNames, kind);
+}
+
+absl::StatusOr<EngineCommandKind> ParseEngineCommandKind(std::string_view name) {
+  return internal::ParseEnum<EngineCommandKind>(kCommandKindNames, "command kind", name);
 }
 
 }  // namespace omniroute
@@ -923,7 +1010,7 @@ absl::Status Engine::Impl::Intern(const std::vector<std::string_view>& names) {
   for (std::string_view name : names) {
     if (catalog_.Contains(name)) continue;
     OMNIROUTE_RETURN_IF_ERROR(catalog_.Add(name).status());
-    journal_.U8(static_cast<uint8_t>(Command::kInternSkill));
+    journal_.U8(kInternSkillCode);
     journal_.Str(name);
   }
   return absl::OkStatus();
@@ -2167,16 +2254,77 @@ namespace omniroute {
 
 // --- journal, replay, snapshots -----------------------------------------------------------------
 
-template <typename Apply, typename Record>
-absl::Status Engine::Impl::Run(absl::Time at, Command command, Apply&& apply, Record&& record) {
-  OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
-  OMNIROUTE_RETURN_IF_ERROR(Advance(at));
+template <typename ApplyFn>
+absl::Status Engine::Impl::Run(const EngineCommand& command, ApplyFn&& apply) {
+  OMNIROUTE_RETURN_IF_ERROR(CheckTime(command.at));
+  OMNIROUTE_RETURN_IF_ERROR(Advance(command.at));
   absl::Status status = apply();
   // A refused command still moved time: the journal keeps the move.
-  journal_.U8(static_cast<uint8_t>(status.ok() ? command : Command::kAdvanceTo));
-  journal_.Time(at);
-  if (status.ok()) record(journal_);
+  const EngineCommandKind kind = status.ok() ? command.kind : EngineCommandKind::kAdvanceTo;
+  journal_.U8(static_cast<uint8_t>(kind) + 1);
+  journal_.Time(command.at);
+  if (status.ok()) WriteCommand(journal_, command);
   return status;
+}
+
+absl::Status Engine::Impl::Execute(const EngineCommand& c) {
+  switch (c.kind) {
+    case EngineCommandKind::kAddAgent:
+      return AddAgent(c.agent_spec, c.at);
+    case EngineCommandKind::kRemoveAgent:
+      return RemoveAgent(c.agent, c.at);
+    case EngineCommandKind::kUpdateAgent:
+      return UpdateAgent(c.agent_spec, c.at);
+    case EngineCommandKind::kSetAgentState:
+      return SetAgentState(c.agent, c.state, c.at, c.text);
+    case EngineCommandKind::kSubmit:
+      return Submit(c.item_spec, c.at);
+    case EngineCommandKind::kUpdate:
+      return Update(c.item, c.update, c.at);
+    case EngineCommandKind::kAccept:
+      return Answer(c.item, c.agent, c.at, /*accept=*/true);
+    case EngineCommandKind::kReject:
+      return Answer(c.item, c.agent, c.at, /*accept=*/false);
+    case EngineCommandKind::kRespond:
+      return Respond(c.item, c.at);
+    case EngineCommandKind::kCustomerMessage:
+      return CustomerMessage(c.item, c.at);
+    case EngineCommandKind::kPause:
+      return Pause(c.item, c.at, c.text);
+    case EngineCommandKind::kResume:
+      return Resume(c.item, c.at, c.text);
+    case EngineCommandKind::kResolve:
+      return Resolve(c.item, c.at);
+    case EngineCommandKind::kConfirm:
+      return Confirm(c.item, c.at);
+    case EngineCommandKind::kReopen:
+      return Reopen(c.item, c.at);
+    case EngineCommandKind::kTransfer:
+      return Transfer(c.item, c.text, c.at);
+    case EngineCommandKind::kEscalate:
+      return Escalate(c.item, c.at);
+    case EngineCommandKind::kCancel:
+      return End(c.item, c.at, /*abandoned=*/false);
+    case EngineCommandKind::kAbandon:
+      return End(c.item, c.at, /*abandoned=*/true);
+    case EngineCommandKind::kAdvanceTo:
+      return absl::OkStatus();
+    case EngineCommandKind::kReconfigure:
+      break;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("not a command kind: ", static_cast<int>(c.kind)));
+}
+
+absl::Status Engine::Impl::Apply(const EngineCommand& c, const EngineConfigLoader& load) {
+  if (c.kind != EngineCommandKind::kReconfigure) return Run(c, [&] { return Execute(c); });
+  if (!load) return absl::InvalidArgumentError("a reconfiguration needs a config loader");
+  OMNIROUTE_RETURN_IF_ERROR(CheckTime(c.at));
+  absl::StatusOr<EngineConfig> config = load(c.text);
+  return Run(c, [&]() -> absl::Status {
+    if (!config.ok()) return config.status();
+    config->source = c.text;
+    return Reconfigure(*std::move(config), c.at);
+  });
 }
 
 absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLoader& load) {
@@ -2184,144 +2332,19 @@ absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLo
   while (!r.done()) {
     const size_t offset = r.position();
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t code, r.U8());
-    const auto command = static_cast<Command>(code);
-    if (command == Command::kInternSkill) {
+    if (code == kInternSkillCode) {
       OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
       OMNIROUTE_RETURN_IF_ERROR(Intern({name}));
       continue;
     }
-    OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time at, r.Time());
-    absl::Status status;
-    const auto run = [&](auto apply, auto record) { status = Run(at, command, apply, record); };
-    const auto none = [](ByteWriter&) {};
-    switch (command) {
-      case Command::kAddAgent:
-      case Command::kUpdateAgent: {
-        OMNIROUTE_ASSIGN_OR_RETURN(EngineAgentSpec agent, ReadAgent(r));
-        run(
-            [&] {
-              return command == Command::kAddAgent ? AddAgent(agent, at) : UpdateAgent(agent, at);
-            },
-            [&](ByteWriter& w) { WriteAgent(w, agent); });
-        break;
-      }
-      case Command::kRemoveAgent: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        run([&] { return RemoveAgent(id, at); }, [&](ByteWriter& w) { w.Str(id); });
-        break;
-      }
-      case Command::kSetAgentState: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, r.U8());
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string reason, r.Str());
-        run([&] { return SetAgentState(id, static_cast<AgentState>(state), at, reason); },
-            [&](ByteWriter& w) {
-              w.Str(id);
-              w.U8(state);
-              w.Str(reason);
-            });
-        break;
-      }
-      case Command::kSubmit: {
-        OMNIROUTE_ASSIGN_OR_RETURN(EngineItemSpec item, ReadItem(r));
-        run([&] { return Submit(item, at); }, [&](ByteWriter& w) { WriteItem(w, item); });
-        break;
-      }
-      case Command::kUpdate: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        OMNIROUTE_ASSIGN_OR_RETURN(EngineItemUpdate update, ReadUpdate(r));
-        run([&] { return Update(id, update, at); },
-            [&](ByteWriter& w) {
-              w.Str(id);
-              WriteUpdate(w, update);
-            });
-        break;
-      }
-      case Command::kAccept:
-      case Command::kReject: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string agent, r.Str());
-        run([&] { return Answer(id, agent, at, command == Command::kAccept); },
-            [&](ByteWriter& w) {
-              w.Str(id);
-              w.Str(agent);
-            });
-        break;
-      }
-      case Command::kPause:
-      case Command::kResume: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string reason, r.Str());
-        run(
-            [&] {
-              return command == Command::kPause ? Pause(id, at, reason) : Resume(id, at, reason);
-            },
-            [&](ByteWriter& w) {
-              w.Str(id);
-              w.Str(reason);
-            });
-        break;
-      }
-      case Command::kTransfer: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string queue, r.Str());
-        run([&] { return Transfer(id, queue, at); },
-            [&](ByteWriter& w) {
-              w.Str(id);
-              w.Str(queue);
-            });
-        break;
-      }
-      case Command::kRespond:
-      case Command::kCustomerMessage:
-      case Command::kResolve:
-      case Command::kConfirm:
-      case Command::kReopen:
-      case Command::kEscalate:
-      case Command::kCancel:
-      case Command::kAbandon: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string id, r.Str());
-        run(
-            [&] {
-              switch (command) {
-                case Command::kRespond:
-                  return Respond(id, at);
-                case Command::kCustomerMessage:
-                  return CustomerMessage(id, at);
-                case Command::kResolve:
-                  return Resolve(id, at);
-                case Command::kConfirm:
-                  return Confirm(id, at);
-                case Command::kReopen:
-                  return Reopen(id, at);
-                case Command::kEscalate:
-                  return Escalate(id, at);
-                case Command::kCancel:
-                  return End(id, at, /*abandoned=*/false);
-                default:
-                  return End(id, at, /*abandoned=*/true);
-              }
-            },
-            [&](ByteWriter& w) { w.Str(id); });
-        break;
-      }
-      case Command::kAdvanceTo:
-        run([] { return absl::OkStatus(); }, none);
-        break;
-      case Command::kReconfigure: {
-        OMNIROUTE_ASSIGN_OR_RETURN(std::string source, r.Str());
-        if (!load) return absl::InvalidArgumentError("a reconfiguration needs a config loader");
-        OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(source));
-        config.source = source;
-        run([&] { return Reconfigure(std::move(config), at); },
-            [&](ByteWriter& w) { w.Str(source); });
-        break;
-      }
-      default:
-        return absl::InvalidArgumentError(
-            absl::StrCat("journal: unknown command ", code, " at byte ", offset));
+    if (code == 0 || code > kEngineCommandKindCount) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("journal: unknown command ", code, " at byte ", offset));
     }
-    if (!status.ok()) {
+    EngineCommand command{.kind = static_cast<EngineCommandKind>(code - 1)};
+    OMNIROUTE_ASSIGN_OR_RETURN(command.at, r.Time());
+    OMNIROUTE_RETURN_IF_ERROR(ReadCommand(r, command));
+    if (absl::Status status = Apply(command, load); !status.ok()) {
       return absl::DataLossError(absl::StrCat("journal: the command at byte ", offset,
                                               " was refused on replay: ", status.message()));
     }
@@ -2403,120 +2426,97 @@ std::string Engine::Journal() const { return impl_->journal_.bytes(); }
 uint64_t Engine::StateDigest() const { return impl_->StateDigest(); }
 size_t Engine::MemoryBytes() const { return impl_->MemoryBytes(); }
 
+absl::Status Engine::Apply(const EngineCommand& command, const EngineConfigLoader& load) {
+  return impl_->Apply(command, load);
+}
+
 absl::Status Engine::AddAgent(const EngineAgentSpec& agent, absl::Time at) {
-  return impl_->Run(
-      at, Command::kAddAgent, [&] { return impl_->AddAgent(agent, at); },
-      [&](ByteWriter& w) { WriteAgent(w, agent); });
+  return Apply({.kind = EngineCommandKind::kAddAgent, .at = at, .agent_spec = agent});
 }
 
 absl::Status Engine::RemoveAgent(std::string_view agent, absl::Time at) {
-  return impl_->Run(
-      at, Command::kRemoveAgent, [&] { return impl_->RemoveAgent(agent, at); },
-      [&](ByteWriter& w) { w.Str(agent); });
+  return Apply({.kind = EngineCommandKind::kRemoveAgent, .at = at, .agent = std::string(agent)});
 }
 
 absl::Status Engine::UpdateAgent(const EngineAgentSpec& agent, absl::Time at) {
-  return impl_->Run(
-      at, Command::kUpdateAgent, [&] { return impl_->UpdateAgent(agent, at); },
-      [&](ByteWriter& w) { WriteAgent(w, agent); });
+  return Apply({.kind = EngineCommandKind::kUpdateAgent, .at = at, .agent_spec = agent});
 }
 
 absl::Status Engine::SetAgentState(std::string_view agent, AgentState state, absl::Time at,
                                    std::string_view reason) {
-  return impl_->Run(
-      at, Command::kSetAgentState, [&] { return impl_->SetAgentState(agent, state, at, reason); },
-      [&](ByteWriter& w) {
-        w.Str(agent);
-        w.U8(static_cast<uint8_t>(state));
-        w.Str(reason);
-      });
+  return Apply({.kind = EngineCommandKind::kSetAgentState,
+                .at = at,
+                .agent = std::string(agent),
+                .text = std::string(reason),
+                .state = state});
 }
 
 absl::Status Engine::Submit(const EngineItemSpec& item, absl::Time at) {
-  return impl_->Run(
-      at, Command::kSubmit, [&] { return impl_->Submit(item, at); },
-      [&](ByteWriter& w) { WriteItem(w, item); });
+  return Apply({.kind = EngineCommandKind::kSubmit, .at = at, .item_spec = item});
 }
 
 absl::Status Engine::Update(std::string_view item, const EngineItemUpdate& update, absl::Time at) {
-  return impl_->Run(
-      at, Command::kUpdate, [&] { return impl_->Update(item, update, at); },
-      [&](ByteWriter& w) {
-        w.Str(item);
-        WriteUpdate(w, update);
-      });
+  return Apply(
+      {.kind = EngineCommandKind::kUpdate, .at = at, .item = std::string(item), .update = update});
 }
 
 absl::Status Engine::Accept(std::string_view item, std::string_view agent, absl::Time at) {
-  return impl_->Run(
-      at, Command::kAccept, [&] { return impl_->Answer(item, agent, at, true); },
-      [&](ByteWriter& w) {
-        w.Str(item);
-        w.Str(agent);
-      });
+  return Apply({.kind = EngineCommandKind::kAccept,
+                .at = at,
+                .item = std::string(item),
+                .agent = std::string(agent)});
 }
 
 absl::Status Engine::Reject(std::string_view item, std::string_view agent, absl::Time at) {
-  return impl_->Run(
-      at, Command::kReject, [&] { return impl_->Answer(item, agent, at, false); },
-      [&](ByteWriter& w) {
-        w.Str(item);
-        w.Str(agent);
-      });
+  return Apply({.kind = EngineCommandKind::kReject,
+                .at = at,
+                .item = std::string(item),
+                .agent = std::string(agent)});
 }
 
 absl::Status Engine::Pause(std::string_view item, absl::Time at, std::string_view reason) {
-  return impl_->Run(
-      at, Command::kPause, [&] { return impl_->Pause(item, at, reason); },
-      [&](ByteWriter& w) {
-        w.Str(item);
-        w.Str(reason);
-      });
+  return Apply({.kind = EngineCommandKind::kPause,
+                .at = at,
+                .item = std::string(item),
+                .text = std::string(reason)});
 }
 
 absl::Status Engine::Resume(std::string_view item, absl::Time at, std::string_view reason) {
-  return impl_->Run(
-      at, Command::kResume, [&] { return impl_->Resume(item, at, reason); },
-      [&](ByteWriter& w) {
-        w.Str(item);
-        w.Str(reason);
-      });
+  return Apply({.kind = EngineCommandKind::kResume,
+                .at = at,
+                .item = std::string(item),
+                .text = std::string(reason)});
 }
 
 absl::Status Engine::Transfer(std::string_view item, std::string_view queue, absl::Time at) {
-  return impl_->Run(
-      at, Command::kTransfer, [&] { return impl_->Transfer(item, queue, at); },
-      [&](ByteWriter& w) {
-        w.Str(item);
-        w.Str(queue);
-      });
+  return Apply({.kind = EngineCommandKind::kTransfer,
+                .at = at,
+                .item = std::string(item),
+                .text = std::string(queue)});
 }
 
-#define OMNIROUTE_ITEM_COMMAND(Name, Code, Call)                                              \
-  absl::Status Engine::Name(std::string_view item, absl::Time at) {                           \
-    return impl_->Run(                                                                        \
-        at, Command::Code, [&] { return impl_->Call; }, [&](ByteWriter& w) { w.Str(item); }); \
+#define OMNIROUTE_ITEM_COMMAND(Name, Kind)                                                \
+  absl::Status Engine::Name(std::string_view item, absl::Time at) {                       \
+    return Apply({.kind = EngineCommandKind::Kind, .at = at, .item = std::string(item)}); \
   }
-OMNIROUTE_ITEM_COMMAND(Respond, kRespond, Respond(item, at))
-OMNIROUTE_ITEM_COMMAND(CustomerMessage, kCustomerMessage, CustomerMessage(item, at))
-OMNIROUTE_ITEM_COMMAND(Resolve, kResolve, Resolve(item, at))
-OMNIROUTE_ITEM_COMMAND(Confirm, kConfirm, Confirm(item, at))
-OMNIROUTE_ITEM_COMMAND(Reopen, kReopen, Reopen(item, at))
-OMNIROUTE_ITEM_COMMAND(Escalate, kEscalate, Escalate(item, at))
-OMNIROUTE_ITEM_COMMAND(Cancel, kCancel, End(item, at, /*abandoned=*/false))
-OMNIROUTE_ITEM_COMMAND(Abandon, kAbandon, End(item, at, /*abandoned=*/true))
+OMNIROUTE_ITEM_COMMAND(Respond, kRespond)
+OMNIROUTE_ITEM_COMMAND(CustomerMessage, kCustomerMessage)
+OMNIROUTE_ITEM_COMMAND(Resolve, kResolve)
+OMNIROUTE_ITEM_COMMAND(Confirm, kConfirm)
+OMNIROUTE_ITEM_COMMAND(Reopen, kReopen)
+OMNIROUTE_ITEM_COMMAND(Escalate, kEscalate)
+OMNIROUTE_ITEM_COMMAND(Cancel, kCancel)
+OMNIROUTE_ITEM_COMMAND(Abandon, kAbandon)
 #undef OMNIROUTE_ITEM_COMMAND
 
 absl::Status Engine::AdvanceTo(absl::Time now) {
-  return impl_->Run(
-      now, Command::kAdvanceTo, [] { return absl::OkStatus(); }, [](ByteWriter&) {});
+  return Apply({.kind = EngineCommandKind::kAdvanceTo, .at = now});
 }
 
 absl::Status Engine::Reconfigure(EngineConfig config, absl::Time at) {
-  std::string source = config.source;
-  return impl_->Run(
-      at, Command::kReconfigure, [&] { return impl_->Reconfigure(std::move(config), at); },
-      [&](ByteWriter& w) { w.Str(source); });
+  const EngineCommand command{
+      .kind = EngineCommandKind::kReconfigure, .at = at, .text = config.source};
+  return impl_->Run(command, [&] { return impl_->Reconfigure(std::move(config), at); });
 }
 
 std::vector<EngineEvent> Engine::PollEvents() { return internal::TakeEvents(impl_->events_); }

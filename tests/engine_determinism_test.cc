@@ -60,100 +60,15 @@ const std::vector<std::string>& Reconfigurations() {
 
 // --- commands -----------------------------------------------------------------------------------
 
-enum class Op {
-  kAddAgent,
-  kRemoveAgent,
-  kUpdateAgent,
-  kSetAgentState,
-  kSubmit,
-  kUpdate,
-  kAccept,
-  kReject,
-  kRespond,
-  kCustomerMessage,
-  kPause,
-  kResume,
-  kResolve,
-  kConfirm,
-  kReopen,
-  kTransfer,
-  kEscalate,
-  kCancel,
-  kAbandon,
-  kAdvanceTo,
-  kReconfigure,
-};
+using Op = EngineCommandKind;
+using Cmd = EngineCommand;
 
-constexpr const char* kOpNames[] = {
-    "AddAgent", "RemoveAgent", "UpdateAgent", "SetAgentState",   "Submit",   "Update",
-    "Accept",   "Reject",      "Respond",     "CustomerMessage", "Pause",    "Resume",
-    "Resolve",  "Confirm",     "Reopen",      "Transfer",        "Escalate", "Cancel",
-    "Abandon",  "AdvanceTo",   "Reconfigure"};
-
-struct Cmd {
-  Op op = Op::kAdvanceTo;
-  absl::Time at{};
-  std::string item{};
-  std::string agent{};
-  std::string text{};  // queue, pause reason, away reason or configuration
-  AgentState state = AgentState::kAvailable;
-  EngineAgentSpec agent_spec{};
-  EngineItemSpec item_spec{};
-  EngineItemUpdate update{};
-};
-
-absl::Status Apply(Engine& e, const Cmd& c) {
-  switch (c.op) {
-    case Op::kAddAgent:
-      return e.AddAgent(c.agent_spec, c.at);
-    case Op::kRemoveAgent:
-      return e.RemoveAgent(c.agent, c.at);
-    case Op::kUpdateAgent:
-      return e.UpdateAgent(c.agent_spec, c.at);
-    case Op::kSetAgentState:
-      return e.SetAgentState(c.agent, c.state, c.at, c.text);
-    case Op::kSubmit:
-      return e.Submit(c.item_spec, c.at);
-    case Op::kUpdate:
-      return e.Update(c.item, c.update, c.at);
-    case Op::kAccept:
-      return e.Accept(c.item, c.agent, c.at);
-    case Op::kReject:
-      return e.Reject(c.item, c.agent, c.at);
-    case Op::kRespond:
-      return e.Respond(c.item, c.at);
-    case Op::kCustomerMessage:
-      return e.CustomerMessage(c.item, c.at);
-    case Op::kPause:
-      return e.Pause(c.item, c.at, c.text);
-    case Op::kResume:
-      return e.Resume(c.item, c.at, c.text);
-    case Op::kResolve:
-      return e.Resolve(c.item, c.at);
-    case Op::kConfirm:
-      return e.Confirm(c.item, c.at);
-    case Op::kReopen:
-      return e.Reopen(c.item, c.at);
-    case Op::kTransfer:
-      return e.Transfer(c.item, c.text, c.at);
-    case Op::kEscalate:
-      return e.Escalate(c.item, c.at);
-    case Op::kCancel:
-      return e.Cancel(c.item, c.at);
-    case Op::kAbandon:
-      return e.Abandon(c.item, c.at);
-    case Op::kAdvanceTo:
-      return e.AdvanceTo(c.at);
-    case Op::kReconfigure:
-      return ReconfigureFromJson(e, c.text, c.at);
-  }
-  return absl::InternalError("unreachable");
-}
+absl::Status Apply(Engine& e, const Cmd& c) { return e.Apply(c, ParseEngineConfigJson); }
 
 std::string Describe(const Cmd& c, absl::Time origin) {
-  std::string out =
-      absl::StrCat(kOpNames[static_cast<int>(c.op)], " @+", absl::FormatDuration(c.at - origin));
-  switch (c.op) {
+  std::string out = absl::StrCat(std::string(EngineCommandKindName(c.kind)), " @+",
+                                 absl::FormatDuration(c.at - origin));
+  switch (c.kind) {
     case Op::kAddAgent:
     case Op::kUpdateAgent: {
       std::vector<std::string> queues;
@@ -269,19 +184,19 @@ class Sequence {
     int roll = g_.Int(0, total - 1);
     for (const auto& [op, w] : kWeights) {
       if (roll < w) {
-        c.op = op;
+        c.kind = op;
         break;
       }
       roll -= w;
     }
     // Offers expire after 30-45 s: answers mostly come quickly.
-    c.at = (c.op == Op::kAccept || c.op == Op::kReject) && g_.Chance(0.8)
+    c.at = (c.kind == Op::kAccept || c.kind == Op::kReject) && g_.Chance(0.8)
                ? now + absl::Seconds(g_.Int(0, 20))
                : NextInstant(now, origin);
-    switch (c.op) {
+    switch (c.kind) {
       case Op::kAddAgent:
       case Op::kUpdateAgent:
-        c.agent_spec = AgentSpec(m, c.op == Op::kAddAgent);
+        c.agent_spec = AgentSpec(m, c.kind == Op::kAddAgent);
         break;
       case Op::kRemoveAgent:
         c.agent = AgentId(m);
@@ -324,12 +239,12 @@ class Sequence {
       case Op::kPause:
       case Op::kResolve:
         c.item = ItemId(m, {ItemState::kAssigned, ItemState::kPendingCustomer});
-        if (c.op == Op::kPause) c.text = PauseReason();
+        if (c.kind == Op::kPause) c.text = PauseReason();
         break;
       case Op::kResume:
       case Op::kCustomerMessage:
         c.item = ItemId(m, {ItemState::kPendingCustomer, ItemState::kAssigned});
-        if (c.op == Op::kResume) c.text = PauseReason();
+        if (c.kind == Op::kResume) c.text = PauseReason();
         break;
       case Op::kConfirm:
       case Op::kReopen:
@@ -730,16 +645,16 @@ Outcome RunSequence(uint64_t seed, const Options& options) {
     }
     Cmd cmd = seq.Next(model, primary->now(), origin);
     if (!options.reconfigure_before_snapshot && step < snapshot_step &&
-        cmd.op == Op::kReconfigure) {
-      cmd.op = Op::kAdvanceTo;
+        cmd.kind == Op::kReconfigure) {
+      cmd.kind = Op::kAdvanceTo;
     }
     log.push_back(absl::StrCat(step, ": ", Describe(cmd, origin)));
     std::vector<EngineEvent> events;
     const bool early = cmd.at < primary->now();
     // Half of the time the clock moves first, so that a refusal must leave everything as it was.
-    const bool advanced_first = !early && cmd.op != Op::kAdvanceTo && seq.gen().Chance(0.5);
+    const bool advanced_first = !early && cmd.kind != Op::kAdvanceTo && seq.gen().Chance(0.5);
     if (advanced_first) {
-      Cmd advance{.op = Op::kAdvanceTo, .at = cmd.at};
+      Cmd advance{.kind = Op::kAdvanceTo, .at = cmd.at};
       EXPECT_TRUE(apply_all(advance, events).ok());
       log.back() += " (advanced first)";
     }
@@ -761,7 +676,7 @@ Outcome RunSequence(uint64_t seed, const Options& options) {
       EXPECT_THAT(events, ::testing::IsEmpty()) << "a refused command emitted events\n"
                                                 << EventsText(events) << history();
     }
-    if (status.ok() && (cmd.op == Op::kAddAgent || cmd.op == Op::kUpdateAgent)) {
+    if (status.ok() && (cmd.kind == Op::kAddAgent || cmd.kind == Op::kUpdateAgent)) {
       caps[cmd.agent_spec.id] = cmd.agent_spec.capacity;
     }
     EXPECT_EQ(digest, twin->StateDigest()) << history();
@@ -904,7 +819,7 @@ std::string SampleSnapshot() {
   const absl::Time origin = engine->now();
   for (int step = 0; step < 60; ++step) {
     Cmd cmd = seq.Next(observer.Read(*engine), engine->now(), origin);
-    if (cmd.op == Op::kReconfigure) cmd.op = Op::kAdvanceTo;
+    if (cmd.kind == Op::kReconfigure) cmd.kind = Op::kAdvanceTo;
     (void)Apply(*engine, cmd);
     observer.Learn(engine->PollEvents());
   }

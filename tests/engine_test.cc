@@ -410,5 +410,36 @@ TEST_F(EngineTest, SnapshotRestoresAnEngineThatContinuesIdentically) {
   EXPECT_EQ(engine_->Snapshot(), (*copy)->Snapshot());
 }
 
+TEST_F(EngineTest, CommandsAsValuesApplyAsTheirMethods) {
+  for (int k = 0; k < kEngineCommandKindCount; ++k) {
+    const auto kind = static_cast<EngineCommandKind>(k);
+    EXPECT_EQ(ParseEngineCommandKind(EngineCommandKindName(kind)).value(), kind);
+  }
+  EXPECT_THAT(ParseEngineCommandKind("launch").status().message(), HasSubstr("unknown command"));
+  ASSERT_TRUE(
+      engine_
+          ->Apply(
+              {.kind = EngineCommandKind::kSubmit,
+               .at = monday_,
+               .item_spec = {.id = "t1", .queue = "general", .channel = "chat", .priority = "A"}})
+          .ok());
+  EXPECT_EQ(Item("t1").state, ItemState::kQueued);
+  EXPECT_EQ(engine_
+                ->Apply({.kind = EngineCommandKind::kReconfigure,
+                         .at = monday_,
+                         .text = std::string(kConfig)})
+                .code(),
+            absl::StatusCode::kInvalidArgument);  // no loader
+  EXPECT_TRUE(engine_
+                  ->Apply({.kind = EngineCommandKind::kReconfigure,
+                           .at = monday_,
+                           .text = std::string(kConfig)},
+                          ParseEngineConfigJson)
+                  .ok());
+  ASSERT_TRUE(
+      engine_->Apply({.kind = EngineCommandKind::kCancel, .at = monday_, .item = "t1"}).ok());
+  EXPECT_EQ(engine_->Item("t1").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace omniroute

@@ -150,6 +150,8 @@ struct EngineQueueRef {
   std::string queue{};
   int priority = 0;
   absl::Duration delay = absl::ZeroDuration();
+
+  friend bool operator==(const EngineQueueRef&, const EngineQueueRef&) = default;
 };
 
 struct EngineAgentSpec {
@@ -160,6 +162,8 @@ struct EngineAgentSpec {
   // Capacity units; omitted: every listed channel at its limit at once.
   std::optional<int> budget{};
   std::vector<EngineQueueRef> queues{};
+
+  friend bool operator==(const EngineAgentSpec&, const EngineAgentSpec&) = default;
 };
 
 struct EngineItemSpec {
@@ -175,6 +179,8 @@ struct EngineItemSpec {
   std::optional<absl::Time> created{};
   // For deadline_first queues.
   absl::Time deadline = absl::InfiniteFuture();
+
+  friend bool operator==(const EngineItemSpec&, const EngineItemSpec&) = default;
 };
 
 // What `Update` changes; omitted fields stay.
@@ -184,6 +190,8 @@ struct EngineItemUpdate {
   std::optional<std::vector<std::string>> tags{};  // replaces the tags
   std::optional<NamedRequirement> requirement{};
   std::optional<absl::Time> deadline{};
+
+  friend bool operator==(const EngineItemUpdate&, const EngineItemUpdate&) = default;
 };
 
 enum class EngineEventKind : uint8_t {
@@ -335,6 +343,57 @@ struct EngineKpis {
 // Parses a configuration's `source` back into a config (config_json.h provides one).
 using EngineConfigLoader = std::function<absl::StatusOr<EngineConfig>(std::string_view)>;
 
+enum class EngineCommandKind : uint8_t {
+  kAddAgent,
+  kRemoveAgent,
+  kUpdateAgent,
+  kSetAgentState,
+  kSubmit,
+  kUpdate,
+  kAccept,
+  kReject,
+  kRespond,
+  kCustomerMessage,
+  kPause,
+  kResume,
+  kResolve,
+  kConfirm,
+  kReopen,
+  kTransfer,
+  kEscalate,
+  kCancel,
+  kAbandon,
+  kAdvanceTo,
+  kReconfigure,
+};
+inline constexpr int kEngineCommandKindCount = 21;
+// "add_agent", "remove_agent", "update_agent", "set_agent_state", "submit", "update", "accept",
+// "reject", "respond", "customer_message", "pause", "resume", "resolve", "confirm", "reopen",
+// "transfer", "escalate", "cancel", "abandon", "advance_to", "reconfigure".
+std::string_view EngineCommandKindName(EngineCommandKind kind);
+absl::StatusOr<EngineCommandKind> ParseEngineCommandKind(std::string_view name);
+inline std::ostream& operator<<(std::ostream& os, EngineCommandKind k) {
+  return os << EngineCommandKindName(k);
+}
+
+// A command as a value: what the journal records, and what a host may queue, log or forward
+// before applying it with `Engine::Apply`. Fields the kind does not use are ignored.
+struct EngineCommand {
+  EngineCommandKind kind = EngineCommandKind::kAdvanceTo;
+  absl::Time at{};
+  std::string item{};   // item commands
+  std::string agent{};  // remove_agent, set_agent_state, accept, reject
+  // set_agent_state, pause, resume: the reason; transfer: the queue; reconfigure: the
+  // configuration text.
+  std::string text{};
+  AgentState state = AgentState::kAvailable;  // set_agent_state
+  EngineAgentSpec agent_spec{};               // add_agent, update_agent
+  EngineItemSpec item_spec{};                 // submit
+  EngineItemUpdate update{};                  // update
+
+  friend bool operator==(const EngineCommand&, const EngineCommand&) = default;
+};
+
 class Engine {
  public:
   // Validates the whole configuration: unknown calendars, policies, queues, skills (in a closed
@@ -377,6 +436,10 @@ class Engine {
   // Moves time to `now`, firing offers' timeouts, SLA warnings and breaches, escalations,
   // auto-closes and follow-ups in time order.
   absl::Status AdvanceTo(absl::Time now);
+
+  // Applies `command` exactly as the method of its kind; a reconfiguration reads `text` with
+  // `load` (InvalidArgument without one).
+  absl::Status Apply(const EngineCommand& command, const EngineConfigLoader& load = nullptr);
 
   // Live reconfiguration (see the README for what changes mean for work in flight): queues may be
   // added and their strategy, timeouts, policies, service level and follow-up changed; SLA
