@@ -1,18 +1,45 @@
-// Data the benchmarks share: the bundled office calendar (examples/data/office_calendar.json).
+// What the benchmarks share: the bundled office calendar (examples/data/office_calendar.json)
+// and the checks that stop a benchmark whose setup went wrong.
 #ifndef OMNIROUTE_BENCHMARKS_BENCHMARK_DATA_H_
 #define OMNIROUTE_BENCHMARKS_BENCHMARK_DATA_H_
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "omniroute/calendar.h"
 #include "omniroute/config_json.h"
 
 namespace omniroute::benchmark_data {
+
+// Prints "<what>: <message>" and aborts: a benchmark must not time a broken setup.
+[[noreturn]] inline void Die(std::string_view what, std::string_view message) {
+  std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
+               static_cast<int>(message.size()), message.data());
+  std::abort();
+}
+
+inline void Check(const absl::Status& status, std::string_view what) {
+  if (!status.ok()) Die(what, status.ToString());
+}
+
+template <typename T>
+T Check(absl::StatusOr<T> value, std::string_view what) {
+  Check(value.status(), what);
+  return *std::move(value);
+}
+
+// Uniform in [lo, hi].
+inline int Uniform(std::mt19937_64& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
 
 // America/New_York, split weekdays, a Saturday half day, a Sunday night shift, holidays and
 // special days. Aborts with the message when the file cannot be loaded.
@@ -22,11 +49,7 @@ inline const BusinessCalendar& OfficeCalendar() {
     std::stringstream text;
     text << in.rdbuf();
     absl::StatusOr<BusinessCalendar> parsed = ParseCalendarJson(text.str());
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "office calendar: %s\n", std::string(parsed.status().message()).c_str());
-      std::abort();
-    }
-    return new BusinessCalendar(*std::move(parsed));
+    return new BusinessCalendar(Check(std::move(parsed), "office calendar"));
   }();
   return *calendar;
 }

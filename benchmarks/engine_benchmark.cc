@@ -69,6 +69,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "benchmark_data.h"
 #include "omniroute/agents.h"
 #include "omniroute/calendar.h"
 #include "omniroute/engine.h"
@@ -76,6 +77,9 @@
 #include "omniroute/sla.h"
 
 namespace {
+
+using omniroute::benchmark_data::Check;
+using omniroute::benchmark_data::Uniform;
 
 using omniroute::Engine;
 using omniroute::EngineConfig;
@@ -88,26 +92,6 @@ constexpr int kSkills = 32;
 constexpr int kAgents = 1000;
 constexpr size_t kArrivals = 4096;
 constexpr uint64_t kSeed = 20261123;
-
-void Die(std::string_view what, const absl::Status& status) {
-  std::fprintf(stderr, "engine benchmark: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
-               status.ToString().c_str());
-  std::abort();
-}
-
-void Check(const absl::Status& status, std::string_view what) {
-  if (!status.ok()) Die(what, status);
-}
-
-template <typename T>
-T Check(absl::StatusOr<T> value, std::string_view what) {
-  Check(value.status(), what);
-  return *std::move(value);
-}
-
-int Uniform(std::mt19937_64& rng, int lo, int hi) {
-  return std::uniform_int_distribution<int>(lo, hi)(rng);
-}
 
 double Fraction(std::mt19937_64& rng) { return std::uniform_real_distribution<double>(0, 1)(rng); }
 

@@ -66,12 +66,17 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "benchmark_data.h"
 #include "omniroute/agents.h"
 #include "omniroute/router.h"
 #include "omniroute/skills.h"
 #include "omniroute/work_queue.h"
 
 namespace {
+
+using omniroute::benchmark_data::Check;
+using omniroute::benchmark_data::Die;
+using omniroute::benchmark_data::Uniform;
 
 using omniroute::AgentIndex;
 using omniroute::ChannelId;
@@ -87,26 +92,6 @@ constexpr int kQueues = 100;
 constexpr int kChatsPerAgent = 3;
 constexpr size_t kArrivals = 4096;
 constexpr int kVerifiedDecisions = 256;
-
-void Die(std::string_view what, std::string_view message) {
-  std::fprintf(stderr, "router benchmark: %.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
-               static_cast<int>(message.size()), message.data());
-  std::abort();
-}
-
-void Check(const absl::Status& status, std::string_view what) {
-  if (!status.ok()) Die(what, std::string(status.message()));
-}
-
-template <typename T>
-T Check(absl::StatusOr<T> value, std::string_view what) {
-  Check(value.status(), what);
-  return *std::move(value);
-}
-
-int Uniform(std::mt19937_64& rng, int lo, int hi) {
-  return std::uniform_int_distribution<int>(lo, hi)(rng);
-}
 
 int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
 

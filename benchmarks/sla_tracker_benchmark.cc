@@ -40,17 +40,11 @@
 
 namespace {
 
+using omniroute::benchmark_data::Check;
+using omniroute::benchmark_data::OfficeCalendar;
+
 constexpr std::string_view kPolicy = "tiered";
 constexpr std::string_view kPriorities[] = {"A", "B", "C"};
-
-void Check(const absl::Status& status, const char* what) {
-  if (!status.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, std::string(status.message()).c_str());
-    std::abort();
-  }
-}
-
-using omniroute::benchmark_data::OfficeCalendar;
 
 omniroute::SlaPolicy TieredPolicy() {
   using omniroute::SlaMetric;
