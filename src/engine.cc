@@ -1279,7 +1279,7 @@ absl::Status Engine::Impl::Advance(absl::Time at) {
   OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
   std::vector<Timer> fired;
   while (true) {
-    const absl::Time due = std::min({router_->NextDue(), tracker_.NextDue(), timers_.NextDue()});
+    const absl::Time due = std::min({router_->NextStop(), tracker_.NextStop(), timers_.NextStop()});
     if (due > at) break;
     (void)router_->AdvanceTo(due);
     (void)tracker_.AdvanceTo(due);

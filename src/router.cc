@@ -761,6 +761,10 @@ absl::Time Router::NextDue() const {
   return std::min({queues_.NextRelaxationDue(), pool_.NextTimerDue(), timers_.NextDue()});
 }
 
+absl::Time Router::NextStop() const {
+  return std::min({queues_.NextRelaxationStop(), pool_.NextTimerStop(), timers_.NextStop()});
+}
+
 absl::Status Router::AdvanceTo(absl::Time now) {
   if (now < now_ || now == absl::InfiniteFuture()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -768,7 +772,7 @@ absl::Status Router::AdvanceTo(absl::Time now) {
         absl::FormatTime(now_, absl::UTCTimeZone())));
   }
   std::vector<std::pair<TimerHandle, Timer>> fired;
-  for (absl::Time due = NextDue(); due <= now; due = NextDue()) {
+  for (absl::Time due = NextStop(); due <= now; due = NextStop()) {
     (void)queues_.AdvanceTo(due);
     (void)pool_.AdvanceTo(due);
     now_ = due;

@@ -88,8 +88,8 @@ absl::Status ValidateWorkQueueOptions(const WorkQueueOptions& options) {
 
 WorkQueue::WorkQueue(const WorkQueueOptions& options, absl::Time now)
     : options_(options),
-      now_(now),
-      now_ns_(Nanos(now)),
+      own_clock_(std::make_unique<Clock>(Clock{now, Nanos(now)})),
+      clock_(own_clock_.get()),
       count_by_priority_(options.priority_levels, 0),
       relaxation_(now, absl::Milliseconds(1)) {
   for (int p = 0; p < options_.priority_levels; ++p) {
@@ -239,10 +239,12 @@ void WorkQueue::ArmRelaxation(uint32_t slot) {
   relaxation_.Cancel(item.relax_timer);
   item.relax_timer = TimerHandle();
   if (item.requirement == nullptr || item.steps_applied >= item.requirement->step_count()) return;
+  // An empty wheel may lag the clock (a set does not advance idle queues); catching up is O(1).
+  if (relaxation_.empty()) relaxation_.Advance(now(), [](TimerHandle, absl::Time, uint32_t) {});
   // The next step not yet applied (steps may also be applied early, by RelaxNow).
   const absl::Duration next = item.requirement->spec().steps[item.steps_applied].after;
   absl::StatusOr<TimerHandle> timer =
-      relaxation_.Schedule(std::max(item.relax_origin + next, now_), slot);
+      relaxation_.Schedule(std::max(item.relax_origin + next, now()), slot);
   // A step too far in the future to schedule never comes due.
   if (timer.ok()) item.relax_timer = *timer;
 }
@@ -281,7 +283,7 @@ absl::Status WorkQueue::RelaxNow(WorkItemId id) {
   if (item.requirement == nullptr || item.steps_applied >= item.requirement->step_count()) {
     return absl::FailedPreconditionError(absl::StrCat("item ", id, " has no relaxation step left"));
   }
-  ApplyStep(it->second, now_);
+  ApplyStep(it->second, now());
   ArmRelaxation(it->second);
   return absl::OkStatus();
 }
@@ -294,10 +296,10 @@ absl::Status WorkQueue::Validate(const QueuedItem& queued) const {
   if (queued.arrival == absl::InfiniteFuture() || queued.arrival == absl::InfinitePast()) {
     return absl::InvalidArgumentError("an item's arrival must be finite");
   }
-  if (queued.arrival > now_) {
+  if (queued.arrival > now()) {
     return absl::InvalidArgumentError(
         absl::StrCat("arrival ", absl::FormatTime(queued.arrival, absl::UTCTimeZone()),
-                     " is after the queue's now ", absl::FormatTime(now_, absl::UTCTimeZone())));
+                     " is after the queue's now ", absl::FormatTime(now(), absl::UTCTimeZone())));
   }
   if (queued.deadline == absl::InfinitePast()) {
     return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
@@ -329,7 +331,7 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
       item.requirement == nullptr
           ? 0
           : std::clamp(std::max(queued.steps_applied.value_or(0),
-                                item.requirement->StepsDueAfter(now_ - item.relax_origin)),
+                                item.requirement->StepsDueAfter(now() - item.relax_origin)),
                        0, item.requirement->step_count());
   item.in_arrivals = arrivals_.Push(Ranked{Key{Nanos(item.arrival), 0, item.sequence}, slot});
   LinkToClass(slot, AcquireClass(item));
@@ -434,7 +436,7 @@ absl::Status WorkQueue::SetRequirement(WorkItemId id,
   UnlinkFromClass(slot);
   Item& item = items_[slot];
   item.requirement = std::move(requirement);
-  item.relax_origin = now_;
+  item.relax_origin = now();
   item.steps_applied =
       item.requirement == nullptr ? 0 : item.requirement->StepsDueAfter(absl::ZeroDuration());
   LinkToClass(slot, AcquireClass(item));
@@ -446,19 +448,23 @@ absl::Status WorkQueue::AdvanceTo(absl::Time now) {
   if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) {
     return absl::InvalidArgumentError("now must be finite");
   }
-  if (now < now_) {
+  if (now < this->now()) {
     return absl::InvalidArgumentError(
         absl::StrCat("now ", absl::FormatTime(now, absl::UTCTimeZone()), " is before the queue's ",
-                     absl::FormatTime(now_, absl::UTCTimeZone())));
+                     absl::FormatTime(this->now(), absl::UTCTimeZone())));
   }
   relaxation_.Advance(now, [this](TimerHandle, absl::Time due, uint32_t slot) {
-    now_ = due;
-    now_ns_ = Nanos(due);
+    SetNow(due);
     Relax(slot, due);
   });
-  now_ = now;
-  now_ns_ = Nanos(now);
+  SetNow(now);
   return absl::OkStatus();
+}
+
+void WorkQueue::SetNow(absl::Time now) {
+  if (clock_->now == now) return;
+  clock_->now = now;
+  clock_->now_ns = Nanos(now);
 }
 
 std::vector<RequirementRelaxed> WorkQueue::PollEvents() { return internal::TakeEvents(events_); }
@@ -504,7 +510,7 @@ absl::Time WorkQueue::OldestArrival() const {
 
 absl::Duration WorkQueue::LongestWait() const {
   if (arrivals_.empty()) return absl::ZeroDuration();
-  return now_ - OldestArrival();
+  return now() - OldestArrival();
 }
 
 size_t WorkQueue::OverdueCount() const {
@@ -554,7 +560,7 @@ QueueRank WorkQueue::RankOfSlot(uint32_t slot) const {
   const Item& item = items_[slot];
   const Key overdue = OverdueKey(item);
   const bool is_overdue =
-      MaxWait(item.priority) != absl::InfiniteDuration() && overdue.primary <= now_ns_;
+      MaxWait(item.priority) != absl::InfiniteDuration() && overdue.primary <= clock_->now_ns;
   const Key key = is_overdue ? overdue : OrderKey(item);
   return QueueRank{is_overdue, key.primary, key.arrival_ns, key.sequence};
 }
@@ -598,16 +604,22 @@ absl::StatusOr<QueueIndex> WorkQueueSet::AddQueue(std::string_view name,
   if (by_name_.contains(absl::string_view(name.data(), name.size()))) {
     return absl::AlreadyExistsError(absl::StrCat("queue \"", std::string(name), "\" exists"));
   }
-  absl::StatusOr<WorkQueue> queue = WorkQueue::Create(options, now_);
+  absl::StatusOr<WorkQueue> queue = WorkQueue::Create(options, now());
   if (!queue.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("queue \"", std::string(name), "\": ", queue.status().message()));
   }
   const auto index = static_cast<QueueIndex>(queues_.size());
+  queue->own_clock_.reset();
+  queue->clock_ = clock_.get();
   queues_.push_back(Named{std::string(name), *std::move(queue)});
+  tracked_.push_back(false);
   by_name_.emplace(std::string(name), index);
   return index;
 }
+
+WorkQueueSet::WorkQueueSet(absl::Time now)
+    : clock_(std::make_unique<WorkQueue::Clock>(WorkQueue::Clock{now, WorkQueue::Nanos(now)})) {}
 
 absl::StatusOr<QueueIndex> WorkQueueSet::FindQueue(std::string_view name) const {
   const auto it = by_name_.find(absl::string_view(name.data(), name.size()));
@@ -642,6 +654,7 @@ absl::Status WorkQueueSet::Push(std::string_view queue, WorkItemId id, QueuedIte
     return status;
   }
   queue_of_.emplace(id, *index);
+  Track(*index);
   return absl::OkStatus();
 }
 
@@ -677,6 +690,7 @@ absl::Status WorkQueueSet::Move(WorkItemId id, std::string_view to_queue,
   if (absl::Status status = target.Push(id, std::move(moved)); !status.ok()) return status;
   if (absl::Status status = source.Erase(id); !status.ok()) return status;
   queue_of_[id] = *to;
+  Track(*to);
   return absl::OkStatus();
 }
 
@@ -689,7 +703,9 @@ absl::Status WorkQueueSet::SetPriority(WorkItemId id, int priority) {
 absl::Status WorkQueueSet::RelaxNow(WorkItemId id) {
   absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
   if (!index.ok()) return index.status();
-  return queues_[*index].queue.RelaxNow(id);
+  absl::Status status = queues_[*index].queue.RelaxNow(id);
+  Track(*index);
+  return status;
 }
 
 absl::Status WorkQueueSet::SetDeadline(WorkItemId id, absl::Time deadline) {
@@ -702,26 +718,54 @@ absl::Status WorkQueueSet::SetRequirement(WorkItemId id,
                                           std::shared_ptr<const RequirementPlan> requirement) {
   absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
   if (!index.ok()) return index.status();
-  return queues_[*index].queue.SetRequirement(id, std::move(requirement));
+  absl::Status status = queues_[*index].queue.SetRequirement(id, std::move(requirement));
+  Track(*index);
+  return status;
 }
 
 absl::Status WorkQueueSet::AdvanceTo(absl::Time now) {
-  if (now == absl::InfiniteFuture() || now == absl::InfinitePast() || now < now_) {
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast() || now < this->now()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "now ", absl::FormatTime(now, absl::UTCTimeZone()), " is infinite or before the queues' ",
-        absl::FormatTime(now_, absl::UTCTimeZone())));
+        absl::FormatTime(this->now(), absl::UTCTimeZone())));
   }
-  for (Named& named : queues_) {
-    if (absl::Status status = named.queue.AdvanceTo(now); !status.ok()) return status;
+  size_t kept = 0;
+  for (const QueueIndex index : pending_) {
+    WorkQueue& queue = queues_[index].queue;
+    // Cannot fail: `now` is finite and not before the shared clock.
+    (void)queue.AdvanceTo(now);
+    if (queue.HasPendingRelaxation()) {
+      pending_[kept++] = index;
+    } else {
+      tracked_[index] = false;
+    }
   }
-  now_ = now;
+  pending_.resize(kept);
+  clock_->now = now;
+  clock_->now_ns = WorkQueue::Nanos(now);
   return absl::OkStatus();
 }
 
 absl::Time WorkQueueSet::NextRelaxationDue() const {
   absl::Time next = absl::InfiniteFuture();
-  for (const Named& named : queues_) next = std::min(next, named.queue.NextRelaxationDue());
+  for (const QueueIndex index : pending_) {
+    next = std::min(next, queues_[index].queue.NextRelaxationDue());
+  }
   return next;
+}
+
+absl::Time WorkQueueSet::NextRelaxationStop() const {
+  absl::Time next = absl::InfiniteFuture();
+  for (const QueueIndex index : pending_) {
+    next = std::min(next, queues_[index].queue.NextRelaxationStop());
+  }
+  return next;
+}
+
+void WorkQueueSet::Track(QueueIndex index) {
+  if (tracked_[index] || !queues_[index].queue.HasPendingRelaxation()) return;
+  tracked_[index] = true;
+  pending_.push_back(index);
 }
 
 std::vector<QueuedRequirementRelaxed> WorkQueueSet::PollEvents() {

@@ -348,9 +348,47 @@ TEST(TimerWheelTest, MatchesASortedSetUnderRandomOperations) {
       ASSERT_EQ(wheel.size(), reference.pending.size());
       if (!reference.pending.empty()) {
         ASSERT_EQ(wheel.NextDue(), reference.pending.begin()->first);
+        ASSERT_LE(wheel.NextStop(), wheel.NextDue());
+      } else {
+        ASSERT_EQ(wheel.NextStop(), absl::InfiniteFuture());
       }
     }
   }
+}
+
+// Stepping from stop to stop (what an event loop does) fires every timer at its due instant, in
+// order, and each stop makes progress: it fires something or lies beyond the previous one.
+TEST(TimerWheelTest, SteppingFromStopToStopReachesEveryTimerInOrder) {
+  std::mt19937_64 rng(13);
+  std::uniform_int_distribution<int64_t> due_ms(0, int64_t{40} * 24 * 3600 * 1000);
+  TimerWheel<int> wheel(kOrigin);
+  std::vector<std::pair<absl::Time, int>> expected;
+  std::vector<TimerHandle> handles;
+  for (int i = 0; i < 5000; ++i) {
+    const absl::Time due = kOrigin + absl::Milliseconds(due_ms(rng));
+    handles.push_back(MustSchedule(wheel, due, i));
+    expected.push_back({due, i});
+  }
+  for (int i = 0; i < 5000; i += 3) ASSERT_TRUE(wheel.Cancel(handles[i]));
+  std::erase_if(expected, [](const std::pair<absl::Time, int>& e) { return e.second % 3 == 0; });
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<absl::Time, int>> fired;
+  absl::Time previous = kOrigin;
+  int stops = 0;
+  for (absl::Time stop = wheel.NextStop(); stop != absl::InfiniteFuture();
+       stop = wheel.NextStop()) {
+    ASSERT_LT(++stops, 100000);
+    ASSERT_LE(stop, wheel.NextDue());
+    const size_t count = wheel.Advance(stop, [&](TimerHandle, absl::Time due, int payload) {
+      EXPECT_EQ(due, stop);
+      fired.push_back({due, payload});
+    });
+    ASSERT_TRUE(count > 0 || stop > previous) << "no progress at stop " << stops;
+    previous = stop;
+  }
+  EXPECT_EQ(fired, expected);
+  EXPECT_EQ(wheel.size(), 0u);
 }
 
 // One big step and many small steps fire the same timers in the same order.

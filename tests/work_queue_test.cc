@@ -809,5 +809,44 @@ TEST(WorkQueueSetTest, RelaxationEventsNameTheirQueue) {
   EXPECT_TRUE(set.PollEvents().empty());
 }
 
+// Queues with no relaxation step pending are not visited when the set advances, yet they keep
+// the set's time: waits, overdue items and later relaxations all count from the set's clock.
+TEST(WorkQueueSetTest, IdleQueuesKeepTheSetsClock) {
+  const Skills s = MakeSkills();
+  const auto plan =
+      MustPlan(s.catalog, {.must = {{s.billing, 6}},
+                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3)}});
+  WorkQueueSet set(kStart);
+  WorkQueueOptions capped{.priority_levels = 2,
+                          .max_wait_by_priority = {absl::InfiniteDuration(), absl::Minutes(5)}};
+  ASSERT_TRUE(set.AddQueue("plain", capped).ok());
+  ASSERT_TRUE(set.AddQueue("relaxing", {}).ok());
+  ASSERT_TRUE(set.Push("plain", 1, {0, kStart}).ok());
+  ASSERT_TRUE(set.Push("plain", 2, {1, kStart}).ok());
+  ASSERT_TRUE(set.Push("relaxing", 3, {1, kStart, absl::InfiniteFuture(), plan}).ok());
+  EXPECT_EQ(set.NextRelaxationDue(), At(absl::Minutes(2)));
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(4))).ok());
+  EXPECT_EQ(set.NextRelaxationDue(), absl::InfiniteFuture());
+  const WorkQueue& plain = set.queue(0);
+  EXPECT_EQ(plain.now(), At(absl::Minutes(4)));
+  EXPECT_EQ(plain.LongestWait(), absl::Minutes(4));
+  EXPECT_EQ(plain.Top(), 1u);  // item 2 is not overdue yet
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(6))).ok());
+  EXPECT_EQ(plain.Top(), 2u);  // overdue after 5 minutes: served first
+  EXPECT_EQ(set.queue(1).now(), At(absl::Minutes(6)));
+  // A plan pushed into the drained queue later counts from the set's clock.
+  ASSERT_TRUE(
+      set.Push("relaxing", 4, {1, At(absl::Minutes(6)), absl::InfiniteFuture(), plan}).ok());
+  EXPECT_EQ(set.NextRelaxationDue(), At(absl::Minutes(8)));
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Hours(3))).ok());
+  const std::vector<QueuedRequirementRelaxed> events = set.PollEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].relaxed.item, 3u);
+  EXPECT_EQ(events[0].relaxed.at, At(absl::Minutes(2)));
+  EXPECT_EQ(events[1].relaxed.item, 4u);
+  EXPECT_EQ(events[1].relaxed.at, At(absl::Minutes(8)));
+  EXPECT_EQ(plain.LongestWait(), absl::Hours(3));
+}
+
 }  // namespace
 }  // namespace omniroute

@@ -281,6 +281,9 @@ class AgentPool {
   // Ends wrap-ups and cool-downs due by `now`. InvalidArgument when `now` is before now().
   absl::Status AdvanceTo(absl::Time now);
   absl::Time NextTimerDue() const { return timers_.NextDue(); }
+  // Never after NextTimerDue(); stepping `AdvanceTo` from stop to stop reaches every timer in
+  // order (TimerWheel::NextStop). O(1) amortised.
+  absl::Time NextTimerStop() const { return timers_.NextStop(); }
   std::vector<AgentEvent> PollEvents();
 
   // The agent's state and live figures at now().

@@ -222,6 +222,9 @@ class Router {
   absl::Time now() const { return now_; }
   // The earliest instant at which something is due; InfiniteFuture when nothing is.
   absl::Time NextDue() const;
+  // Where the next `AdvanceTo` should stop to make progress: never after NextDue(); stepping from
+  // stop to stop reaches every due instant in order (TimerWheel::NextStop). O(1) amortised.
+  absl::Time NextStop() const;
 
   // The events since the last call, oldest first.
   std::vector<RoutingEvent> PollEvents();

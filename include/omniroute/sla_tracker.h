@@ -188,6 +188,10 @@ class SlaTracker {
   absl::Time now() const { return now_; }
   // The earliest instant a warning or breach is due; InfiniteFuture when none is.
   absl::Time NextDue() const { return wheel_.NextDue(); }
+  // Where the next `AdvanceTo` should stop to make progress: never after NextDue(); stepping from
+  // stop to stop reaches every due instant in order (TimerWheel::NextStop). O(1) amortised, where
+  // NextDue() may walk the timers of a wide slot.
+  absl::Time NextStop() const { return wheel_.NextStop(); }
   // The current cycle's clock of `metric` for `item`; nullptr when none.
   const SlaClock* Clock(SlaItemId item, SlaMetric metric) const;
   // The current clocks of `item` (empty when unknown), in metric order.

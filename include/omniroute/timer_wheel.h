@@ -102,6 +102,7 @@ class TimerWheel {
     node.payload = std::move(payload);
     Link(index);
     ++size_;
+    if (next_due_known_ && due < next_due_) next_due_ = due;
     return TimerHandle(index, node.generation);
   }
 
@@ -112,6 +113,7 @@ class TimerWheel {
   bool Cancel(TimerHandle handle) {
     if (!IsPending(handle)) return false;
     Node& node = nodes_[handle.index_];
+    if (node.due == next_due_) next_due_known_ = false;
     if (node.state == State::kLinked) {
       ++stale_;
       SlotList& list = slots_[node.slot];
@@ -125,6 +127,10 @@ class TimerWheel {
     Retire(handle.index_);
     Free(handle.index_);
     CompactIfWorthIt();
+    if (size_ == 0) {
+      next_due_ = absl::InfiniteFuture();
+      next_due_known_ = true;
+    }
     return true;
   }
 
@@ -162,6 +168,8 @@ class TimerWheel {
   size_t Advance(absl::Time now, Fire&& fire, Ahead&& ahead) {
     if (now < now_) return 0;
     now_ = now;
+    // Nothing fires unless the earliest timer is due; cascading keeps every due instant.
+    if (next_due_ <= now) next_due_known_ = false;
     const int64_t target_ticks = TickOf(now_);
     if (target_ticks < 0) return 0;
     const uint64_t target = target_ticks == kTooFar ? std::numeric_limits<uint64_t>::max()
@@ -180,19 +188,28 @@ class TimerWheel {
       if (last) break;
     }
     elapsed_ = std::max(elapsed_, target);
+    if (!next_due_known_) RefreshNextDueIfCheap();
     return fired;
   }
 
-  // The earliest due instant among pending timers; InfiniteFuture when none. O(timers in the
-  // earliest occupied slot).
-  absl::Time NextDue() const {
+  // The earliest due instant among pending timers; InfiniteFuture when none. O(1): kept up to
+  // date by `Schedule`, and found again by `Advance` or `Cancel` when the earliest timer fires or
+  // is cancelled (O(timers in the earliest occupied slot)).
+  absl::Time NextDue() const { return next_due_known_ ? next_due_ : EarliestDue(); }
+
+  // Where the next `Advance` should stop to make progress: NextDue() when it is known at no cost,
+  // else the start of the earliest occupied slot, which is never after NextDue(). Advancing to it
+  // fires what is due or moves that slot's timers down the wheel, so a caller stepping from stop
+  // to stop reaches every due instant in order. InfiniteFuture when no timer is pending. O(1)
+  // amortised, never a walk over timers.
+  absl::Time NextStop() const {
+    if (next_due_known_) return next_due_;
     const Expiration next = NextExpiration();
     if (!next.found) return absl::InfiniteFuture();
-    absl::Time earliest = absl::InfiniteFuture();
-    for (const Entry& entry : slots_[next.level * kSlots + next.slot].entries) {
-      if (Valid(entry)) earliest = std::min(earliest, nodes_[entry.index].due);
-    }
-    return earliest;
+    // A one-tick slot may be the current one, which can hold timers not yet due: its start would
+    // be no progress. Its few timers give the exact instant.
+    if (next.level == 0) return EarliestDue();
+    return origin_ + absl::Nanoseconds(tick_ns_) * static_cast<int64_t>(next.tick);
   }
 
   // The latest instant passed to `Advance` (the origin before any).
@@ -418,6 +435,26 @@ class TimerWheel {
     return -1;
   }
 
+  // The earliest due instant, from the earliest occupied slot's timers.
+  absl::Time EarliestDue() const {
+    const Expiration next = NextExpiration();
+    if (!next.found) return absl::InfiniteFuture();
+    absl::Time earliest = absl::InfiniteFuture();
+    for (const Entry& entry : slots_[next.level * kSlots + next.slot].entries) {
+      if (Valid(entry)) earliest = std::min(earliest, nodes_[entry.index].due);
+    }
+    return earliest;
+  }
+
+  // Finds the earliest due instant again when the earliest occupied slot is one tick wide (few
+  // timers); upper-level slots wait until they cascade.
+  void RefreshNextDueIfCheap() {
+    const Expiration next = NextExpiration();
+    if (next.found && next.level > 0) return;
+    next_due_ = EarliestDue();
+    next_due_known_ = true;
+  }
+
   Expiration NextExpiration() const {
     for (int level = 0; level < kLevels; ++level) {
       const int shift = level * kLevelBits;
@@ -557,6 +594,9 @@ class TimerWheel {
   size_t stale_ = 0;  // slot entries of cancelled timers not yet dropped
   uint32_t free_ = kNone;
   bool firing_in_order_ = false;
+  // The earliest pending due instant, when `next_due_known_`.
+  absl::Time next_due_ = absl::InfiniteFuture();
+  bool next_due_known_ = true;
   std::vector<Node> nodes_;
   std::vector<Firing> scratch_;
   std::vector<Entry> taken_;

@@ -192,7 +192,7 @@ class WorkQueue {
                                           absl::Time now = absl::UnixEpoch());
 
   const WorkQueueOptions& options() const { return options_; }
-  absl::Time now() const { return now_; }
+  absl::Time now() const { return clock_->now; }
 
   // Adds an item. AlreadyExists when `id` is queued; InvalidArgument for a priority out of range,
   // an infinite arrival or one after now(), an infinite past deadline, or a place never handed
@@ -226,8 +226,13 @@ class WorkQueue {
   // take the item as it is), recording the event at now(). NotFound, or FailedPrecondition when
   // no step is left. O(log n).
   absl::Status RelaxNow(WorkItemId id);
-  // When the next relaxation step is due; InfiniteFuture when none.
+  // When the next relaxation step is due; InfiniteFuture when none. O(1) when none is pending.
   absl::Time NextRelaxationDue() const { return relaxation_.NextDue(); }
+  // Never after NextRelaxationDue(); stepping `AdvanceTo` from stop to stop reaches every step in
+  // order (TimerWheel::NextStop). O(1) amortised.
+  absl::Time NextRelaxationStop() const { return relaxation_.NextStop(); }
+  // Whether a relaxation step is pending. O(1).
+  bool HasPendingRelaxation() const { return !relaxation_.empty(); }
   // The events recorded since the last call, oldest first.
   std::vector<RequirementRelaxed> PollEvents();
   // Same, into `buffer` (cleared first), reusing its storage.
@@ -380,13 +385,26 @@ class WorkQueue {
   template <typename Descend, typename Accept>
   static std::optional<uint32_t> WalkBestFirst(const Heap& heap, Descend&& descend,
                                                Accept&& accept);
-  bool IsOverdueNow(const Ranked& overdue_top) const { return overdue_top.key.primary <= now_ns_; }
+  bool IsOverdueNow(const Ranked& overdue_top) const {
+    return overdue_top.key.primary <= clock_->now_ns;
+  }
+  // Moves the clock (shared or own) to `now`.
+  void SetNow(absl::Time now);
+
+  // The queue's clock. A `WorkQueueSet` points every queue at its own clock, so that advancing the
+  // set costs nothing for queues with no relaxation step pending.
+  struct Clock {
+    absl::Time now;
+    int64_t now_ns = 0;
+  };
+  friend class WorkQueueSet;
 
   WorkQueueOptions options_;
   std::vector<int64_t> aging_bonus_ns_;   // per priority
   std::vector<absl::Duration> max_wait_;  // per priority
-  absl::Time now_;
-  int64_t now_ns_ = 0;
+  // Owned by the queue when it stands alone; its address survives moves.
+  std::unique_ptr<Clock> own_clock_;
+  Clock* clock_ = nullptr;
   uint64_t next_sequence_ = 0;
 
   std::vector<Item> items_;
@@ -484,7 +502,7 @@ struct QueuedRequirementRelaxed {
 // `WorkQueue`, plus NotFound for an unknown queue name; a refused call changes nothing.
 class WorkQueueSet {
  public:
-  explicit WorkQueueSet(absl::Time now = absl::UnixEpoch()) : now_(now) {}
+  explicit WorkQueueSet(absl::Time now = absl::UnixEpoch());
 
   // Adds a queue whose clock starts at the set's now. InvalidArgument for an empty name or bad
   // options, AlreadyExists for a taken name.
@@ -516,11 +534,14 @@ class WorkQueueSet {
   absl::Status RelaxNow(WorkItemId id);
 
   // Advances every queue; InvalidArgument when `now` is infinite or before now(), changing
-  // nothing.
+  // nothing. O(queues with a relaxation step pending + steps applied).
   absl::Status AdvanceTo(absl::Time now);
-  absl::Time now() const { return now_; }
-  // The earliest relaxation step due in any queue; InfiniteFuture when none.
+  absl::Time now() const { return clock_->now; }
+  // The earliest relaxation step due in any queue; InfiniteFuture when none. O(queues with a
+  // relaxation step pending).
   absl::Time NextRelaxationDue() const;
+  // The earliest of the queues' `NextRelaxationStop`. O(queues with a relaxation step pending).
+  absl::Time NextRelaxationStop() const;
   // Every queue's relaxation events since the last call, by queue then age.
   std::vector<QueuedRequirementRelaxed> PollEvents();
 
@@ -533,9 +554,16 @@ class WorkQueueSet {
     WorkQueue queue;
   };
   absl::StatusOr<QueueIndex> QueueOfOrError(WorkItemId id) const;
+  // Notes that queue `index` may now have relaxation steps pending.
+  void Track(QueueIndex index);
 
-  absl::Time now_;
+  // Every queue's clock; its address survives moves of the set.
+  std::unique_ptr<WorkQueue::Clock> clock_;
   std::vector<Named> queues_;
+  // Queues that may have relaxation steps pending (`tracked_[index]`), in `pending_`; a queue
+  // leaves when advancing finds it has none.
+  std::vector<QueueIndex> pending_;
+  std::vector<bool> tracked_;
   absl::flat_hash_map<std::string, QueueIndex> by_name_;
   absl::flat_hash_map<WorkItemId, QueueIndex> queue_of_;
 };
