@@ -46,4 +46,14 @@ if(PYTHON)
   get_filename_component(site_dir "${package_dir}" DIRECTORY)
   run(${CMAKE_COMMAND} -E env PYTHONPATH=${site_dir} ${PYTHON} -c
       "import omniroute; assert omniroute.Calendar.always_open().is_always_open; print(omniroute.__version__, omniroute.__file__)")
+  # The installed package drives an engine: an item is offered to the one available agent.
+  run(${CMAKE_COMMAND} -E env PYTHONPATH=${site_dir} ${PYTHON} -c
+      "import omniroute as om
+eng = om.Engine({'queues': [{'name': 'q', 'auto_accept': True}], 'origin': 0})
+eng.add_agent('a1', capacity={'chat': 1}, queues=['q'])
+eng.set_agent_state('a1', om.AgentState.AVAILABLE)
+eng.submit('t1', 'q', 'chat')
+assert [e.kind for e in eng.poll_events()][-2:] == ['offered', 'assigned']
+assert eng.item('t1').agent == 'a1' and om.Engine.restore(eng.snapshot()).item_count == 1
+print(eng)")
 endif()

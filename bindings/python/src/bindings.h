@@ -8,6 +8,9 @@ namespace omniroute::python {
 
 void BindCalendar(pybind11::module_& module);
 void BindSla(pybind11::module_& module);
+void BindEnums(pybind11::module_& module);
+void BindEngineViews(pybind11::module_& module);
+void BindEngine(pybind11::module_& module);
 
 }  // namespace omniroute::python
 

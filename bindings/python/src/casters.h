@@ -12,24 +12,20 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace omniroute::python {
 
-// The Unix epoch as an aware UTC datetime; created once, never freed (it outlives the module).
-inline pybind11::handle UtcEpoch() {
-  static pybind11::handle epoch = [] {
-    pybind11::module_ datetime = pybind11::module_::import("datetime");
-    pybind11::object utc = datetime.attr("timezone").attr("utc");
-    return datetime.attr("datetime")(1970, 1, 1, pybind11::arg("tzinfo") = utc).release();
-  }();
-  return epoch;
-}
-
-inline void EnsureDateTimeApi() {
-  if (!PyDateTimeAPI) PyDateTime_IMPORT;
-}
+// CPython's datetime C API lives in a pointer that is static to each translation unit, so it is
+// imported by a macro in the function that uses it: an inline function would be merged across
+// units by the linker and could set another unit's pointer.
+#define OMNIROUTE_ENSURE_DATETIME_API()    \
+  do {                                     \
+    if (!PyDateTimeAPI) PyDateTime_IMPORT; \
+  } while (false)
 
 // Seconds as a Python number (int or float, not bool) to a duration; false when `src` is not one.
 inline bool NumberToDuration(pybind11::handle src, absl::Duration& out) {
@@ -71,38 +67,48 @@ struct type_caster<absl::Time> {
   PYBIND11_TYPE_CASTER(absl::Time, const_name("datetime | float"));
 
   bool load(handle src, bool) {
-    omniroute::python::EnsureDateTimeApi();
+    OMNIROUTE_ENSURE_DATETIME_API();
     absl::Duration since_epoch;
     if (omniroute::python::NumberToDuration(src, since_epoch)) {
       value = absl::UnixEpoch() + since_epoch;
       return true;
     }
     if (!PyDateTime_Check(src.ptr())) return false;
-    if (reinterpret_borrow<object>(src).attr("utcoffset")().is_none()) {
-      throw value_error("naive datetime " + str(src).cast<std::string>() +
-                        ": give it a tzinfo (e.g. datetime.timezone.utc) or pass epoch seconds");
+    // UTC datetimes skip the utcoffset() call: bulk commands carry many instants.
+    absl::Duration utc_offset = absl::ZeroDuration();
+    if (PyDateTime_DATE_GET_TZINFO(src.ptr()) != PyDateTime_TimeZone_UTC) {
+      object offset = reinterpret_borrow<object>(src).attr("utcoffset")();
+      if (offset.is_none()) {
+        throw value_error("naive datetime " + str(src).cast<std::string>() +
+                          ": give it a tzinfo (e.g. datetime.timezone.utc) or pass epoch seconds");
+      }
+      utc_offset = omniroute::python::DeltaToDuration(offset);
     }
-    object delta = reinterpret_borrow<object>(src) - omniroute::python::UtcEpoch();
-    value = absl::UnixEpoch() + omniroute::python::DeltaToDuration(delta);
+    const absl::CivilSecond wall(PyDateTime_GET_YEAR(src.ptr()), PyDateTime_GET_MONTH(src.ptr()),
+                                 PyDateTime_GET_DAY(src.ptr()), PyDateTime_DATE_GET_HOUR(src.ptr()),
+                                 PyDateTime_DATE_GET_MINUTE(src.ptr()),
+                                 PyDateTime_DATE_GET_SECOND(src.ptr()));
+    value = absl::UnixEpoch() + absl::Seconds(wall - absl::CivilSecond(1970, 1, 1, 0, 0, 0)) +
+            absl::Microseconds(PyDateTime_DATE_GET_MICROSECOND(src.ptr())) - utc_offset;
     return true;
   }
 
   static handle cast(absl::Time t, return_value_policy, handle) {
-    omniroute::python::EnsureDateTimeApi();
+    OMNIROUTE_ENSURE_DATETIME_API();
     if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return none().release();
-    const int64_t micros = absl::ToUnixMicros(t);
-    constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000000;
-    int64_t days = micros / kMicrosPerDay;
-    int64_t rest = micros % kMicrosPerDay;
-    if (rest < 0) {
-      rest += kMicrosPerDay;
-      --days;
+    const absl::TimeZone utc = absl::UTCTimeZone();
+    const absl::CivilSecond wall = absl::ToCivilSecond(t, utc);
+    if (wall.year() < 1 || wall.year() > 9999) {
+      throw value_error("instant " + absl::FormatTime(t, utc) +
+                        " is outside the range of datetime");
     }
-    object delta = reinterpret_steal<object>(PyDelta_FromDSU(static_cast<int>(days),
-                                                             static_cast<int>(rest / 1000000),
-                                                             static_cast<int>(rest % 1000000)));
-    if (!delta) throw error_already_set();
-    return (omniroute::python::UtcEpoch() + delta).release();
+    const int64_t micros = (t - absl::FromCivil(wall, utc)) / absl::Microseconds(1);
+    PyObject* result = PyDateTimeAPI->DateTime_FromDateAndTime(
+        static_cast<int>(wall.year()), wall.month(), wall.day(), wall.hour(), wall.minute(),
+        wall.second(), static_cast<int>(micros), PyDateTime_TimeZone_UTC,
+        PyDateTimeAPI->DateTimeType);
+    if (result == nullptr) throw error_already_set();
+    return result;
   }
 };
 
@@ -111,7 +117,7 @@ struct type_caster<absl::Duration> {
   PYBIND11_TYPE_CASTER(absl::Duration, const_name("timedelta | float"));
 
   bool load(handle src, bool) {
-    omniroute::python::EnsureDateTimeApi();
+    OMNIROUTE_ENSURE_DATETIME_API();
     if (omniroute::python::NumberToDuration(src, value)) return true;
     if (!PyDelta_Check(src.ptr())) return false;
     value = omniroute::python::DeltaToDuration(src);

@@ -26,22 +26,25 @@ void RegisterErrors(pybind11::module_& module) {
       "exists). A RuntimeError.";
 }
 
-void ThrowIfError(const absl::Status& status) {
-  if (status.ok()) return;
-  const std::string message(status.message());
-  switch (status.code()) {
+pybind11::handle ExceptionType(absl::StatusCode code) {
+  switch (code) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
-      throw pybind11::value_error(message);
+      return PyExc_ValueError;
     case absl::StatusCode::kNotFound:
-      throw pybind11::key_error(message);
+      return PyExc_KeyError;
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kAlreadyExists:
-      PyErr_SetString(StateErrorType().ptr(), message.c_str());
-      throw pybind11::error_already_set();
+      return StateErrorType();
     default:
-      throw std::runtime_error(message);
+      return PyExc_RuntimeError;
   }
+}
+
+void ThrowIfError(const absl::Status& status) {
+  if (status.ok()) return;
+  PyErr_SetString(ExceptionType(status.code()).ptr(), std::string(status.message()).c_str());
+  throw pybind11::error_already_set();
 }
 
 }  // namespace omniroute::python
@@ -52,4 +55,7 @@ PYBIND11_MODULE(_omniroute, module) {
   omniroute::python::RegisterErrors(module);
   omniroute::python::BindCalendar(module);
   omniroute::python::BindSla(module);
+  omniroute::python::BindEnums(module);
+  omniroute::python::BindEngineViews(module);
+  omniroute::python::BindEngine(module);
 }

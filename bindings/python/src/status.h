@@ -16,6 +16,9 @@ namespace omniroute::python {
 // Registers omniroute.StateError on `module`.
 void RegisterErrors(pybind11::module_& module);
 
+// The Python exception type for a non-OK status code.
+pybind11::handle ExceptionType(absl::StatusCode code);
+
 // Throws the Python exception for a non-OK status.
 void ThrowIfError(const absl::Status& status);
 
