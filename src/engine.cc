@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "internal/byte_codec.h"
@@ -24,6 +25,11 @@ namespace {
 using internal::ByteReader;
 using internal::ByteWriter;
 using internal::Fnv64;
+
+std::shared_ptr<const NamedRequirement> SharedRequirement(NamedRequirement requirement) {
+  if (requirement == NamedRequirement{}) return nullptr;
+  return std::make_shared<const NamedRequirement>(std::move(requirement));
+}
 
 constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "offered",
@@ -408,7 +414,8 @@ class Engine::Impl {
     std::string tier{};
     std::vector<std::string> tags{};
     std::string customer{};
-    NamedRequirement requirement{};
+    // As written (escalation may add to it); null when empty, which most are.
+    std::shared_ptr<const NamedRequirement> requirement{};
     std::shared_ptr<const RequirementPlan> plan{};
     absl::Time created{};
     absl::Time deadline = absl::InfiniteFuture();
@@ -515,7 +522,8 @@ class Engine::Impl {
   std::vector<QueueInfo> queues_;
   std::map<std::string, int, std::less<>> priority_ids_;
   absl::flat_hash_map<std::string, WorkItemId> item_ids_;
-  absl::flat_hash_map<WorkItemId, Rec> items_;
+  // Node-based: records are large, and a rehash then moves pointers, not records.
+  absl::node_hash_map<WorkItemId, Rec> items_;
   WorkItemId next_item_ = 1;
   // The item being submitted or reopened: escalation at entry changes it before it is routed.
   WorkItemId entering_ = 0;
@@ -1444,12 +1452,13 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         break;
       }
       case EscalationActionKind::kRequireSkill: {
-        NamedRequirement requirement = rec.requirement;
+        NamedRequirement requirement =
+            rec.requirement == nullptr ? NamedRequirement{} : *rec.requirement;
         int& min_level = requirement.must[action.target];
         min_level = std::max({min_level, action.amount, kMinSkillLevel});
         absl::StatusOr<std::shared_ptr<const RequirementPlan>> plan = PlanFor(requirement);
         if (!plan.ok()) break;
-        rec.requirement = std::move(requirement);
+        rec.requirement = SharedRequirement(std::move(requirement));
         rec.plan = *plan;
         if (queued) (void)router_->SetRequirement(num, rec.plan);
         break;
@@ -1717,7 +1726,7 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
           .tier = spec.tier,
           .tags = spec.tags,
           .customer = spec.customer,
-          .requirement = spec.requirement,
+          .requirement = SharedRequirement(spec.requirement),
           .plan = std::move(plan),
           .created = created,
           .deadline = spec.deadline,
@@ -1789,7 +1798,7 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
   rec->tier = tier;
   if (update.tags) rec->tags = *update.tags;
   if (update.requirement) {
-    rec->requirement = *update.requirement;
+    rec->requirement = SharedRequirement(*update.requirement);
     rec->plan = plan;
     if (queued) (void)router_->SetRequirement(num, plan);
   }
@@ -2236,12 +2245,14 @@ uint64_t Engine::Impl::StateDigest() const {
 
 size_t Engine::Impl::MemoryBytes() const {
   size_t bytes = sizeof(*this);
-  bytes += items_.capacity() * (sizeof(WorkItemId) + sizeof(Rec) + 1);
+  bytes += items_.capacity() * (sizeof(void*) + 1) +
+           items_.size() * sizeof(std::pair<const WorkItemId, Rec>);
   bytes += item_ids_.capacity() * (sizeof(std::string) + sizeof(WorkItemId) + 1);
   for (const auto& [num, rec] : items_) {
     if (rec.id.capacity() > 15) bytes += rec.id.capacity() + 1;
     bytes += rec.tags.capacity() * sizeof(std::string);
   }
+  bytes += timers_.MemoryBytes();
   for (QueueIndex q = 0; q < queues_.size(); ++q) {
     bytes += router_->queues().queue(q).MemoryBytes();
   }
