@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Sets up, builds (Release) and runs the main job on its bundled default input.
-# Extra arguments go to the program.
+# Sets up, builds (Release) and runs the main job: the contact-centre simulator on its bundled
+# default scenario (examples/data/default_scenario.json, a week of a mid-size centre).
+# Extra arguments go to the program, e.g. --json, --timeline FILE.csv, --compare staff=0.9,1,1.1,
+# or another scenario file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target omniroute-calendar-demo
-exec build/release/examples/omniroute-calendar-demo "$@"
+cmake --build --preset release --target omniroute-sim
+exec build/release/examples/sim/omniroute-sim "$@"

@@ -8,6 +8,7 @@ packages=(
   libabsl-dev libfmt-dev nlohmann-json3-dev tzdata libboost-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pytest
+  python3-matplotlib  # examples/sim/plot_timeline.py
   libsqlite3-dev  # the SQL baseline of benchmarks/router_benchmark.cc
 )
 
