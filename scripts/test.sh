@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds every target once (in parallel) and runs every test: C++ through ctest, Python
 # through pytest (registered in ctest), the packaging consumers and the format check; then the
-# concurrent engine test under ThreadSanitizer.
+# concurrent engine test under ThreadSanitizer, and every C++ test under AddressSanitizer +
+# UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -12,3 +13,8 @@ ctest --preset ci
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan
 TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/concurrent_engine_test
+# Every C++ test again under AddressSanitizer + UndefinedBehaviorSanitizer (the queueing-theory
+# runs, which only repeat the simulator's code at length, are left to the build above).
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan
