@@ -71,29 +71,19 @@ from ._engine import (
 from ._omniroute import StateError, __version__
 from ._sla import SlaAttainment, SlaClock, SlaCycle, SlaEvent, SlaPolicy, SlaTracker
 
-__all__ = [
-    "AgentState",
-    "Calendar",
-    "Candidate",
-    "CommandKind",
-    "Engine",
-    "EngineAgentView",
-    "EngineEvent",
-    "EngineItemView",
-    "EngineKpis",
-    "EventKind",
-    "ItemState",
-    "QueueStats",
-    "RelaxationKind",
-    "SlaAttainment",
-    "SlaClock",
-    "SlaClockView",
-    "SlaCycle",
-    "SlaEvent",
-    "SlaMetric",
-    "SlaPolicy",
-    "SlaState",
-    "SlaTracker",
-    "StateError",
-    "__version__",
-]
+from . import _engine
+
+__all__ = sorted(
+    [
+        "Calendar",
+        "SlaAttainment",
+        "SlaClock",
+        "SlaCycle",
+        "SlaEvent",
+        "SlaPolicy",
+        "SlaTracker",
+        "StateError",
+        "__version__",
+        *_engine.__all__,
+    ]
+)
