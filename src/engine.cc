@@ -2560,6 +2560,20 @@ size_t Engine::item_count() const { return impl_->items_.size(); }
 size_t Engine::agent_count() const {
   return static_cast<size_t>(std::count(impl_->removed_.begin(), impl_->removed_.end(), false));
 }
+std::vector<std::string> Engine::AgentIds() const {
+  std::vector<std::string> ids;
+  for (AgentIndex a = 0; a < impl_->agent_ids_.size(); ++a) {
+    if (!impl_->removed_[a]) ids.push_back(impl_->agent_ids_[a]);
+  }
+  return ids;
+}
+std::vector<std::string> Engine::ItemIds() const {
+  std::vector<std::string> ids;
+  ids.reserve(impl_->item_ids_.size());
+  for (const auto& [id, num] : impl_->item_ids_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 const EngineConfig& Engine::config() const { return impl_->config_; }
 
 }  // namespace omniroute

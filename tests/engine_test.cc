@@ -104,6 +104,15 @@ class EngineTest : public ::testing::Test {
   const absl::Time monday_ = Ny(2026, 11, 23, 10);
 };
 
+TEST_F(EngineTest, IdsListTheAgentsAndItemsTheEngineHolds) {
+  for (const std::string id : {"b", "a", "c"}) Agent(id, {}, {{"chat", 1}}, {"chat"}, monday_);
+  ASSERT_TRUE(engine_->RemoveAgent("a", monday_).ok());
+  EXPECT_THAT(engine_->AgentIds(), ElementsAre("b", "c"));
+  for (const std::string id : {"t2", "t1", "t3", "t4"}) Submit(id, "general", "chat", "B", monday_);
+  ASSERT_TRUE(engine_->Cancel("t2", monday_).ok());
+  EXPECT_THAT(engine_->ItemIds(), ElementsAre("t1", "t3", "t4"));
+}
+
 TEST_F(EngineTest, VipChatGoesToTheSeniorAgent) {
   Agent("junior", {{"chat", 5}}, {{"chat", 3}}, {"chat"}, monday_);
   Agent("senior", {{"chat", 5}, {"senior", 1}}, {{"chat", 3}}, {"chat"}, monday_);

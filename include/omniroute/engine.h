@@ -465,6 +465,12 @@ class Engine {
       std::string_view item) const;
   size_t item_count() const;
   size_t agent_count() const;
+  // The agents the engine holds (removed ones left out), in its stable internal order (a removed
+  // agent's place may go to an agent added later). O(agents).
+  std::vector<std::string> AgentIds() const;
+  // The items the engine holds: every open item and resolved ones not yet closed (closed,
+  // abandoned and cancelled items are forgotten), sorted by id. O(n log n).
+  std::vector<std::string> ItemIds() const;
   const EngineConfig& config() const;
 
   // The versioned snapshot: configuration, journal, state and event digests.

@@ -831,3 +831,15 @@ def test_every_public_name_is_documented():
             member = getattr(cls, name)
             assert member.__doc__, f"{cls.__name__}.{name}"
     assert set(om.__all__) >= {"Engine", "EngineEvent", "EventKind", "AgentState", "ItemState", "StateError"}
+
+
+def test_agent_and_item_ids_list_what_the_engine_holds():
+    eng = om.Engine(config())
+    for agent in ("b", "a", "c"):
+        staff(eng, agent)
+    eng.remove_agent("a", at=at(1))
+    assert eng.agent_ids() == ["b", "c"]
+    for item in ("t2", "t1", "t3"):
+        eng.submit(item, "billing", "chat", priority="B", at=at(2))
+    eng.cancel("t2", at=at(3))
+    assert eng.item_ids() == ["t1", "t3"]

@@ -447,6 +447,18 @@ void BindEngine(py::module_& module) {
           },
           "The queues, in configuration order.")
       .def(
+          "agent_ids",
+          [](PyEngine& self) {
+            return Locked(self, false, [](Engine& engine) { return engine.AgentIds(); });
+          },
+          "The agents the engine holds (removed ones left out).")
+      .def(
+          "item_ids",
+          [](PyEngine& self) {
+            return Locked(self, false, [](Engine& engine) { return engine.ItemIds(); });
+          },
+          "The items the engine holds (open, or resolved and not yet closed), sorted.")
+      .def(
           "kpis",
           [](PyEngine& self) {
             return Locked(self, false, [](Engine& engine) { return engine.Kpis(); });
