@@ -24,7 +24,7 @@ namespace {
 
 using internal::ByteReader;
 using internal::ByteWriter;
-using internal::Fnv64;
+using internal::StableHash;
 
 std::shared_ptr<const NamedRequirement> SharedRequirement(NamedRequirement requirement) {
   if (requirement == NamedRequirement{}) return nullptr;
@@ -54,7 +54,7 @@ constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "agent_state"};
 
 constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
-constexpr uint32_t kSnapshotVersion = 1;
+constexpr uint32_t kSnapshotVersion = 2;
 
 constexpr std::array<std::string_view, kEngineCommandKindCount> kCommandKindNames = {
     "add_agent", "remove_agent", "update_agent", "set_agent_state",  "submit",   "update",
@@ -536,7 +536,7 @@ class Engine::Impl {
 
   std::vector<EngineEvent> events_;
   std::function<void(const EngineEvent&)> sink_;
-  Fnv64 event_digest_;
+  StableHash event_digest_;
   ByteWriter journal_;
   std::vector<RoutingEvent> routing_buffer_;
   std::vector<SlaEvent> sla_buffer_;
@@ -564,7 +564,8 @@ class Engine::Impl {
                                 std::string_view tier) const;
   absl::Status CheckTime(absl::Time at) const;
 
-  void Emit(EngineEvent event);
+  void Emit(EngineEvent&& event);
+  EngineEvent MakeItemEvent(EngineEventKind kind, const Rec& rec, std::string detail = "") const;
   void EmitItem(EngineEventKind kind, const Rec& rec, std::string detail = "");
   // Handles what the router and the tracker reported, until neither has more.
   void Drain();
@@ -1148,7 +1149,7 @@ namespace omniroute {
 
 // --- events -------------------------------------------------------------------------------------
 
-void Engine::Impl::Emit(EngineEvent event) {
+void Engine::Impl::Emit(EngineEvent&& event) {
   event_digest_.AddInt(static_cast<uint64_t>(event.kind));
   event_digest_.AddTime(event.at);
   event_digest_.Add(event.item);
@@ -1164,18 +1165,26 @@ void Engine::Impl::Emit(EngineEvent event) {
   event_digest_.Add(event.trigger);
   event_digest_.Add(event.target);
   event_digest_.Add(event.detail);
-  if (sink_) sink_(event);
-  events_.push_back(std::move(event));
+  if (sink_) {
+    sink_(event);
+  } else {
+    events_.push_back(std::move(event));
+  }
 }
 
-void Engine::Impl::EmitItem(EngineEventKind kind, const Rec& rec, std::string detail) {
+EngineEvent Engine::Impl::MakeItemEvent(EngineEventKind kind, const Rec& rec,
+                                        std::string detail) const {
   EngineEvent event{.kind = kind,
                     .at = now_,
                     .item = rec.id,
                     .queue = router_->queues().name(rec.queue),
                     .detail = std::move(detail)};
   if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
-  Emit(std::move(event));
+  return event;
+}
+
+void Engine::Impl::EmitItem(EngineEventKind kind, const Rec& rec, std::string detail) {
+  Emit(MakeItemEvent(kind, rec, std::move(detail)));
 }
 
 void Engine::Impl::Drain() {
@@ -1421,12 +1430,12 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
   for (const EscalationAction& action : level.actions) {
     if (action.kind == EscalationActionKind::kNotify) roles.push_back(action.target);
   }
-  EmitItem(EngineEventKind::kEscalated, rec, level.name);
-  EngineEvent& event = events_.back();
+  EngineEvent event = MakeItemEvent(EngineEventKind::kEscalated, rec, level.name);
   event.from_level = step.from_level;
   event.level = step.to_level;
   event.trigger = std::string(EscalationTriggerKindName(step.trigger));
   event.target = absl::StrJoin(roles, ",");
+  Emit(std::move(event));
   if (step.to_level < step.from_level) return;  // coming down applies no actions
   const bool entering = num == entering_;
   const bool queued = !entering && rec.life.state() == ItemState::kQueued;
@@ -2195,7 +2204,7 @@ absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Engine::Impl::Exp
 }
 
 uint64_t Engine::Impl::StateDigest() const {
-  Fnv64 h;
+  StableHash h;
   h.AddTime(now_);
   h.AddInt(event_digest_.value());
   std::vector<WorkItemId> nums;
@@ -2390,7 +2399,7 @@ std::string Engine::Snapshot() const {
   w.Str(impl_->initial_source_);
   w.Str(impl_->journal_.bytes());
   w.U64(impl_->StateDigest());
-  Fnv64 checksum;
+  StableHash checksum;
   checksum.Add(w.bytes().data(), w.bytes().size());
   w.U64(checksum.value());
   return w.Take();
@@ -2407,7 +2416,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
   if (!magic.ok() || *magic != kSnapshotMagic) {
     return absl::InvalidArgumentError("snapshot: not an omniroute snapshot");
   }
-  Fnv64 checksum;
+  StableHash checksum;
   checksum.Add(body.data(), body.size());
   if (checksum.value() != stored_checksum) {
     return absl::InvalidArgumentError("snapshot: checksum mismatch (corrupt or truncated)");
@@ -2433,7 +2442,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
   return engine;
 }
 
-std::string Engine::Journal() const { return impl_->journal_.bytes(); }
+std::string Engine::Journal() const { return std::string(impl_->journal_.bytes()); }
 uint64_t Engine::StateDigest() const { return impl_->StateDigest(); }
 size_t Engine::MemoryBytes() const { return impl_->MemoryBytes(); }
 

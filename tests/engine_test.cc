@@ -1,5 +1,6 @@
 #include "omniroute/engine.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -111,6 +112,36 @@ TEST_F(EngineTest, IdsListTheAgentsAndItemsTheEngineHolds) {
   for (const std::string id : {"t2", "t1", "t3", "t4"}) Submit(id, "general", "chat", "B", monday_);
   ASSERT_TRUE(engine_->Cancel("t2", monday_).ok());
   EXPECT_THAT(engine_->ItemIds(), ElementsAre("t1", "t3", "t4"));
+}
+
+TEST_F(EngineTest, ASinkTakesTheEventsInsteadOfPollEvents) {
+  std::vector<EngineEvent> seen;
+  engine_->SetEventSink([&seen](const EngineEvent& e) { seen.push_back(e); });
+  Submit("calm", "general", "voice", "B", monday_);
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "upset",
+                            .queue = "general",
+                            .channel = "voice",
+                            .priority = "B",
+                            .tags = {"upset"}},
+                           monday_)
+                  .ok());
+  EXPECT_TRUE(engine_->PollEvents().empty());
+  const auto escalated = std::find_if(
+      seen.begin(), seen.end(), [](const EngineEvent& e) { return e.kind == Kind::kEscalated; });
+  ASSERT_NE(escalated, seen.end());
+  EXPECT_EQ(escalated->item, "upset");
+  EXPECT_EQ(escalated->level, 1);
+  EXPECT_EQ(escalated->trigger, "tag");
+  EXPECT_EQ(escalated->target, "supervisors");
+
+  const size_t sunk = seen.size();
+  engine_->SetEventSink(nullptr);
+  Submit("later", "general", "voice", "B", monday_);
+  EXPECT_EQ(seen.size(), sunk);
+  const std::vector<EngineEvent> polled = engine_->PollEvents();
+  ASSERT_FALSE(polled.empty());
+  EXPECT_EQ(polled.front().item, "later");
 }
 
 TEST_F(EngineTest, VipChatGoesToTheSeniorAgent) {

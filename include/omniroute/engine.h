@@ -451,7 +451,8 @@ class Engine {
 
   // The events since the last call, oldest first.
   std::vector<EngineEvent> PollEvents();
-  // Every event is also passed to `sink` as it happens (nullptr: none).
+  // Every event goes to `sink` as it happens instead of waiting for `PollEvents` (nullptr: back
+  // to `PollEvents`). Events already waiting stay there.
   void SetEventSink(std::function<void(const EngineEvent&)> sink);
 
   absl::Time now() const;

@@ -95,6 +95,9 @@ class TimerWheel {
       index = static_cast<uint32_t>(nodes_.size());
       nodes_.emplace_back();
     }
+    // Placed relative to the current tick, a new timer's upper-level slot never starts before
+    // now().
+    if (elapsed_behind_) CatchUp();
     Node& node = nodes_[index];
     node.due = due;
     node.tick = static_cast<uint64_t>(std::max<int64_t>(ticks, 0));
@@ -168,6 +171,13 @@ class TimerWheel {
   size_t Advance(absl::Time now, Fire&& fire, Ahead&& ahead) {
     if (now < now_) return 0;
     now_ = now;
+    // Nothing due and no upper-level slot begun: there is nothing to fire or cascade, and the
+    // slots may keep their place until the next `Advance` that has.
+    if (next_due_known_ && next_due_ > now && now < upper_slot_start_time_) {
+      elapsed_behind_ = true;
+      return 0;
+    }
+    elapsed_behind_ = false;
     // Nothing fires unless the earliest timer is due; cascading keeps every due instant.
     if (next_due_ <= now) next_due_known_ = false;
     const int64_t target_ticks = TickOf(now_);
@@ -188,6 +198,7 @@ class TimerWheel {
       if (last) break;
     }
     elapsed_ = std::max(elapsed_, target);
+    SetUpperSlotStart(UpperSlotStart());
     if (!next_due_known_) RefreshNextDueIfCheap();
     return fired;
   }
@@ -351,8 +362,12 @@ class TimerWheel {
     Node& node = nodes_[index];
     const uint64_t tick = std::max(node.tick, elapsed_);
     const int level = LevelFor(elapsed_, tick);
-    const int slot = static_cast<int>((tick >> (level * kLevelBits)) & (kSlots - 1));
+    const int shift = level * kLevelBits;
+    const int slot = static_cast<int>((tick >> shift) & (kSlots - 1));
     const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
+    if (level > 0 && ((tick >> shift) << shift) < upper_slot_start_) {
+      SetUpperSlotStart((tick >> shift) << shift);
+    }
     node.slot = key;
     node.state = State::kLinked;
     SlotList& list = slots_[key];
@@ -455,8 +470,29 @@ class TimerWheel {
     next_due_known_ = true;
   }
 
-  Expiration NextExpiration() const {
-    for (int level = 0; level < kLevels; ++level) {
+  // The start tick of the earliest occupied slot above level 0; the largest tick when none.
+  uint64_t UpperSlotStart() const {
+    const Expiration next = NextExpiration(1);
+    return next.found ? next.tick : std::numeric_limits<uint64_t>::max();
+  }
+
+  // Moves the current tick up to now() after `Advance` calls that had nothing to do.
+  void CatchUp() {
+    elapsed_behind_ = false;
+    const int64_t ticks = TickOf(now_);
+    if (ticks > 0 && ticks != kTooFar) elapsed_ = std::max(elapsed_, static_cast<uint64_t>(ticks));
+  }
+
+  void SetUpperSlotStart(uint64_t tick) {
+    upper_slot_start_ = tick;
+    upper_slot_start_time_ =
+        tick >= static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / tick_ns_)
+            ? absl::InfiniteFuture()
+            : origin_ + absl::Nanoseconds(static_cast<int64_t>(tick) * tick_ns_);
+  }
+
+  Expiration NextExpiration(int first_level = 0) const {
+    for (int level = first_level; level < kLevels; ++level) {
       const int shift = level * kLevelBits;
       const int now_slot = static_cast<int>((elapsed_ >> shift) & (kSlots - 1));
       const int slot = FirstOccupied(level, now_slot);
@@ -597,6 +633,11 @@ class TimerWheel {
   // The earliest pending due instant, when `next_due_known_`.
   absl::Time next_due_ = absl::InfiniteFuture();
   bool next_due_known_ = true;
+  // No occupied slot above level 0 starts before this tick (a bound: cancelling and cascading
+  // leave it low), so `Advance` to an earlier tick with nothing due has nothing to cascade.
+  uint64_t upper_slot_start_ = std::numeric_limits<uint64_t>::max();
+  absl::Time upper_slot_start_time_ = absl::InfiniteFuture();  // the same, as an instant
+  bool elapsed_behind_ = false;  // `elapsed_` may be short of now()'s tick
   std::vector<Node> nodes_;
   std::vector<Firing> scratch_;
   std::vector<Entry> taken_;

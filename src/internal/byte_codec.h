@@ -2,6 +2,7 @@
 #ifndef OMNIROUTE_SRC_INTERNAL_BYTE_CODEC_H_
 #define OMNIROUTE_SRC_INTERNAL_BYTE_CODEC_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -14,50 +15,65 @@
 
 namespace omniroute::internal {
 
-// FNV-1a, 64 bits: a stable digest across runs and builds.
-class Fnv64 {
+// A stable 64-bit digest across runs and builds, fed eight bytes at a step: a multiply-rotate
+// mix per word and a final avalanche (the finaliser of MurmurHash3).
+class StableHash {
  public:
   void Add(const void* data, size_t size) {
     const auto* bytes = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < size; ++i) {
-      hash_ = (hash_ ^ bytes[i]) * 0x100000001b3ull;
-    }
+    for (; size >= 8; bytes += 8, size -= 8) Word(LoadLittleEndian(bytes, 8));
+    if (size > 0) Word(LoadLittleEndian(bytes, size) ^ (uint64_t{size} << 56));
   }
   void Add(std::string_view text) {
     AddInt(text.size());
     Add(text.data(), text.size());
   }
-  void AddInt(uint64_t value) {
-    unsigned char bytes[8];
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(value >> (8 * i));
-    Add(bytes, 8);
-  }
+  void AddInt(uint64_t value) { Word(value); }
   void AddTime(absl::Time t) { AddInt(static_cast<uint64_t>(absl::ToUnixNanos(t))); }
-  uint64_t value() const { return hash_; }
+  uint64_t value() const {
+    uint64_t h = state_;
+    h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
+    h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+  }
 
  private:
-  uint64_t hash_ = 0xcbf29ce484222325ull;
+  static uint64_t LoadLittleEndian(const unsigned char* bytes, size_t count) {
+    uint64_t word = 0;
+    for (size_t i = 0; i < count; ++i) word |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+    return word;
+  }
+  void Word(uint64_t word) {
+    state_ = ((state_ ^ word) * 0x9e3779b97f4a7c15ull);
+    state_ = (state_ << 29) | (state_ >> 35);
+  }
+
+  uint64_t state_ = 0xcbf29ce484222325ull;
 };
 
 class ByteWriter {
  public:
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U8(uint8_t v) { *Extend(1) = static_cast<char>(v); }
   void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+    char* out = Extend(8);
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
   }
   void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
   // Unsigned LEB128.
   void Var(uint64_t v) {
+    char bytes[10];
+    size_t n = 0;
     while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      bytes[n++] = static_cast<char>((v & 0x7f) | 0x80);
       v >>= 7;
     }
-    out_.push_back(static_cast<char>(v));
+    bytes[n++] = static_cast<char>(v);
+    std::memcpy(Extend(n), bytes, n);
   }
   void Int(int64_t v) { Var((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Str(std::string_view s) {
     Var(s.size());
-    out_.append(s.data(), s.size());
+    if (!s.empty()) std::memcpy(Extend(s.size()), s.data(), s.size());
   }
   // Infinite instants and durations are kept as such.
   void Time(absl::Time t) {
@@ -78,11 +94,31 @@ class ByteWriter {
       I64(absl::ToInt64Nanoseconds(d));
     }
   }
-  const std::string& bytes() const { return out_; }
-  std::string Take() { return std::move(out_); }
+  std::string_view bytes() const { return std::string_view(out_.data(), size_); }
+  size_t size() const { return size_; }
+  std::string Take() {
+    out_.resize(size_);
+    size_ = 0;
+    return std::move(out_);
+  }
 
  private:
-  std::string out_;
+  // Room for `n` more bytes at the end; the buffer at least doubles when it grows, so appending
+  // is amortised O(1) and never byte by byte.
+  char* Extend(size_t n) {
+    if (out_.size() - size_ < n) [[unlikely]] {
+      Grow(n);
+    }
+    char* at = out_.data() + size_;
+    size_ += n;
+    return at;
+  }
+  [[gnu::noinline]] void Grow(size_t n) {
+    out_.resize(std::max(out_.size() * 2, std::max<size_t>(size_ + n, 64)));
+  }
+
+  std::string out_;  // the first `size_` bytes are written
+  size_t size_ = 0;
 };
 
 class ByteReader {
