@@ -9,7 +9,11 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pytest
   python3-matplotlib  # examples/sim/plot_timeline.py
-  libsqlite3-dev  # the SQL baseline of benchmarks/router_benchmark.cc
+  libsqlite3-dev  # the SQL baseline of benchmarks/router_benchmark.cc, the CRM host's journal
+  libcpp-httplib-dev  # examples/crm_host
+  wrk  # examples/crm_host/load (by hand, not in CI)
+  chromium  # tests/crm_host/test_dashboard.py drives it headless over the DevTools pipe
+  clang-14 libfuzzer-14-dev  # the fuzz preset (scripts/fuzz.sh)
 )
 
 missing=()

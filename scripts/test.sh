@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds every target once (in parallel) and runs every test: C++ through ctest, Python
 # through pytest (registered in ctest), the packaging consumers and the format check; then the
-# concurrent engine test under ThreadSanitizer, and every C++ test under AddressSanitizer +
-# UndefinedBehaviorSanitizer.
+# concurrent engine test under ThreadSanitizer, every C++ test under AddressSanitizer +
+# UndefinedBehaviorSanitizer, and each libFuzzer target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,3 +18,5 @@ TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/concurrent_engine_test
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan
+# Each libFuzzer target for 60 s, two at a time, on its seed corpus (scripts/fuzz.sh).
+scripts/fuzz.sh 60

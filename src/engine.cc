@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <deque>
 #include <set>
@@ -492,6 +493,8 @@ class Engine::Impl {
   QueueStats StatsOf(QueueIndex q) const;
   EngineKpis Kpis() const;
   absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Explain(std::string_view id) const;
+  // `reason` with the skill ids the router writes ("#3") replaced by their names.
+  std::string NameSkills(std::string reason) const;
   uint64_t StateDigest() const;
   size_t MemoryBytes() const;
 
@@ -1196,7 +1199,15 @@ void Engine::Impl::Drain() {
     std::vector<RoutingEvent> routing = routing_buffer_;
     std::vector<SlaEvent> sla = sla_buffer_;
     for (const RoutingEvent& e : routing) OnRouting(e);
+    // An SLA event carries the instant its threshold was reached (a breach: its deadline, just
+    // before the engine's now), so the batch's SLA events go out before the escalations they
+    // cause: events stay in time order.
     for (const SlaEvent& e : sla) OnSla(e);
+    for (const SlaEvent& e : sla) {
+      if (e.kind == SlaEvent::Kind::kWarning || e.kind == SlaEvent::Kind::kBreached) {
+        Evaluate(e.item);
+      }
+    }
   }
 }
 
@@ -1281,7 +1292,6 @@ void Engine::Impl::OnSla(const SlaEvent& e) {
                     .late = e.late};
   if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
   Emit(std::move(event));
-  if (e.kind != SlaEvent::Kind::kMet) Evaluate(e.item);
 }
 
 void Engine::Impl::TrimRecent(QueueInfo& info) const {
@@ -1439,6 +1449,8 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
   if (step.to_level < step.from_level) return;  // coming down applies no actions
   const bool entering = num == entering_;
   const bool queued = !entering && rec.life.state() == ItemState::kQueued;
+  // An offered or assigned item keeps its agent; it carries the change back to a queue.
+  const bool routed = !entering && WorkOpen(rec.life.state());
   for (const EscalationAction& action : level.actions) {
     switch (action.kind) {
       case EscalationActionKind::kRaisePriorityBy:
@@ -1447,7 +1459,7 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         rec.routing_priority = action.kind == EscalationActionKind::kSetPriority
                                    ? std::clamp(action.amount, 0, last)
                                    : std::clamp(rec.routing_priority - action.amount, 0, last);
-        if (queued) (void)router_->SetPriority(num, rec.routing_priority);
+        if (routed) (void)router_->SetPriority(num, rec.routing_priority);
         break;
       }
       case EscalationActionKind::kMoveToQueue: {
@@ -1469,7 +1481,7 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         if (!plan.ok()) break;
         rec.requirement = SharedRequirement(std::move(requirement));
         rec.plan = *plan;
-        if (queued) (void)router_->SetRequirement(num, rec.plan);
+        if (routed) (void)router_->SetRequirement(num, rec.plan);
         break;
       }
       case EscalationActionKind::kSetPreferredAgent: {
@@ -1639,10 +1651,9 @@ absl::Status Engine::Impl::AddAgent(const EngineAgentSpec& spec, absl::Time) {
   if (existing.ok()) {
     // A removed agent comes back with its new profile, offline.
     const AgentIndex agent = *existing;
-    OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentCapacity(agent, config.capacity));
+    OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentProfile(
+        agent, std::move(config.skills), std::move(config.queues), std::move(config.capacity)));
     removed_[agent] = false;
-    (void)router_->SetAgentSkills(agent, std::move(config.skills));
-    (void)router_->SetAgentQueues(agent, std::move(config.queues));
   } else {
     OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, router_->AddAgent(std::move(config)));
     agent_ids_.resize(std::max<size_t>(agent_ids_.size(), agent + 1));
@@ -1683,9 +1694,9 @@ absl::Status Engine::Impl::RemoveAgent(std::string_view id, absl::Time) {
 absl::Status Engine::Impl::UpdateAgent(const EngineAgentSpec& spec, absl::Time) {
   OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(spec.id));
   OMNIROUTE_ASSIGN_OR_RETURN(AgentConfig config, AgentConfigFor(spec));
-  OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentCapacity(agent, config.capacity));
-  (void)router_->SetAgentSkills(agent, std::move(config.skills));
-  (void)router_->SetAgentQueues(agent, std::move(config.queues));
+  // One change, one routing decision: never an offer under half the new profile.
+  OMNIROUTE_RETURN_IF_ERROR(router_->SetAgentProfile(
+      agent, std::move(config.skills), std::move(config.queues), std::move(config.capacity)));
   Drain();
   return absl::OkStatus();
 }
@@ -1798,22 +1809,23 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
   if (retarget) {
     OMNIROUTE_RETURN_IF_ERROR(tracker_.Retarget(num, config_.priorities[priority], tier, at));
   }
-  const bool queued = rec->life.state() == ItemState::kQueued;
+  // An offered or assigned item keeps its agent; it carries the change back to a queue.
+  const bool routed = WorkOpen(rec->life.state());
   if (update.priority) {
     rec->sla_priority = priority;
     rec->routing_priority = priority;
-    if (queued) (void)router_->SetPriority(num, priority);
+    if (routed) (void)router_->SetPriority(num, priority);
   }
   rec->tier = tier;
   if (update.tags) rec->tags = *update.tags;
   if (update.requirement) {
     rec->requirement = SharedRequirement(*update.requirement);
     rec->plan = plan;
-    if (queued) (void)router_->SetRequirement(num, plan);
+    if (routed) (void)router_->SetRequirement(num, plan);
   }
   if (update.deadline) {
     rec->deadline = *update.deadline;
-    if (queued) (void)router_->SetDeadline(num, *update.deadline);
+    if (routed) (void)router_->SetDeadline(num, *update.deadline);
   }
   Drain();
   Evaluate(num);
@@ -2198,9 +2210,23 @@ absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Engine::Impl::Exp
   std::vector<std::pair<std::string, Candidate>> out;
   for (Candidate& c : candidates) {
     if (removed_[c.agent]) continue;
+    c.reason = NameSkills(std::move(c.reason));
     out.emplace_back(agent_ids_[c.agent], std::move(c));
   }
   return out;
+}
+
+std::string Engine::Impl::NameSkills(std::string reason) const {
+  // The router knows skills by id ("missing skill #3"); the engine's catalog has their names.
+  const size_t hash = reason.find('#');
+  if (hash == std::string::npos) return reason;
+  size_t end = hash + 1;
+  while (end < reason.size() && reason[end] >= '0' && reason[end] <= '9') ++end;
+  uint64_t id = 0;
+  const auto [last, error] = std::from_chars(reason.data() + hash + 1, reason.data() + end, id);
+  if (error != std::errc() || last != reason.data() + end || id >= catalog_.size()) return reason;
+  reason.replace(hash, end - hash, std::string(catalog_.Name(static_cast<SkillId>(id))));
+  return reason;
 }
 
 uint64_t Engine::Impl::StateDigest() const {

@@ -90,10 +90,19 @@ absl::StatusOr<AgentIndex> Router::AddAgent(AgentConfig config) {
 }
 
 void Router::SyncBuckets() {
+  // Queues that gained a delay their waiting items have no wake for.
+  std::vector<QueueIndex> new_delays;
   for (; synced_buckets_ < pool_.bucket_count(); ++synced_buckets_) {
     const auto bucket = static_cast<BucketIndex>(synced_buckets_);
     std::vector<QueueAssignment> tiers = pool_.BucketQueues(bucket);
     for (const QueueAssignment& q : tiers) {
+      const std::vector<Server>& servers = servers_[q.queue];
+      const bool known = q.delay == absl::ZeroDuration() ||
+                         std::any_of(servers.begin(), servers.end(),
+                                     [&q](const Server& s) { return s.delay == q.delay; });
+      if (!known && std::find(new_delays.begin(), new_delays.end(), q.queue) == new_delays.end()) {
+        new_delays.push_back(q.queue);
+      }
       servers_[q.queue].push_back({bucket, q.delay});
       max_delay_[q.queue] = std::max(max_delay_[q.queue], q.delay);
     }
@@ -101,6 +110,11 @@ void Router::SyncBuckets() {
         tiers.begin(), tiers.end(),
         [](const QueueAssignment& a, const QueueAssignment& b) { return a.priority < b.priority; });
     tiers_.push_back(std::move(tiers));
+  }
+  // Items already waiting become eligible for the new delay's agents when it runs out: they need
+  // a wake then (in queue order, so that timers tie deterministically).
+  for (QueueIndex queue : new_delays) {
+    for (WorkItemId id : queues_.queue(queue).InOrder()) ArmWakeTimers(id, items_.find(id)->second);
   }
 }
 
@@ -436,6 +450,27 @@ absl::Status Router::SetAgentCapacity(AgentIndex agent, AgentCapacity capacity) 
   return absl::OkStatus();
 }
 
+absl::Status Router::SetAgentProfile(AgentIndex agent, SkillSet skills,
+                                     std::vector<QueueAssignment> queues, AgentCapacity capacity) {
+  for (const QueueAssignment& q : queues) {
+    if (q.queue >= queues_.queue_count()) {
+      return absl::NotFoundError(absl::StrCat("unknown queue ", q.queue));
+    }
+  }
+  if (agent >= pool_.size()) return absl::NotFoundError(absl::StrCat("unknown agent ", agent));
+  const std::vector<QueueAssignment> old_queues = pool_.Queues(agent);
+  if (absl::Status s = pool_.SetQueues(agent, std::move(queues)); !s.ok()) return s;
+  if (absl::Status s = pool_.SetCapacity(agent, std::move(capacity)); !s.ok()) {
+    (void)pool_.SetQueues(agent, old_queues);
+    SyncBuckets();
+    return s;
+  }
+  (void)pool_.SetSkills(agent, std::move(skills));
+  SyncBuckets();
+  RouteAgentAndSettle(agent);
+  return absl::OkStatus();
+}
+
 absl::Status Router::Submit(WorkItemId id, QueueIndex queue, RoutedItem routed) {
   if (items_.contains(id)) {
     return absl::AlreadyExistsError(absl::StrCat("item ", id, " is already routed"));
@@ -615,27 +650,41 @@ absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, std::optional<int
 absl::Status Router::SetPriority(WorkItemId id, int priority) {
   absl::StatusOr<Item*> found = FindItem(id);
   if (!found.ok()) return found.status();
-  if ((*found)->state != RoutedState::kQueued) {
-    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is no longer waiting"));
+  Item& item = **found;
+  if (item.state == RoutedState::kQueued) return queues_.SetPriority(id, priority);
+  const int levels = queues_.queue(item.queue).options().priority_levels;
+  if (priority < 0 || priority >= levels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("priority ", priority, " is not in [0, ", levels, ")"));
   }
-  return queues_.SetPriority(id, priority);
+  item.saved.priority = priority;
+  return absl::OkStatus();
 }
 
 absl::Status Router::SetDeadline(WorkItemId id, absl::Time deadline) {
   absl::StatusOr<Item*> found = FindItem(id);
   if (!found.ok()) return found.status();
-  if ((*found)->state != RoutedState::kQueued) {
-    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is no longer waiting"));
+  Item& item = **found;
+  if (item.state == RoutedState::kQueued) return queues_.SetDeadline(id, deadline);
+  if (deadline == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
   }
-  return queues_.SetDeadline(id, deadline);
+  item.saved.deadline = deadline;
+  return absl::OkStatus();
 }
 
 absl::Status Router::SetRequirement(WorkItemId id,
                                     std::shared_ptr<const RequirementPlan> requirement) {
   absl::StatusOr<Item*> found = FindItem(id);
   if (!found.ok()) return found.status();
-  if ((*found)->state != RoutedState::kQueued) {
-    return absl::FailedPreconditionError(absl::StrCat("item ", id, " is no longer waiting"));
+  if (Item& item = **found; item.state != RoutedState::kQueued) {
+    // As WorkQueue::SetRequirement: its steps count from now.
+    item.saved.steps_applied =
+        requirement == nullptr ? 0 : requirement->StepsDueAfter(absl::ZeroDuration());
+    item.saved.relaxation_origin = now_;
+    item.saved.requirement = requirement.get();
+    item.plan = std::move(requirement);
+    return absl::OkStatus();
   }
   if (absl::Status s = queues_.SetRequirement(id, std::move(requirement)); !s.ok()) return s;
   RouteItem(id);

@@ -287,14 +287,18 @@ void SlaTracker::FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int t
 
 void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) {
   Disarm(tracked);
+  const BusinessCalendar& calendar = PolicyOf(item).spec.settings(tracked.clock.metric()).calendar;
   while (true) {
     const auto [threshold, due] = NextThreshold(item, tracked);
     if (threshold == kNone || due == absl::InfiniteFuture()) return;
     // The breach comes once the deadline has passed (meeting it exactly is on time), except for
-    // a zero target, breached at its start.
+    // a zero target, breached at its start, and a clock already beyond its target (retargeted
+    // below the time it had used while paused), whose deadline is behind it: breached now.
     const bool zero_target = tracked.clock.target() == absl::ZeroDuration();
-    const bool breach_timer = threshold == kBreach && !zero_target;
-    if (breach_timer ? due >= at : due > at) {
+    const bool overrun =
+        threshold == kBreach && tracked.clock.Remaining(at, calendar) < absl::ZeroDuration();
+    const bool breach_timer = threshold == kBreach && !zero_target && !overrun;
+    if (!overrun && (breach_timer ? due >= at : due > at)) {
       const auto position = static_cast<uint8_t>(&tracked - item.clocks.data());
       absl::StatusOr<TimerHandle> handle = wheel_.Schedule(
           breach_timer ? due + absl::Nanoseconds(1) : due, TimerKey{item.slot, position});

@@ -186,6 +186,25 @@ TEST_F(EngineTest, TechnicalEmailGoesToTheTechTeam) {
   EXPECT_EQ(agent->load.at("email"), 1);
 }
 
+TEST_F(EngineTest, ExplainNamesTheSkills) {
+  Agent("generalist", {{"billing", 9}}, {{"email", 5}}, {"tech"}, monday_);
+  Agent("tech-low", {{"technical", 3}}, {{"email", 5}}, {"tech"}, monday_);
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "e1",
+                            .queue = "tech",
+                            .channel = "email",
+                            .priority = "B",
+                            .requirement = {.must = {{"technical", 5}}, .excluded = {"billing"}}},
+                           monday_)
+                  .ok());
+  absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> explained = engine_->Explain("e1");
+  ASSERT_TRUE(explained.ok()) << explained.status();
+  std::map<std::string, std::string> reasons;
+  for (const auto& [agent, candidate] : *explained) reasons[agent] = candidate.reason;
+  EXPECT_EQ(reasons["generalist"], "excluded tag billing");
+  EXPECT_EQ(reasons["tech-low"], "level too low technical (3 < 5)");
+}
+
 TEST_F(EngineTest, UpsetCallerIsPrioritisedAndEscalated) {
   // Nobody available: three calls wait, the upset one arrives last.
   for (int i = 0; i < 2; ++i) {

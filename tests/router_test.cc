@@ -333,7 +333,7 @@ TEST(RouterTest, RefusedCommandsChangeNothing) {
   EXPECT_EQ(f.router.Remove(5).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(f.router.Transfer(1, 9).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(f.router.Transfer(1, q, 7).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(f.router.SetPriority(1, 0).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(f.router.SetPriority(1, 7).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(f.router.SetAgentState(ann, AgentState::kOffline).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(f.router.SetAgentCapacity(ann, {.budget = 60, .limits = {0, 0}}).code(),

@@ -178,6 +178,11 @@ class Router {
   absl::Status SetAgentSkills(AgentIndex agent, SkillSet skills);
   absl::Status SetAgentQueues(AgentIndex agent, std::vector<QueueAssignment> queues);
   absl::Status SetAgentCapacity(AgentIndex agent, AgentCapacity capacity);
+  // Replaces skills, routing profile and capacity together, then routes the agent once, so that
+  // no offer is made under a mix of the old and the new profile. Errors as the three above; a
+  // refused call changes nothing.
+  absl::Status SetAgentProfile(AgentIndex agent, SkillSet skills,
+                               std::vector<QueueAssignment> queues, AgentCapacity capacity);
 
   // Item commands.
   // AlreadyExists (id known to the router), NotFound (queue, preferred agent), InvalidArgument
@@ -196,8 +201,10 @@ class Router {
   // keeping its arrival; `priority` replaces its priority when given.
   absl::Status Transfer(WorkItemId id, QueueIndex queue,
                         std::optional<int> priority = std::nullopt);
-  // As `WorkQueue::SetPriority` / `SetDeadline` / `SetRequirement` for a queued item;
-  // FailedPrecondition for an offered or assigned one (it is no longer waiting).
+  // As `WorkQueue::SetPriority` / `SetDeadline` / `SetRequirement` for a queued item. An offered
+  // or assigned item keeps its agent and takes the new value with it: it waits with it when it
+  // goes back to a queue (a rejected or expired offer, a transfer). InvalidArgument for a
+  // priority out of range.
   absl::Status SetPriority(WorkItemId id, int priority);
   absl::Status SetDeadline(WorkItemId id, absl::Time deadline);
   absl::Status SetRequirement(WorkItemId id, std::shared_ptr<const RequirementPlan> requirement);

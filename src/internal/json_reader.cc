@@ -101,10 +101,11 @@ absl::StatusOr<std::vector<std::string>> JsonPath::StringList(const nlohmann::js
 absl::StatusOr<nlohmann::json> ParseJsonText(std::string_view text) {
   nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) {
-    // Parse again with exceptions only to recover the parser's description of the error.
+    // Parse again with exceptions only to recover the parser's description of the error: a
+    // syntax error (parse_error) or a number too large for a double (out_of_range).
     try {
       nlohmann::json ignored = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {
       return absl::InvalidArgumentError(fmt::format("malformed JSON: {}", error.what()));
     }
     return absl::InvalidArgumentError("malformed JSON");
