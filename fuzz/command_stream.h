@@ -461,7 +461,8 @@ class CommandStream {
     const std::string snapshot = engine_->Snapshot();
     absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(snapshot);
     if (!restored.ok()) Fail(Context("the final snapshot does not restore", restored.status()));
-    if ((*restored)->StateDigest() != engine_->StateDigest()) {
+    if ((*restored)->StateDigest() != engine_->StateDigest() ||
+        (*restored)->now() != engine_->now()) {
       Fail(Context("the restored engine's state digest differs", absl::OkStatus()));
     }
     if ((*restored)->Snapshot() != snapshot) {

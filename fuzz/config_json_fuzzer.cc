@@ -67,8 +67,11 @@ void CheckEngineConfig(std::string_view text) {
   absl::StatusOr<std::unique_ptr<omniroute::Engine>> restored =
       omniroute::RestoreEngine((*engine)->Snapshot());
   if (!restored.ok()) Fail(absl::StrCat("the snapshot: ", restored.status().ToString()));
-  if ((*restored)->StateDigest() != (*engine)->StateDigest()) {
-    Fail("the snapshot restores to another state");
+  if ((*restored)->StateDigest() != (*engine)->StateDigest() ||
+      (*restored)->now() != (*engine)->now()) {
+    Fail(absl::StrCat("the snapshot restores to another state, now ",
+                      absl::FormatTime((*restored)->now()), " instead of ",
+                      absl::FormatTime((*engine)->now())));
   }
 
   // The same text as a live reconfiguration of the fuzz engine, one hour in.

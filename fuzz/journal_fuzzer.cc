@@ -46,11 +46,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t digest = (*engine)->StateDigest();
   const std::string own_journal = (*engine)->Journal();
   const std::unique_ptr<Engine> again = MustReplay(own_journal, "the engine's own journal");
-  if (again->StateDigest() != digest) Fail("the engine's own journal replays to another state");
+  if (again->StateDigest() != digest || again->now() != (*engine)->now()) {
+    Fail("the engine's own journal replays to another state");
+  }
   if (again->Journal() != own_journal) Fail("the engine's own journal is not a fixed point");
   absl::StatusOr<std::unique_ptr<Engine>> restored =
       omniroute::RestoreEngine((*engine)->Snapshot());
   if (!restored.ok()) Fail(absl::StrCat("the snapshot: ", restored.status().ToString()));
-  if ((*restored)->StateDigest() != digest) Fail("the snapshot restores to another state");
+  if ((*restored)->StateDigest() != digest || (*restored)->now() != (*engine)->now()) {
+    Fail("the snapshot restores to another state");
+  }
   return 0;
 }

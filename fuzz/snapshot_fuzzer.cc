@@ -166,7 +166,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t digest = (*restored)->StateDigest();
   const std::string own = (*restored)->Snapshot();
   const std::unique_ptr<Engine> again = MustRestore(own, "the restored engine's snapshot");
-  if (again->StateDigest() != digest) Fail("the restored engine's snapshot has another state");
+  if (again->StateDigest() != digest || again->now() != (*restored)->now()) {
+    Fail("the restored engine's snapshot has another state");
+  }
   if (again->Snapshot() != own) Fail("the restored engine's snapshot is not a fixed point");
   for (const std::string& queue : again->QueueNames()) {
     if (!again->Queue(queue).ok()) Fail(absl::StrCat("queue ", queue, " has no view"));

@@ -809,9 +809,12 @@ absl::StatusOr<PreparedConfig> Prepare(const EngineConfig& c) {
       c.expected_wait_window == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError("expected_wait_window: must be positive and finite");
   }
-  if (c.escalation_check_interval <= absl::ZeroDuration() ||
+  // Each check is a timer the clock stops at: a shorter interval makes advancing time (and so
+  // replaying a journal or restoring a snapshot) cost a sweep per interval of the span covered.
+  if (c.escalation_check_interval < absl::Seconds(1) ||
       c.escalation_check_interval == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError("escalation_check_interval: must be positive and finite");
+    return absl::InvalidArgumentError(
+        "escalation_check_interval: must be at least 1 second and finite");
   }
   return out;
 }
@@ -2077,9 +2080,7 @@ absl::StatusOr<EngineItemView> Engine::Impl::ItemView(std::string_view id) const
     view.level_name = policy.spec().levels[rec->level].name;
   }
   if (rec->life.state() == ItemState::kQueued) {
-    const std::vector<WorkItemId> order = router_->queues().queue(rec->queue).InOrder();
-    const auto at = std::find(order.begin(), order.end(), num);
-    if (at != order.end()) view.position = static_cast<size_t>(at - order.begin());
+    view.position = router_->queues().queue(rec->queue).PositionOf(num);
   }
   if (rec->has_sla) {
     for (const SlaClock& clock : tracker_.Clocks(num)) {

@@ -584,6 +584,16 @@ std::vector<WorkItemId> WorkQueue::InOrder() const {
   return order;
 }
 
+std::optional<size_t> WorkQueue::PositionOf(WorkItemId id) const {
+  const std::optional<QueueRank> rank = RankOf(id);
+  if (!rank) return std::nullopt;
+  size_t ahead = 0;
+  for (const auto& [other, slot] : items_by_id_) {
+    if (RankOfSlot(slot) < *rank) ++ahead;
+  }
+  return ahead;
+}
+
 size_t WorkQueue::MemoryBytes() const {
   size_t bytes =
       sizeof(*this) + items_.capacity() * sizeof(Item) + free_items_.capacity() * sizeof(uint32_t) +

@@ -134,6 +134,11 @@ TEST(WorkQueueTest, WeightedAgingTradesPriorityForWaitingTime) {
   MustPush(queue, 4, 1, At(absl::Minutes(10)));  // B, waited 50: virtual 60, arrived after 1
   MustPush(queue, 5, 1, At(absl::Minutes(5)));   // B, waited 55: virtual 65, arrived before 2
   EXPECT_THAT(queue.InOrder(), ElementsAre(5, 2, 1, 4, 3));
+  const std::vector<WorkItemId> order = queue.InOrder();
+  for (size_t place = 0; place < order.size(); ++place) {
+    EXPECT_EQ(queue.PositionOf(order[place]), place);
+  }
+  EXPECT_FALSE(queue.PositionOf(99).has_value());
   // The order does not change as time passes (every virtual wait grows alike).
   ASSERT_TRUE(queue.AdvanceTo(At(absl::Hours(30))).ok());
   EXPECT_THAT(PopAll(queue), ElementsAre(5, 2, 1, 4, 3));

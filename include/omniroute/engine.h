@@ -137,7 +137,7 @@ struct EngineConfig {
                                                       absl::Seconds(120), absl::Seconds(300)};
   // The window of the recent service rate behind the expected wait.
   absl::Duration expected_wait_window = absl::Minutes(15);
-  // How often queue-KPI escalation triggers are checked.
+  // How often queue-KPI escalation triggers are checked; at least 1 second (InvalidArgument).
   absl::Duration escalation_check_interval = absl::Seconds(60);
   // The engine's clock starts here.
   absl::Time origin = absl::UnixEpoch();

@@ -302,6 +302,9 @@ class WorkQueue {
 
   // Every item in serving order at now() (what repeated Pop would give). O(n log n).
   std::vector<WorkItemId> InOrder() const;
+  // The 0-based place of `id` in that order (its index in InOrder()); nullopt when it is not
+  // queued. O(n), without allocating: for one item's view, where InOrder would sort them all.
+  std::optional<size_t> PositionOf(WorkItemId id) const;
 
   // Bytes held by the queue (items, heaps, classes, index, timers), for memory reports.
   size_t MemoryBytes() const;

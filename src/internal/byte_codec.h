@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -76,11 +77,19 @@ class ByteWriter {
     if (!s.empty()) std::memcpy(Extend(s.size()), s.data(), s.size());
   }
   // Infinite instants and durations are kept as such.
+  // Finite values beyond what 64-bit nanoseconds hold (instants outside 1677-2262, durations
+  // beyond 292 years) are written as seconds and nanoseconds, so that nothing saturates.
   void Time(absl::Time t) {
     if (t == absl::InfiniteFuture()) {
       U8(1);
     } else if (t == absl::InfinitePast()) {
       U8(2);
+    } else if (t < absl::FromUnixNanos(std::numeric_limits<int64_t>::min()) ||
+               t > absl::FromUnixNanos(std::numeric_limits<int64_t>::max())) {
+      const int64_t seconds = absl::ToUnixSeconds(t);
+      U8(3);
+      I64(seconds);
+      Var(static_cast<uint64_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
     } else {
       U8(0);
       I64(absl::ToUnixNanos(t));
@@ -89,6 +98,12 @@ class ByteWriter {
   void Duration(absl::Duration d) {
     if (d == absl::InfiniteDuration()) {
       U8(1);
+    } else if (d < absl::Nanoseconds(std::numeric_limits<int64_t>::min()) ||
+               d > absl::Nanoseconds(std::numeric_limits<int64_t>::max())) {
+      const int64_t seconds = absl::ToInt64Seconds(d);
+      U8(2);
+      I64(seconds);
+      Int(absl::ToInt64Nanoseconds(d - absl::Seconds(seconds)));
     } else {
       U8(0);
       I64(absl::ToInt64Nanoseconds(d));
@@ -168,6 +183,15 @@ class ByteReader {
     if (!tag.ok()) return tag.status();
     if (*tag == 1) return absl::InfiniteFuture();
     if (*tag == 2) return absl::InfinitePast();
+    if (*tag == 3) {
+      absl::StatusOr<uint64_t> seconds = U64();
+      if (!seconds.ok()) return seconds.status();
+      absl::StatusOr<uint64_t> ns = Var();
+      if (!ns.ok()) return ns.status();
+      if (*ns >= 1'000'000'000) return Malformed("instant");
+      return absl::FromUnixSeconds(static_cast<int64_t>(*seconds)) +
+             absl::Nanoseconds(static_cast<int64_t>(*ns));
+    }
     if (*tag != 0) return Malformed("instant");
     absl::StatusOr<uint64_t> ns = U64();
     if (!ns.ok()) return ns.status();
@@ -177,6 +201,14 @@ class ByteReader {
     absl::StatusOr<uint8_t> tag = U8();
     if (!tag.ok()) return tag.status();
     if (*tag == 1) return absl::InfiniteDuration();
+    if (*tag == 2) {
+      absl::StatusOr<uint64_t> seconds = U64();
+      if (!seconds.ok()) return seconds.status();
+      absl::StatusOr<int64_t> ns = Int();
+      if (!ns.ok()) return ns.status();
+      if (*ns <= -1'000'000'000 || *ns >= 1'000'000'000) return Malformed("duration");
+      return absl::Seconds(static_cast<int64_t>(*seconds)) + absl::Nanoseconds(*ns);
+    }
     if (*tag != 0) return Malformed("duration");
     absl::StatusOr<uint64_t> ns = U64();
     if (!ns.ok()) return ns.status();
