@@ -77,19 +77,6 @@ absl::Status UnknownQueue(std::string_view id) {
   return absl::NotFoundError(absl::StrCat("unknown queue \"", std::string(id), "\""));
 }
 
-// A canonical text key of a requirement, for sharing plans between items.
-std::string RequirementKey(const NamedRequirement& r) {
-  std::string key;
-  for (const auto& [name, level] : r.must) absl::StrAppend(&key, "m", name, "=", level, ";");
-  for (const auto& [name, weight] : r.preferred) absl::StrAppend(&key, "p", name, "=", weight, ";");
-  for (const std::string& name : r.excluded) absl::StrAppend(&key, "x", name, ";");
-  for (const NamedRelaxationStep& s : r.steps) {
-    absl::StrAppend(&key, "s", absl::ToInt64Nanoseconds(s.after), ",", static_cast<int>(s.kind),
-                    ",", s.skill, ",", s.alternative, ",", s.level, ";");
-  }
-  return key;
-}
-
 void WriteRequirement(ByteWriter& w, const NamedRequirement& r) {
   w.Var(r.must.size());
   for (const auto& [name, level] : r.must) {
@@ -502,6 +489,10 @@ class Engine::Impl {
   // command on success (a refusal journals the move of time alone).
   template <typename ApplyFn>
   absl::Status Run(const EngineCommand& command, ApplyFn&& apply);
+  // The same for a command given as its parts: `write_payload` journals its arguments as
+  // WriteCommand would (the typed commands need no EngineCommand built and copied).
+  template <typename ApplyFn, typename WriteFn>
+  absl::Status Run(EngineCommandKind kind, absl::Time at, ApplyFn&& apply, WriteFn&& write_payload);
   // Applies a command of any kind but reconfigure.
   absl::Status Execute(const EngineCommand& c);
   absl::Status Apply(const EngineCommand& c, const EngineConfigLoader& load);
@@ -533,7 +524,7 @@ class Engine::Impl {
   std::vector<std::string> agent_ids_;  // by AgentIndex
   std::vector<bool> removed_;
   absl::flat_hash_map<std::string, AgentIndex> customer_agent_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const RequirementPlan>> plans_;
+  absl::flat_hash_map<NamedRequirement, std::shared_ptr<const RequirementPlan>> plans_;
   std::map<uint64_t, FollowUpTask> follow_ups_;
   uint64_t next_follow_up_ = 1;
 
@@ -1036,8 +1027,7 @@ absl::StatusOr<std::shared_ptr<const RequirementPlan>> Engine::Impl::PlanFor(
   if (r.must.empty() && r.preferred.empty() && r.excluded.empty() && r.steps.empty()) {
     return std::shared_ptr<const RequirementPlan>();
   }
-  std::string key = RequirementKey(r);
-  if (const auto found = plans_.find(key); found != plans_.end()) return found->second;
+  if (const auto found = plans_.find(r); found != plans_.end()) return found->second;
   std::vector<std::string_view> names;
   for (const auto& [name, level] : r.must) names.push_back(name);
   for (const auto& [name, weight] : r.preferred) names.push_back(name);
@@ -1050,7 +1040,7 @@ absl::StatusOr<std::shared_ptr<const RequirementPlan>> Engine::Impl::PlanFor(
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementSpec spec, RequirementSpecFromNames(catalog_, r));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
   auto shared = std::make_shared<const RequirementPlan>(std::move(plan));
-  plans_.emplace(std::move(key), shared);
+  plans_.emplace(r, shared);
   return shared;
 }
 
@@ -2301,17 +2291,23 @@ namespace omniroute {
 
 // --- journal, replay, snapshots -----------------------------------------------------------------
 
-template <typename ApplyFn>
-absl::Status Engine::Impl::Run(const EngineCommand& command, ApplyFn&& apply) {
-  OMNIROUTE_RETURN_IF_ERROR(CheckTime(command.at));
-  OMNIROUTE_RETURN_IF_ERROR(Advance(command.at));
+template <typename ApplyFn, typename WriteFn>
+absl::Status Engine::Impl::Run(EngineCommandKind kind, absl::Time at, ApplyFn&& apply,
+                               WriteFn&& write_payload) {
+  OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
+  OMNIROUTE_RETURN_IF_ERROR(Advance(at));
   absl::Status status = apply();
   // A refused command still moved time: the journal keeps the move.
-  const EngineCommandKind kind = status.ok() ? command.kind : EngineCommandKind::kAdvanceTo;
-  journal_.U8(static_cast<uint8_t>(kind) + 1);
-  journal_.Time(command.at);
-  if (status.ok()) WriteCommand(journal_, command);
+  journal_.U8(static_cast<uint8_t>(status.ok() ? kind : EngineCommandKind::kAdvanceTo) + 1);
+  journal_.Time(at);
+  if (status.ok()) write_payload(journal_);
   return status;
+}
+
+template <typename ApplyFn>
+absl::Status Engine::Impl::Run(const EngineCommand& command, ApplyFn&& apply) {
+  return Run(command.kind, command.at, std::forward<ApplyFn>(apply),
+             [&command](ByteWriter& w) { WriteCommand(w, command); });
 }
 
 absl::Status Engine::Impl::Execute(const EngineCommand& c) {
@@ -2478,86 +2474,102 @@ absl::Status Engine::Apply(const EngineCommand& command, const EngineConfigLoade
 }
 
 absl::Status Engine::AddAgent(const EngineAgentSpec& agent, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kAddAgent, .at = at, .agent_spec = agent});
+  return impl_->Run(
+      EngineCommandKind::kAddAgent, at, [&] { return impl_->AddAgent(agent, at); },
+      [&](ByteWriter& w) { WriteAgent(w, agent); });
 }
 
 absl::Status Engine::RemoveAgent(std::string_view agent, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kRemoveAgent, .at = at, .agent = std::string(agent)});
+  return impl_->Run(
+      EngineCommandKind::kRemoveAgent, at, [&] { return impl_->RemoveAgent(agent, at); },
+      [&](ByteWriter& w) { w.Str(agent); });
 }
 
 absl::Status Engine::UpdateAgent(const EngineAgentSpec& agent, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kUpdateAgent, .at = at, .agent_spec = agent});
+  return impl_->Run(
+      EngineCommandKind::kUpdateAgent, at, [&] { return impl_->UpdateAgent(agent, at); },
+      [&](ByteWriter& w) { WriteAgent(w, agent); });
 }
 
 absl::Status Engine::SetAgentState(std::string_view agent, AgentState state, absl::Time at,
                                    std::string_view reason) {
-  return Apply({.kind = EngineCommandKind::kSetAgentState,
-                .at = at,
-                .agent = std::string(agent),
-                .text = std::string(reason),
-                .state = state});
+  return impl_->Run(
+      EngineCommandKind::kSetAgentState, at,
+      [&] { return impl_->SetAgentState(agent, state, at, reason); },
+      [&](ByteWriter& w) {
+        w.Str(agent);
+        w.U8(static_cast<uint8_t>(state));
+        w.Str(reason);
+      });
 }
 
 absl::Status Engine::Submit(const EngineItemSpec& item, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kSubmit, .at = at, .item_spec = item});
+  return impl_->Run(
+      EngineCommandKind::kSubmit, at, [&] { return impl_->Submit(item, at); },
+      [&](ByteWriter& w) { WriteItem(w, item); });
 }
 
 absl::Status Engine::Update(std::string_view item, const EngineItemUpdate& update, absl::Time at) {
-  return Apply(
-      {.kind = EngineCommandKind::kUpdate, .at = at, .item = std::string(item), .update = update});
+  return impl_->Run(
+      EngineCommandKind::kUpdate, at, [&] { return impl_->Update(item, update, at); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        WriteUpdate(w, update);
+      });
 }
 
-absl::Status Engine::Accept(std::string_view item, std::string_view agent, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kAccept,
-                .at = at,
-                .item = std::string(item),
-                .agent = std::string(agent)});
-}
-
-absl::Status Engine::Reject(std::string_view item, std::string_view agent, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kReject,
-                .at = at,
-                .item = std::string(item),
-                .agent = std::string(agent)});
-}
+// Accept, Reject, Pause, Resume and Transfer journal two strings.
+#define OMNIROUTE_TWO_STRING_COMMAND(Name, Kind, Second, call)                               \
+  absl::Status Engine::Name(std::string_view item, std::string_view Second, absl::Time at) { \
+    return impl_->Run(                                                                       \
+        EngineCommandKind::Kind, at, [&] { return impl_->call; },                            \
+        [&](ByteWriter& w) {                                                                 \
+          w.Str(item);                                                                       \
+          w.Str(Second);                                                                     \
+        });                                                                                  \
+  }
+OMNIROUTE_TWO_STRING_COMMAND(Accept, kAccept, agent, Answer(item, agent, at, /*accept=*/true))
+OMNIROUTE_TWO_STRING_COMMAND(Reject, kReject, agent, Answer(item, agent, at, /*accept=*/false))
+OMNIROUTE_TWO_STRING_COMMAND(Transfer, kTransfer, queue, Transfer(item, queue, at))
+#undef OMNIROUTE_TWO_STRING_COMMAND
 
 absl::Status Engine::Pause(std::string_view item, absl::Time at, std::string_view reason) {
-  return Apply({.kind = EngineCommandKind::kPause,
-                .at = at,
-                .item = std::string(item),
-                .text = std::string(reason)});
+  return impl_->Run(
+      EngineCommandKind::kPause, at, [&] { return impl_->Pause(item, at, reason); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(reason);
+      });
 }
 
 absl::Status Engine::Resume(std::string_view item, absl::Time at, std::string_view reason) {
-  return Apply({.kind = EngineCommandKind::kResume,
-                .at = at,
-                .item = std::string(item),
-                .text = std::string(reason)});
+  return impl_->Run(
+      EngineCommandKind::kResume, at, [&] { return impl_->Resume(item, at, reason); },
+      [&](ByteWriter& w) {
+        w.Str(item);
+        w.Str(reason);
+      });
 }
 
-absl::Status Engine::Transfer(std::string_view item, std::string_view queue, absl::Time at) {
-  return Apply({.kind = EngineCommandKind::kTransfer,
-                .at = at,
-                .item = std::string(item),
-                .text = std::string(queue)});
-}
-
-#define OMNIROUTE_ITEM_COMMAND(Name, Kind)                                                \
-  absl::Status Engine::Name(std::string_view item, absl::Time at) {                       \
-    return Apply({.kind = EngineCommandKind::Kind, .at = at, .item = std::string(item)}); \
+#define OMNIROUTE_ITEM_COMMAND(Name, Kind, call)                    \
+  absl::Status Engine::Name(std::string_view item, absl::Time at) { \
+    return impl_->Run(                                              \
+        EngineCommandKind::Kind, at, [&] { return impl_->call; },   \
+        [&](ByteWriter& w) { w.Str(item); });                       \
   }
-OMNIROUTE_ITEM_COMMAND(Respond, kRespond)
-OMNIROUTE_ITEM_COMMAND(CustomerMessage, kCustomerMessage)
-OMNIROUTE_ITEM_COMMAND(Resolve, kResolve)
-OMNIROUTE_ITEM_COMMAND(Confirm, kConfirm)
-OMNIROUTE_ITEM_COMMAND(Reopen, kReopen)
-OMNIROUTE_ITEM_COMMAND(Escalate, kEscalate)
-OMNIROUTE_ITEM_COMMAND(Cancel, kCancel)
-OMNIROUTE_ITEM_COMMAND(Abandon, kAbandon)
+OMNIROUTE_ITEM_COMMAND(Respond, kRespond, Respond(item, at))
+OMNIROUTE_ITEM_COMMAND(CustomerMessage, kCustomerMessage, CustomerMessage(item, at))
+OMNIROUTE_ITEM_COMMAND(Resolve, kResolve, Resolve(item, at))
+OMNIROUTE_ITEM_COMMAND(Confirm, kConfirm, Confirm(item, at))
+OMNIROUTE_ITEM_COMMAND(Reopen, kReopen, Reopen(item, at))
+OMNIROUTE_ITEM_COMMAND(Escalate, kEscalate, Escalate(item, at))
+OMNIROUTE_ITEM_COMMAND(Cancel, kCancel, End(item, at, /*abandoned=*/false))
+OMNIROUTE_ITEM_COMMAND(Abandon, kAbandon, End(item, at, /*abandoned=*/true))
 #undef OMNIROUTE_ITEM_COMMAND
 
 absl::Status Engine::AdvanceTo(absl::Time now) {
-  return Apply({.kind = EngineCommandKind::kAdvanceTo, .at = now});
+  return impl_->Run(
+      EngineCommandKind::kAdvanceTo, now, [] { return absl::OkStatus(); }, [](ByteWriter&) {});
 }
 
 absl::Status Engine::Reconfigure(EngineConfig config, absl::Time at) {

@@ -204,7 +204,8 @@ class Run {
   absl::Status OnTransferred(uint32_t contact, uint16_t queue);
   // The contact's agent no longer holds it; `completed` starts the channel's wrap-up.
   absl::Status ReleaseAgent(uint32_t contact, bool completed);
-  uint16_t QueueIndex(std::string_view queue) const;
+  // `likely` (the contact's queue so far) is checked first: it is nearly always the answer.
+  uint16_t QueueIndex(std::string_view queue, uint16_t likely) const;
   absl::Status OnPatienceEnds(uint32_t contact);
   absl::Status OnShiftOn(uint32_t block, uint32_t stretch);
   absl::Status OnShiftOff(uint32_t block);
@@ -298,13 +299,13 @@ void Run::OnEngineEvent(const EngineEvent& e) {
         }
         return;
       }
-      happening.queue = QueueIndex(e.queue);
+      happening.queue = QueueIndex(e.queue, contacts_[happening.contact].queue);
       happening.at = NanosOf(e.at);
       happenings_.push_back(happening);
       return;
     case EngineEventKind::kTransferred:
       if (ParseNumber(e.item, happening.contact) && happening.contact < contacts_.size()) {
-        happening.queue = QueueIndex(e.queue);
+        happening.queue = QueueIndex(e.queue, contacts_[happening.contact].queue);
         happenings_.push_back(happening);
       }
       return;
@@ -352,7 +353,8 @@ absl::Status Run::HandleEvents() {
   return absl::OkStatus();
 }
 
-uint16_t Run::QueueIndex(std::string_view queue) const {
+uint16_t Run::QueueIndex(std::string_view queue, uint16_t likely) const {
+  if (likely < report_.queues.size() && report_.queues[likely].first == queue) return likely;
   for (size_t q = 0; q < report_.queues.size(); ++q) {
     if (report_.queues[q].first == queue) return static_cast<uint16_t>(q);
   }

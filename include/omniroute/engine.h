@@ -452,7 +452,8 @@ class Engine {
   // The events since the last call, oldest first.
   std::vector<EngineEvent> PollEvents();
   // Every event goes to `sink` as it happens instead of waiting for `PollEvents` (nullptr: back
-  // to `PollEvents`). Events already waiting stay there.
+  // to `PollEvents`). Events already waiting stay there. The sink runs inside the command that
+  // caused the event: it must not call the engine (record what to do, and do it afterwards).
   void SetEventSink(std::function<void(const EngineEvent&)> sink);
 
   absl::Time now() const;

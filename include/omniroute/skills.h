@@ -479,6 +479,10 @@ struct NamedRelaxationStep {
   int level = kMinSkillLevel;
 
   friend bool operator==(const NamedRelaxationStep&, const NamedRelaxationStep&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const NamedRelaxationStep& s) {
+    return H::combine(std::move(h), s.after, s.kind, s.skill, s.alternative, s.level);
+  }
 };
 
 // A requirement by skill names, as configuration writes it: {"billing": 3} style maps.
@@ -489,6 +493,11 @@ struct NamedRequirement {
   std::vector<NamedRelaxationStep> steps{};
 
   friend bool operator==(const NamedRequirement&, const NamedRequirement&) = default;
+  // Hashable with absl::Hash: equal requirements share one plan.
+  template <typename H>
+  friend H AbslHashValue(H h, const NamedRequirement& r) {
+    return H::combine(std::move(h), r.must, r.preferred, r.excluded, r.steps);
+  }
 };
 
 // An agent's skill set from {"name": level}. NotFound `unknown skill "name"` for a name not in
