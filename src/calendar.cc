@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "fmt/format.h"
+#include "internal/bucket_search.h"
 #include "internal/status_macros.h"
 #include "internal/zone_offsets.h"
 
@@ -162,6 +163,7 @@ struct BusinessCalendar::Impl {
   // For each zone transition: the sum of the corrections up to and including it, and F at it.
   std::vector<int64_t> jump_sum;
   std::vector<int64_t> f_at_transition;
+  internal::BucketSearch f_search;  // over f_at_transition
   int64_t f_cycle_end = 0;
   int64_t f_cycle_gain = 0;
   bool always_open = false;
@@ -241,11 +243,18 @@ struct BusinessCalendar::Impl {
   // F(s): open (absolute) seconds up to Unix second s, a signed count. With civil(s) = s + offset,
   // F(s) = G(civil(s)) + the corrections of every transition up to s: a skipped civil stretch is
   // taken back, a repeated one counted again.
-  int64_t F(int64_t s) const {
+  int64_t F(int64_t s) const { return FAndOffset(s).f; }
+  // F(s) and the zone's offset at s, with one look-up in the zone table.
+  struct FOffset {
+    int64_t f;
+    int64_t offset;
+  };
+  FOffset FAndOffset(int64_t s) const {
     const int64_t cycles = offsets.CyclesAfterEnd(s);
     s -= cycles * ZoneOffsets::kCycleSeconds;
     const int64_t i = offsets.IndexAt(s);
-    return G(s + offsets.offset_after(i)) + (i < 0 ? 0 : jump_sum[i]) + cycles * f_cycle_gain;
+    const int64_t offset = offsets.offset_after(i);
+    return {G(s + offset) + (i < 0 ? 0 : jump_sum[i]) + cycles * f_cycle_gain, offset};
   }
   // The earliest Unix second s with F(s) >= v; kMinusInfinity / kPlusInfinity as GInverse.
   int64_t FInverse(int64_t v) const {
@@ -255,9 +264,8 @@ struct BusinessCalendar::Impl {
       cycles = CeilDiv(v - f_cycle_end, f_cycle_gain);
       v -= cycles * f_cycle_gain;
     }
-    const int64_t segment = (std::lower_bound(f_at_transition.begin(), f_at_transition.end(), v) -
-                             f_at_transition.begin()) -
-                            1;
+    // The last transition with F below v.
+    const int64_t segment = f_search.LastAtOrBefore(f_at_transition, v - 1);
     const int64_t c = GInverse(v - (segment < 0 ? 0 : jump_sum[segment]));
     if (c == kMinusInfinity || c == kPlusInfinity) return c;
     return c - offsets.offset_after(segment) + cycles * ZoneOffsets::kCycleSeconds;
@@ -400,6 +408,7 @@ absl::Status BusinessCalendar::Impl::Build() {
     jump_sum.push_back(sum);
     f_at_transition.push_back(G(civil_after) + sum);
   }
+  f_search = internal::BucketSearch(f_at_transition);
   f_cycle_end = F(offsets.cycle_end());
   f_cycle_gain = f_cycle_end - F(offsets.cycle_start());
   return absl::OkStatus();
@@ -565,8 +574,10 @@ absl::StatusOr<absl::Time> BusinessCalendar::AddBusinessTime(absl::Time t, absl:
   if (absl::AbsDuration(d) > kHorizon) return out_of_range(beyond_horizon);
 
   const auto [s, fraction] = SplitSeconds(t);
-  const auto [whole, rest] = SplitSeconds((impl_->OpenAt(s) ? fraction : absl::ZeroDuration()) + d);
-  const int64_t target = impl_->F(s) + whole;
+  const Impl::FOffset at_s = impl_->FAndOffset(s);
+  const bool open = impl_->OpenCivil(s + at_s.offset);
+  const auto [whole, rest] = SplitSeconds((open ? fraction : absl::ZeroDuration()) + d);
+  const int64_t target = at_s.f + whole;
   int64_t e = (forward && rest == absl::ZeroDuration()) ? impl_->FInverse(target)
                                                         : impl_->FInverse(target + 1);
   if (e == kPlusInfinity) return out_of_range("the calendar has not enough open time after it");
@@ -585,9 +596,13 @@ absl::Duration BusinessCalendar::BusinessTimeBetween(absl::Time a, absl::Time b)
   const absl::Time high = absl::FromUnixSeconds(kDomainSeconds);
   const auto [sa, fa] = SplitSeconds(std::clamp(a, low, high));
   const auto [sb, fb] = SplitSeconds(std::clamp(b, low, high));
-  return absl::Seconds(impl_->F(sb) - impl_->F(sa)) +
-         (fb > absl::ZeroDuration() && impl_->OpenAt(sb) ? fb : absl::ZeroDuration()) -
-         (fa > absl::ZeroDuration() && impl_->OpenAt(sa) ? fa : absl::ZeroDuration());
+  const Impl::FOffset at_a = impl_->FAndOffset(sa);
+  const Impl::FOffset at_b = impl_->FAndOffset(sb);
+  return absl::Seconds(at_b.f - at_a.f) +
+         (fb > absl::ZeroDuration() && impl_->OpenCivil(sb + at_b.offset) ? fb
+                                                                          : absl::ZeroDuration()) -
+         (fa > absl::ZeroDuration() && impl_->OpenCivil(sa + at_a.offset) ? fa
+                                                                          : absl::ZeroDuration());
 }
 
 const CalendarSpec& BusinessCalendar::spec() const { return impl_->spec; }

@@ -208,7 +208,6 @@ SlaState SlaClock::state() const {
 }
 
 absl::Time SlaClock::start() const { return FromNanos(start_ns_); }
-absl::Duration SlaClock::target() const { return absl::Nanoseconds(target_ns_); }
 absl::Time SlaClock::stopped_at() const {
   return running() ? absl::InfiniteFuture() : FromNanos(mark_ns_);
 }
@@ -239,8 +238,16 @@ absl::Time SlaClock::Deadline() const {
 }
 
 absl::Duration SlaClock::Threshold(double fraction) const {
-  return absl::Nanoseconds(
-      static_cast<int64_t>(std::llround(static_cast<long double>(target_ns_) * fraction)));
+  const long double product = static_cast<long double>(target_ns_) * fraction;
+  // Below 2^62 the fraction of the product is exact in a long double, so rounding half away from
+  // zero here gives what llroundl gives, without the library call (a tracker asks for a threshold
+  // at every warning).
+  if (product >= 0 && product < 0x1p62L) {
+    auto whole = static_cast<int64_t>(product);
+    if (product - static_cast<long double>(whole) >= 0.5L) ++whole;
+    return absl::Nanoseconds(whole);
+  }
+  return absl::Nanoseconds(static_cast<int64_t>(std::llround(product)));
 }
 
 absl::Time SlaClock::InstantReaching(absl::Duration business,

@@ -252,18 +252,34 @@ void SlaTracker::AdvanceWheel(absl::Time at) {
       });
 }
 
-std::pair<int, absl::Time> SlaTracker::NextThreshold(const Item& item,
-                                                     const Tracked& tracked) const {
+std::pair<int, absl::Time> SlaTracker::NextThreshold(const SlaPolicy& policy,
+                                                     const BusinessCalendar& calendar,
+                                                     const Tracked& tracked,
+                                                     const Reached* reached) const {
   const SlaClock& clock = tracked.clock;
   if (!clock.running()) return {kNone, absl::InfiniteFuture()};
-  const SlaPolicy& policy = PolicyOf(item).spec;
-  const BusinessCalendar& calendar = policy.settings(clock.metric()).calendar;
   for (int i = 0; i < static_cast<int>(policy.warn_at.size()); ++i) {
     if ((clock.warnings_fired() >> i) & 1) continue;
-    return {i, clock.InstantReaching(clock.Threshold(policy.warn_at[i]), calendar)};
+    return {i, InstantReaching(clock, clock.Threshold(policy.warn_at[i]), calendar, reached)};
   }
   if (clock.breached()) return {kNone, absl::InfiniteFuture()};
   return {kBreach, clock.Deadline()};
+}
+
+absl::Time SlaTracker::InstantReaching(const SlaClock& clock, absl::Duration business,
+                                       const BusinessCalendar& calendar, const Reached* reached) {
+  // From `reached` to the deadline the clock counts `target - reached->business`. When the wall
+  // time between them is as long, all of it is open, and every amount of business time in
+  // between is first reached exactly that long after `reached`: the calendar need not be asked.
+  // Most thresholds of short targets fall in one open stretch with the deadline.
+  if (reached != nullptr && business >= reached->business && business <= clock.target()) {
+    const absl::Time deadline = clock.Deadline();
+    if (deadline != absl::InfiniteFuture() &&
+        deadline - reached->instant == clock.target() - reached->business) {
+      return reached->instant + (business - reached->business);
+    }
+  }
+  return clock.InstantReaching(business, calendar);
 }
 
 void SlaTracker::Disarm(Tracked& tracked) {
@@ -285,18 +301,23 @@ void SlaTracker::FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int t
   }
 }
 
-void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at) {
+void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at,
+                     const Reached* reached) {
   Disarm(tracked);
-  const BusinessCalendar& calendar = PolicyOf(item).spec.settings(tracked.clock.metric()).calendar;
+  const SlaPolicy& policy = PolicyOf(item).spec;
+  const BusinessCalendar& calendar = policy.settings(tracked.clock.metric()).calendar;
   while (true) {
-    const auto [threshold, due] = NextThreshold(item, tracked);
+    const auto [threshold, due] = NextThreshold(policy, calendar, tracked, reached);
     if (threshold == kNone || due == absl::InfiniteFuture()) return;
     // The breach comes once the deadline has passed (meeting it exactly is on time), except for
     // a zero target, breached at its start, and a clock already beyond its target (retargeted
     // below the time it had used while paused), whose deadline is behind it: breached now.
+    // Before its deadline a clock has counted less than its target (one already beyond it has
+    // its deadline where it last started running, never after `at`), so only from the deadline
+    // on is the remaining time worth asking the calendar for.
     const bool zero_target = tracked.clock.target() == absl::ZeroDuration();
-    const bool overrun =
-        threshold == kBreach && tracked.clock.Remaining(at, calendar) < absl::ZeroDuration();
+    const bool overrun = threshold == kBreach && at >= due &&
+                         tracked.clock.Remaining(at, calendar) < absl::ZeroDuration();
     const bool breach_timer = threshold == kBreach && !zero_target && !overrun;
     if (!overrun && (breach_timer ? due >= at : due > at)) {
       const auto position = static_cast<uint8_t>(&tracked - item.clocks.data());
@@ -324,7 +345,13 @@ void SlaTracker::Fire(TimerKey key, absl::Time due) {
                                  ? due - absl::Nanoseconds(1)
                                  : due;
   FireThreshold(item.id, item, tracked, threshold, reached, reached);
-  Arm(item.id, item, tracked, reached);
+  if (threshold == kBreach) {
+    Arm(item.id, item, tracked, reached);
+    return;
+  }
+  // A warning timer is due when the clock, running since it was armed, reaches the threshold.
+  const Reached point{reached, tracked.clock.Threshold(PolicyOf(item).spec.warn_at[threshold])};
+  Arm(item.id, item, tracked, reached, &point);
 }
 
 void SlaTracker::Emit(SlaEvent::Kind kind, SlaItemId id, const Tracked& tracked, double fraction,

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -20,6 +21,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/bucket_search.h"
 
 namespace omniroute {
 namespace {
@@ -1927,6 +1929,47 @@ TEST(PropertyTest, NextOpenAndNextCloseAgreeWithIsOpen) {
         ASSERT_EQ(calendar.NextClose(next_close - absl::Nanoseconds(1)), next_close) << where;
       }
     }
+  }
+}
+
+// The zone tables' search agrees with a binary search over the whole table, for evenly spread
+// keys, clustered and repeated ones, and keys spanning most of the 64-bit range.
+TEST(BucketSearchTest, FindsTheLastKeyAtOrBeforeAsABinarySearchDoes) {
+  std::mt19937_64 rng(7);
+  const auto check = [&](const std::vector<int64_t>& keys) {
+    const internal::BucketSearch search(keys);
+    const auto expected = [&](int64_t x) {
+      return (std::upper_bound(keys.begin(), keys.end(), x) - keys.begin()) - 1;
+    };
+    std::vector<int64_t> probes = {std::numeric_limits<int64_t>::min(),
+                                   std::numeric_limits<int64_t>::max()};
+    for (int64_t key : keys) {
+      for (int64_t delta : {-1, 0, 1}) {
+        if ((delta < 0 && key == std::numeric_limits<int64_t>::min()) ||
+            (delta > 0 && key == std::numeric_limits<int64_t>::max())) {
+          continue;
+        }
+        probes.push_back(key + delta);
+      }
+    }
+    for (int i = 0; i < 200 && !keys.empty(); ++i) {
+      probes.push_back(std::uniform_int_distribution<int64_t>(keys.front(), keys.back())(rng));
+    }
+    for (int64_t x : probes) ASSERT_EQ(search.LastAtOrBefore(keys, x), expected(x)) << x;
+  };
+  check({});
+  check({42});
+  check({-5, -5, -5});
+  check({std::numeric_limits<int64_t>::min() + 1, 0, std::numeric_limits<int64_t>::max() - 1});
+  for (int round = 0; round < 50; ++round) {
+    std::vector<int64_t> keys(1 + rng() % 300);
+    const int64_t spread = int64_t{1} << (rng() % 40);
+    for (int64_t& key : keys) {
+      key = std::uniform_int_distribution<int64_t>(-spread, spread)(rng);
+      if (rng() % 4 == 0) key = key % 16;  // clusters and repeats
+    }
+    std::sort(keys.begin(), keys.end());
+    check(keys);
   }
 }
 

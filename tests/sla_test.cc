@@ -204,6 +204,27 @@ TEST(SlaClockTest, RunsOnBusinessTimeAcrossNightsAndWeekends) {
   EXPECT_EQ(clock.Threshold(0.9), absl::Minutes(216));
 }
 
+TEST(SlaClockTest, ThresholdRoundsHalfAwayFromZeroLikeLlround) {
+  for (const int64_t target_ns :
+       {int64_t{0}, int64_t{1}, int64_t{3}, int64_t{5}, int64_t{999'999'999},
+        int64_t{1'800'000'000'001}, (int64_t{1} << 53) + 1, (int64_t{1} << 62) - 1,
+        int64_t{1} << 62, int64_t{9'000'000'000'000'000'000}}) {
+    const SlaClock clock = MustStart(SlaMetric::kResolution, absl::UnixEpoch(),
+                                     absl::Nanoseconds(target_ns), BusinessCalendar());
+    for (const double fraction : {0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.0 / 3, 0.999999999}) {
+      const int64_t expected =
+          static_cast<int64_t>(std::llround(static_cast<long double>(target_ns) * fraction));
+      EXPECT_EQ(clock.Threshold(fraction), absl::Nanoseconds(expected))
+          << target_ns << " x " << fraction;
+    }
+  }
+  // Exactly half a nanosecond rounds up.
+  EXPECT_EQ(
+      MustStart(SlaMetric::kResolution, absl::UnixEpoch(), absl::Nanoseconds(5), BusinessCalendar())
+          .Threshold(0.5),
+      absl::Nanoseconds(3));
+}
+
 TEST(SlaClockTest, PauseExcludesOnlyOpenTime) {
   const absl::Time created = Ny(2026, 11, 20, 16);
   SlaClock clock = MustStart(SlaMetric::kResolution, created, absl::Hours(4), Office());

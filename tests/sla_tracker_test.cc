@@ -447,6 +447,62 @@ TEST_F(SlaTrackerTest, DeadlinesOnADaylightSavingDay) {
   EXPECT_EQ(Ny(2026, 3, 8, 9) - created, absl::Hours(13));
 }
 
+// A warning's instant is the one the calendar gives for its threshold from the clock's start,
+// however the tracker finds it: thresholds ending exactly at a closing time, open stretches across
+// both daylight-saving changes, fractional starts and targets of a few nanoseconds.
+TEST_F(SlaTrackerTest, WarningsAndBreachesAreWhereTheCalendarPutsTheirThresholds) {
+  const BusinessCalendar night = MustCalendar(R"({"tz": "America/New_York",
+      "week": {"sat": ["22:00-06:00"], "sun": ["22:00-06:00"]}})");
+  struct Case {
+    const BusinessCalendar* calendar;
+    absl::Time start;
+    absl::Duration target;
+  };
+  const std::vector<Case> cases = {
+      // 10:00, 11:00, 12:00 (closing), 13:36, 14:00.
+      {&Office(), Ny(2026, 11, 23, 9), absl::Hours(4)},
+      // 11:15 ... 12:00, all in the morning's stretch.
+      {&Office(), Ny(2026, 11, 23, 11), absl::Hours(1)},
+      {&Office(), Ny(2026, 11, 23, 11, 59, 59) + absl::Nanoseconds(999'999'998),
+       absl::Nanoseconds(3)},
+      {&Office(), Ny(2026, 11, 20, 16, 10) + absl::Nanoseconds(123), absl::Hours(24)},
+      {&Office(), Ny(2026, 11, 22, 3), absl::Minutes(7) + absl::Nanoseconds(1)},
+      // Spring forward inside the night's stretch (7 real hours), and fall back (9).
+      {&night, Ny(2027, 3, 13, 21), absl::Hours(6)},
+      {&night, Ny(2027, 3, 13, 23, 30), absl::Hours(5) + absl::Nanoseconds(7)},
+      {&night, Ny(2026, 10, 31, 22), absl::Hours(9)},
+      {&night, Ny(2026, 10, 31, 23) + absl::Nanoseconds(1), absl::Hours(30)},
+  };
+  const std::vector<double> warn_at = {0.25, 0.5, 0.75, 0.9, 1.0};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    SCOPED_TRACE(i);
+    SlaPolicy policy;
+    policy.name = "p";
+    policy.warn_at = warn_at;
+    policy.targets["A"][SlaMetric::kResolution] = c.target;
+    policy.settings(SlaMetric::kResolution).calendar = *c.calendar;
+    SlaTracker tracker = MakeTracker(c.start, policy);
+    ASSERT_TRUE(tracker.Start(1, "p", "A", "", c.start).ok());
+    const SlaClock clock = *tracker.Clock(1, SlaMetric::kResolution);
+    // Minute steps, as a host would advance.
+    for (absl::Time now = c.start; now < c.start + absl::Hours(24 * 14); now += absl::Minutes(1)) {
+      ASSERT_TRUE(tracker.AdvanceTo(now).ok());
+    }
+    const std::vector<SlaEvent> events = tracker.PollEvents();
+    ASSERT_EQ(events.size(), warn_at.size() + 1);
+    for (size_t k = 0; k < events.size(); ++k) {
+      const bool breach = k == warn_at.size();
+      const absl::Duration threshold = breach ? c.target : clock.Threshold(warn_at[k]);
+      const absl::StatusOr<absl::Time> expected = c.calendar->AddBusinessTime(c.start, threshold);
+      ASSERT_TRUE(expected.ok()) << expected.status();
+      EXPECT_EQ(events[k].kind, breach ? SlaEvent::Kind::kBreached : SlaEvent::Kind::kWarning);
+      EXPECT_EQ(events[k].due, *expected) << Describe(events[k]);
+      EXPECT_FALSE(events[k].late) << Describe(events[k]);
+    }
+  }
+}
+
 TEST_F(SlaTrackerTest, RefusedCommandsChangeNothing) {
   const absl::Time created = Ny(2026, 11, 23, 9);
   SlaTracker tracker = MakeTracker(created);

@@ -217,7 +217,7 @@ class SlaClock {
   bool met_late() const { return stopped() && breached_; }
 
   absl::Time start() const;
-  absl::Duration target() const;
+  absl::Duration target() const { return absl::Nanoseconds(target_ns_); }
   // When the clock last stopped, paused or was cancelled; InfiniteFuture while running.
   absl::Time stopped_at() const;
 

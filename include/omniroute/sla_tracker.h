@@ -290,10 +290,22 @@ class SlaTracker {
     return groups_[tracked.group][static_cast<int>(tracked.clock.metric())];
   }
   // The next unfired threshold of a running clock: a warning index, kBreach, or kNone; and the
-  // instant it is reached.
+  // instant it is reached. `reached`, when given, is a point of the clock's current running
+  // stretch (see Reached).
   static constexpr int kBreach = -1;
   static constexpr int kNone = -2;
-  std::pair<int, absl::Time> NextThreshold(const Item& item, const Tracked& tracked) const;
+  // An instant at which the elapsed time of a running clock first reached `business`, above what
+  // it had counted when its current running stretch began: a fired warning's due instant.
+  struct Reached {
+    absl::Time instant;
+    absl::Duration business;
+  };
+  std::pair<int, absl::Time> NextThreshold(const SlaPolicy& policy,
+                                           const BusinessCalendar& calendar, const Tracked& tracked,
+                                           const Reached* reached) const;
+  // `clock.InstantReaching(business, calendar)`; `reached` as for NextThreshold, or nullptr.
+  static absl::Time InstantReaching(const SlaClock& clock, absl::Duration business,
+                                    const BusinessCalendar& calendar, const Reached* reached);
 
   // Advances the wheel to `at` and records it as now (commands and AdvanceTo).
   void AdvanceWheel(absl::Time at);
@@ -306,8 +318,10 @@ class SlaTracker {
   // Starts a cycle of `metric` from `start` at command time `at`, paused if a reason applies.
   void StartClock(SlaItemId id, Item& item, SlaMetric metric, absl::Time start, uint16_t cycle,
                   absl::Time at);
-  // Fires what is already due (late) and schedules the next threshold of a running clock.
-  void Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at);
+  // Fires what is already due (late) and schedules the next threshold of a running clock;
+  // `reached` as for NextThreshold, or nullptr.
+  void Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at,
+           const Reached* reached = nullptr);
   void Disarm(Tracked& tracked);
   void StopClock(SlaItemId id, Item& item, Tracked& tracked, absl::Time at);
   void CancelClock(SlaItemId id, Item& item, Tracked& tracked, absl::Time at);

@@ -50,10 +50,7 @@ ZoneOffsets::ZoneOffsets(const absl::TimeZone& zone, int64_t min_cycle_start) {
   }
   first_in_cycle_ =
       static_cast<size_t>(std::upper_bound(at_.begin(), at_.end(), cycle_start_) - at_.begin());
-}
-
-int64_t ZoneOffsets::IndexAt(int64_t s) const {
-  return (std::upper_bound(at_.begin(), at_.end(), s) - at_.begin()) - 1;
+  search_ = BucketSearch(at_);
 }
 
 int64_t ZoneOffsets::OffsetAt(int64_t s) const {

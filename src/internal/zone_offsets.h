@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "internal/bucket_search.h"
 
 namespace omniroute::internal {
 
@@ -49,8 +50,9 @@ class ZoneOffsets {
   // The offset after transition `i`; `i == -1` gives the offset before the first one.
   int64_t offset_after(int64_t i) const { return i < 0 ? initial_offset_ : offset_after_[i]; }
 
-  // Index of the last transition at or before `s` (-1 when none); `s <= cycle_end()`.
-  int64_t IndexAt(int64_t s) const;
+  // Index of the last transition at or before `s` (-1 when none); `s <= cycle_end()`. O(1) for
+  // the evenly spread transitions of real zones.
+  int64_t IndexAt(int64_t s) const { return search_.LastAtOrBefore(at_, s); }
   // Whole cycles to subtract from `s` to bring it to or before `cycle_end()`.
   int64_t CyclesAfterEnd(int64_t s) const {
     return s > cycle_end() ? CeilDiv(s - cycle_end(), kCycleSeconds) : 0;
@@ -65,6 +67,7 @@ class ZoneOffsets {
   int64_t initial_offset_ = 0;
   std::vector<int64_t> at_;
   std::vector<int64_t> offset_after_;
+  BucketSearch search_;  // over at_
   // Index of the first transition after `cycle_start_`; at_.size() when none.
   size_t first_in_cycle_ = 0;
 };
