@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
@@ -84,7 +85,7 @@ uint64_t Draw(int step) { return SplitMix64(kSeed + static_cast<uint64_t>(step))
 bool Updated(int step) { return (Draw(step) >> 16) % 10 == 0; }
 bool Paused(int step) { return (Draw(step) >> 24) % 10 == 0; }
 
-std::string Item(int step) { return "t" + std::to_string(step); }
+std::string Item(int step) { return absl::StrCat("t", step); }
 
 EngineCommand ItemCommand(EngineCommandKind kind, int step, absl::Time at) {
   return {.kind = kind, .at = at, .item = Item(step)};
@@ -95,17 +96,17 @@ std::vector<EngineCommand> Workload() {
       absl::FromCivil(absl::CivilSecond(2026, 11, 23, 7, 0, 0), absl::UTCTimeZone());
   std::vector<EngineCommand> commands;
   for (int a = 0; a < kAgents; ++a) {
-    omniroute::EngineAgentSpec agent{.id = "a" + std::to_string(a)};
+    omniroute::EngineAgentSpec agent{.id = absl::StrCat("a", a)};
     for (int s = 0; s < kQueues; ++s) {
-      agent.skills["s" + std::to_string(s)] = 1 + (a + s) % 5;
-      agent.queues.push_back({.queue = "q" + std::to_string(s)});
+      agent.skills[absl::StrCat("s", s)] = 1 + (a + s) % 5;
+      agent.queues.push_back({.queue = absl::StrCat("q", s)});
     }
     agent.capacity["chat"] = 4;
     commands.push_back(
         {.kind = EngineCommandKind::kAddAgent, .at = origin, .agent_spec = std::move(agent)});
     commands.push_back({.kind = EngineCommandKind::kSetAgentState,
                         .at = origin,
-                        .agent = "a" + std::to_string(a),
+                        .agent = absl::StrCat("a", a),
                         .state = omniroute::AgentState::kAvailable});
   }
   for (int i = 0; i < kSteps; ++i) {
@@ -113,10 +114,10 @@ std::vector<EngineCommand> Workload() {
     const uint64_t x = Draw(i);
     EngineCommand submit{.kind = EngineCommandKind::kSubmit, .at = at};
     submit.item_spec = {.id = Item(i),
-                        .queue = "q" + std::to_string(i % kQueues),
+                        .queue = absl::StrCat("q", i % kQueues),
                         .channel = "chat",
                         .priority = std::string(1, "ABC"[x % 3]),
-                        .requirement = {.must = {{"s" + std::to_string(i % kQueues), 1}}}};
+                        .requirement = {.must = {{absl::StrCat("s", i % kQueues), 1}}}};
     if ((x >> 8) % 20 == 0) submit.item_spec.tags = {"upset"};
     commands.push_back(std::move(submit));
     if (i >= 10 && Updated(i - 10)) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "omniroute/config_json.h"
@@ -45,7 +46,7 @@ TEST(ConcurrentEngineTest, CommandsFromManyThreadsAreAppliedOneAtATime) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&shared, &polled, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string id = absl::StrCat("t", t, "-", i);
         const absl::Status submitted = shared.With([&](Engine& e) {
           return e.Submit({.id = id, .queue = "chat", .channel = "chat", .priority = "C"},
                           e.now() + absl::Seconds(1));

@@ -612,6 +612,20 @@ TEST(EngineErrorsNoPolicyTest, EscalatingAnItemWithoutAPolicyIsFailedPreconditio
       Code::kFailedPrecondition, "item \"t1\" has no escalation policy"));
 }
 
+TEST(EngineConfigErrorsTest, EscalationChecksAtLeastASecondApart) {
+  // Each check is a timer the clock stops at: a nanosecond interval would make advancing an hour
+  // 3.6e12 sweeps.
+  EngineConfig config;
+  config.queues.push_back({.name = "plain"});
+  config.escalation_check_interval = absl::Milliseconds(999);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(engine.status().message(), HasSubstr("escalation_check_interval"));
+  config.escalation_check_interval = absl::Seconds(1);
+  EXPECT_TRUE(Engine::Create(config).ok());
+}
+
 // --- agents -------------------------------------------------------------------------------------
 
 TEST_F(EngineErrorsTest, AgentsHoldingAssignedWorkCannotBeRemovedNorLogOut) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -209,7 +210,7 @@ TEST_F(EngineTest, UpsetCallerIsPrioritisedAndEscalated) {
   // Nobody available: three calls wait, the upset one arrives last.
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(engine_
-                    ->Submit({.id = "calm" + std::to_string(i),
+                    ->Submit({.id = absl::StrCat("calm", i),
                               .queue = "general",
                               .channel = "voice",
                               .priority = "B"},
@@ -422,9 +423,9 @@ TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   ASSERT_TRUE(engine_->Accept("w0", "ann", monday_ + absl::Minutes(1)).ok());
   // Three more answered at 5-minute intervals within the 15-minute window.
   for (int i = 1; i <= 3; ++i) {
-    const std::string id = "w" + std::to_string(i);
+    const std::string id = absl::StrCat("w", i);
     const absl::Time t = monday_ + absl::Minutes(1 + 5 * i);
-    ASSERT_TRUE(engine_->Resolve("w" + std::to_string(i - 1), t).ok());
+    ASSERT_TRUE(engine_->Resolve(absl::StrCat("w", i - 1), t).ok());
     Submit(id, "general", "voice", "B", t);
     ASSERT_TRUE(engine_->Accept(id, "ann", t).ok());
   }

@@ -13,6 +13,7 @@
 #include "absl/hash/hash.h"
 #include "absl/hash/hash_testing.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -132,7 +133,7 @@ TEST(SkillCatalogTest, NameViewsSurviveGrowth) {
   SkillCatalog catalog;
   ASSERT_TRUE(catalog.Add("a").ok());
   const std::string_view first = catalog.Name(0);
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(catalog.Add("skill_" + std::to_string(i)).ok());
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(catalog.Add(absl::StrCat("skill_", i)).ok());
   EXPECT_EQ(first, "a");
   EXPECT_EQ(first.data(), catalog.Name(0).data());
 }
@@ -731,7 +732,7 @@ TEST(RequirementPlanTest, RejectsInvalidSteps) {
 TEST(SkillsScaleTest, CatalogOfFourHundredSkills) {
   SkillCatalog catalog;
   for (int i = 0; i < 400; ++i) {
-    absl::StatusOr<SkillId> id = catalog.Add("skill_" + std::to_string(i));
+    absl::StatusOr<SkillId> id = catalog.Add(absl::StrCat("skill_", i));
     ASSERT_TRUE(id.ok());
     ASSERT_EQ(*id, static_cast<SkillId>(i));
   }
@@ -841,7 +842,7 @@ TEST(SkillsRandomTest, AgreesWithNaiveReference) {
   SkillCatalog catalog;
   std::vector<std::string> names;
   for (int i = 0; i < kSkills; ++i) {
-    names.push_back("s" + std::to_string(i));
+    names.push_back(absl::StrCat("s", i));
     ASSERT_TRUE(catalog.Add(names.back()).ok());
   }
   std::mt19937_64 rng(20260311);

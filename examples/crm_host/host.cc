@@ -194,6 +194,12 @@ CrmHost::~CrmHost() { Stop(); }
 
 void CrmHost::Start() {
   commit_thread_ = std::thread([this] { CommitLoop(); });
+  {
+    // The engine's clock joins the wall clock at once, not a tick later: views never show an
+    // instant before the host started.
+    std::lock_guard<std::mutex> lock(engine_mu_);
+    AdvanceLocked(HostNowLocked());
+  }
   clock_thread_ = std::thread([this] { ClockLoop(); });
 }
 

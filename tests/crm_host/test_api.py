@@ -3,6 +3,7 @@
 API.md (examples/crm_host/) is the contract these tests hold the host to.
 """
 
+import datetime
 import http.client
 import itertools
 import json
@@ -272,6 +273,16 @@ def test_health(host):
     assert health["now"].endswith("Z") and len(health["now"]) == len("2026-11-23T10:05:00.250Z")
     assert abs(health["now_unix_ns"] / 1e9 - time.time()) < 30
     assert {"journal_seq", "snapshot_seq", "items", "agents"} <= set(health)
+
+
+def test_views_start_at_the_wall_clock(tmp_path):
+    # A long tick: the engine's clock must join the wall clock when the host starts, not a tick
+    # later (before, views showed the engine's origin, 1970).
+    with CrmHost(tmp_path / "data", config=QUIET_CONFIG,
+                 args=["--tick-ms", "60000"]) as fresh_host:
+        queues = fresh_host.ok("GET", "/api/queues")
+        started = datetime.datetime.fromisoformat(queues["now"].replace("Z", "+00:00"))
+        assert abs(started.timestamp() - time.time()) < 30
 
 
 def test_queues_and_one_queue(host):
