@@ -27,11 +27,6 @@ using internal::ByteReader;
 using internal::ByteWriter;
 using internal::StableHash;
 
-std::shared_ptr<const NamedRequirement> SharedRequirement(NamedRequirement requirement) {
-  if (requirement == NamedRequirement{}) return nullptr;
-  return std::make_shared<const NamedRequirement>(std::move(requirement));
-}
-
 constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "offered",
                                                               "assigned",
@@ -392,8 +387,15 @@ struct FollowUpTask {
 class Engine::Impl {
  public:
   // One work item.
+  // A requirement as items share it, with its plan; both null for no requirement.
+  struct Planned {
+    std::shared_ptr<const NamedRequirement> requirement;
+    std::shared_ptr<const RequirementPlan> plan;
+  };
+
   struct Rec {
     std::string id{};
+    WorkItemId num = 0;
     ItemLifecycle life{};
     QueueIndex queue = 0;
     ChannelId channel = 0;
@@ -515,7 +517,8 @@ class Engine::Impl {
   TimerHandle sweep_timer_;
   std::vector<QueueInfo> queues_;
   std::map<std::string, int, std::less<>> priority_ids_;
-  absl::flat_hash_map<std::string, WorkItemId> item_ids_;
+  // Keys view the records' own ids; a record stays put while it is in `items_`.
+  absl::flat_hash_map<absl::string_view, Rec*> item_ids_;
   // Node-based: records are large, and a rehash then moves pointers, not records.
   absl::node_hash_map<WorkItemId, Rec> items_;
   WorkItemId next_item_ = 1;
@@ -524,7 +527,7 @@ class Engine::Impl {
   std::vector<std::string> agent_ids_;  // by AgentIndex
   std::vector<bool> removed_;
   absl::flat_hash_map<std::string, AgentIndex> customer_agent_;
-  absl::flat_hash_map<NamedRequirement, std::shared_ptr<const RequirementPlan>> plans_;
+  absl::flat_hash_map<NamedRequirement, Planned> plans_;
   std::map<uint64_t, FollowUpTask> follow_ups_;
   uint64_t next_follow_up_ = 1;
 
@@ -550,7 +553,7 @@ class Engine::Impl {
   absl::StatusOr<int> FindPriority(std::string_view label) const;
   // Interns the names `skills` needs (open catalog), journaling each new one.
   absl::Status Intern(const std::vector<std::string_view>& names);
-  absl::StatusOr<std::shared_ptr<const RequirementPlan>> PlanFor(const NamedRequirement& r);
+  absl::StatusOr<Planned> PlanFor(const NamedRequirement& r);
   absl::StatusOr<AgentConfig> AgentConfigFor(const EngineAgentSpec& spec);
   absl::StatusOr<std::string> SlaPolicyFor(const EngineItemSpec& spec, QueueIndex queue) const;
   // Checks that `policy` has targets for `priority`.
@@ -967,13 +970,13 @@ absl::Status Engine::Impl::Reconfigure(EngineConfig config, absl::Time at) {
 absl::StatusOr<Engine::Impl::Rec*> Engine::Impl::Find(std::string_view id) {
   const auto it = item_ids_.find(absl::string_view(id.data(), id.size()));
   if (it == item_ids_.end()) return UnknownItem(id);
-  return &items_.at(it->second);
+  return it->second;
 }
 
 absl::StatusOr<const Engine::Impl::Rec*> Engine::Impl::Find(std::string_view id) const {
   const auto it = item_ids_.find(absl::string_view(id.data(), id.size()));
   if (it == item_ids_.end()) return UnknownItem(id);
-  return &items_.at(it->second);
+  return it->second;
 }
 
 absl::StatusOr<AgentIndex> Engine::Impl::FindAgent(std::string_view id) const {
@@ -1022,11 +1025,8 @@ absl::Status Engine::Impl::Intern(const std::vector<std::string_view>& names) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const RequirementPlan>> Engine::Impl::PlanFor(
-    const NamedRequirement& r) {
-  if (r.must.empty() && r.preferred.empty() && r.excluded.empty() && r.steps.empty()) {
-    return std::shared_ptr<const RequirementPlan>();
-  }
+absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequirement& r) {
+  if (r == NamedRequirement{}) return Planned{};
   if (const auto found = plans_.find(r); found != plans_.end()) return found->second;
   std::vector<std::string_view> names;
   for (const auto& [name, level] : r.must) names.push_back(name);
@@ -1039,9 +1039,10 @@ absl::StatusOr<std::shared_ptr<const RequirementPlan>> Engine::Impl::PlanFor(
   OMNIROUTE_RETURN_IF_ERROR(Intern(names));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementSpec spec, RequirementSpecFromNames(catalog_, r));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
-  auto shared = std::make_shared<const RequirementPlan>(std::move(plan));
-  plans_.emplace(r, shared);
-  return shared;
+  Planned planned{.requirement = std::make_shared<const NamedRequirement>(r),
+                  .plan = std::make_shared<const RequirementPlan>(std::move(plan))};
+  plans_.emplace(r, planned);
+  return planned;
 }
 
 absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& spec) {
@@ -1373,7 +1374,7 @@ EscalationFacts Engine::Impl::FactsOf(const Rec& rec, bool manual) const {
                         .tier = rec.tier,
                         .manual = manual};
   if (rec.has_sla) {
-    const WorkItemId num = item_ids_.at(rec.id);
+    const WorkItemId num = rec.num;
     for (SlaMetric metric : kAllSlaMetrics) {
       const SlaClock* clock = tracker_.Clock(num, metric);
       if (clock == nullptr || clock->cancelled() || clock->stopped()) continue;
@@ -1470,10 +1471,10 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
             rec.requirement == nullptr ? NamedRequirement{} : *rec.requirement;
         int& min_level = requirement.must[action.target];
         min_level = std::max({min_level, action.amount, kMinSkillLevel});
-        absl::StatusOr<std::shared_ptr<const RequirementPlan>> plan = PlanFor(requirement);
-        if (!plan.ok()) break;
-        rec.requirement = SharedRequirement(std::move(requirement));
-        rec.plan = *plan;
+        absl::StatusOr<Planned> planned = PlanFor(requirement);
+        if (!planned.ok()) break;
+        rec.requirement = std::move(planned->requirement);
+        rec.plan = std::move(planned->plan);
         if (routed) (void)router_->SetRequirement(num, rec.plan);
         break;
       }
@@ -1593,7 +1594,7 @@ void Engine::Impl::Finish(WorkItemId num) {
   timers_.Cancel(it->second.escalation_timer);
   timers_.Cancel(it->second.close_timer);
   if (it->second.has_sla) (void)tracker_.Forget(num);
-  item_ids_.erase(it->second.id);
+  item_ids_.erase(absl::string_view(it->second.id));
   items_.erase(it);
 }
 
@@ -1728,10 +1729,10 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
   if (!sla_policy.empty()) {
     OMNIROUTE_RETURN_IF_ERROR(CheckSlaPriority(sla_policy, label, spec.tier));
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(std::shared_ptr<const RequirementPlan> plan,
-                             PlanFor(spec.requirement));
+  OMNIROUTE_ASSIGN_OR_RETURN(Planned planned, PlanFor(spec.requirement));
   const WorkItemId num = next_item_++;
   Rec rec{.id = spec.id,
+          .num = num,
           .queue = queue,
           .channel = channel,
           .sla_priority = priority,
@@ -1739,8 +1740,8 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
           .tier = spec.tier,
           .tags = spec.tags,
           .customer = spec.customer,
-          .requirement = SharedRequirement(spec.requirement),
-          .plan = std::move(plan),
+          .requirement = std::move(planned.requirement),
+          .plan = std::move(planned.plan),
           .created = created,
           .deadline = spec.deadline,
           .arrival = at,
@@ -1752,11 +1753,11 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
     }
   }
   Rec& stored = items_.emplace(num, std::move(rec)).first->second;
-  item_ids_.emplace(spec.id, num);
+  item_ids_.emplace(stored.id, &stored);
   if (!sla_policy.empty()) {
     if (absl::Status started = tracker_.Start(num, sla_policy, label, spec.tier, created, at);
         !started.ok()) {
-      item_ids_.erase(spec.id);
+      item_ids_.erase(absl::string_view(stored.id));
       items_.erase(num);
       return started;
     }
@@ -1784,7 +1785,7 @@ void Engine::Impl::Enter(WorkItemId num, Rec& rec, absl::Time at) {
 absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& update,
                                   absl::Time at) {
   OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   int priority = rec->sla_priority;
   if (update.priority) {
     OMNIROUTE_ASSIGN_OR_RETURN(priority, FindPriority(*update.priority));
@@ -1795,9 +1796,9 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
     OMNIROUTE_RETURN_IF_ERROR(
         CheckSlaPriority(tracker_.PolicyOf(num)->name, config_.priorities[priority], tier));
   }
-  std::shared_ptr<const RequirementPlan> plan = rec->plan;
+  Planned planned{.requirement = rec->requirement, .plan = rec->plan};
   if (update.requirement) {
-    OMNIROUTE_ASSIGN_OR_RETURN(plan, PlanFor(*update.requirement));
+    OMNIROUTE_ASSIGN_OR_RETURN(planned, PlanFor(*update.requirement));
   }
   if (retarget) {
     OMNIROUTE_RETURN_IF_ERROR(tracker_.Retarget(num, config_.priorities[priority], tier, at));
@@ -1812,9 +1813,9 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
   rec->tier = tier;
   if (update.tags) rec->tags = *update.tags;
   if (update.requirement) {
-    rec->requirement = SharedRequirement(*update.requirement);
-    rec->plan = plan;
-    if (routed) (void)router_->SetRequirement(num, plan);
+    rec->requirement = std::move(planned.requirement);
+    rec->plan = std::move(planned.plan);
+    if (routed) (void)router_->SetRequirement(num, rec->plan);
   }
   if (update.deadline) {
     rec->deadline = *update.deadline;
@@ -1830,7 +1831,7 @@ absl::Status Engine::Impl::Answer(std::string_view id, std::string_view agent_id
                                   bool accept) {
   OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
   OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(agent_id));
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (rec->life.state() != ItemState::kOffered) {
     return NotAllowed(id, rec->life.state(), accept ? "accept" : "reject");
   }
@@ -1845,7 +1846,7 @@ absl::Status Engine::Impl::Respond(std::string_view id, absl::Time at) {
   if (state != ItemState::kAssigned && state != ItemState::kPendingCustomer) {
     return NotAllowed(id, state, "respond (only assigned work can)");
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.AgentResponded(num, at));
   if (!rec->responded) {
     rec->responded = true;
@@ -1861,7 +1862,7 @@ absl::Status Engine::Impl::CustomerMessage(std::string_view id, absl::Time at) {
   if (!WorkOpen(rec->life.state())) {
     return NotAllowed(id, rec->life.state(), "take a customer message (reopen it first)");
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.CustomerMessaged(num, at));
   Drain();
   if (std::find(rec->pauses.begin(), rec->pauses.end(), "customer") != rec->pauses.end()) {
@@ -1881,7 +1882,7 @@ absl::Status Engine::Impl::Pause(std::string_view id, absl::Time at, std::string
     return absl::FailedPreconditionError(absl::StrCat(
         "item \"", std::string(id), "\" is already paused for \"", std::string(reason), "\""));
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Pause(num, reason, at));
   rec->pauses.emplace_back(reason);
   if (state == ItemState::kAssigned) (void)rec->life.Apply(ItemEvent::kAwaitCustomer);
@@ -1897,7 +1898,7 @@ absl::Status Engine::Impl::Resume(std::string_view id, absl::Time at, std::strin
     return absl::FailedPreconditionError(absl::StrCat(
         "item \"", std::string(id), "\" is not paused for \"", std::string(reason), "\""));
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Resume(num, reason, at));
   rec->pauses.erase(found);
   if (rec->pauses.empty()) (void)rec->life.Apply(ItemEvent::kCustomerReplied);
@@ -1911,7 +1912,7 @@ absl::Status Engine::Impl::Resolve(std::string_view id, absl::Time at) {
   if (!NextItemState(rec->life.state(), ItemEvent::kResolve).ok()) {
     return NotAllowed(id, rec->life.state(), "resolve (only assigned work can)");
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   OMNIROUTE_RETURN_IF_ERROR(router_->Complete(num));
   ResumeAllPauses(num, *rec, at);
   if (rec->has_sla) (void)tracker_.Resolve(num, at);
@@ -1951,7 +1952,7 @@ absl::Status Engine::Impl::Confirm(std::string_view id, absl::Time) {
   (void)rec->life.Apply(ItemEvent::kConfirm);
   ++closed_;
   EmitItem(EngineEventKind::kClosed, *rec, "confirmed");
-  Finish(item_ids_.at(rec->id));
+  Finish(rec->num);
   return absl::OkStatus();
 }
 
@@ -1960,7 +1961,7 @@ absl::Status Engine::Impl::Reopen(std::string_view id, absl::Time at) {
   if (!NextItemState(rec->life.state(), ItemEvent::kReopen).ok()) {
     return NotAllowed(id, rec->life.state(), "reopen (only resolved work can be)");
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Reopen(num, at));
   (void)rec->life.Apply(ItemEvent::kReopen);
   ++reopened_;
@@ -1988,7 +1989,7 @@ absl::Status Engine::Impl::Transfer(std::string_view id, std::string_view queue_
     return absl::InvalidArgumentError(absl::StrCat(
         "item \"", std::string(id), "\" is already in queue \"", std::string(queue_name), "\""));
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   MoveTo(num, *rec, queue, /*counted=*/true);
   Drain();
   Evaluate(num);
@@ -2011,7 +2012,7 @@ absl::Status Engine::Impl::Escalate(std::string_view id, absl::Time) {
         absl::StrCat("no escalation rule of policy \"", policies_[rec->policy].name(),
                      "\" applies to item \"", std::string(id), "\" at level ", rec->level));
   }
-  Evaluate(item_ids_.at(rec->id), /*manual=*/true);
+  Evaluate(rec->num, /*manual=*/true);
   Drain();
   return absl::OkStatus();
 }
@@ -2022,7 +2023,7 @@ absl::Status Engine::Impl::End(std::string_view id, absl::Time at, bool abandone
   if (!NextItemState(rec->life.state(), event).ok()) {
     return NotAllowed(id, rec->life.state(), abandoned ? "abandon" : "cancel");
   }
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   if (WorkOpen(rec->life.state())) OMNIROUTE_RETURN_IF_ERROR(router_->Remove(num));
   if (rec->has_sla) (void)tracker_.Cancel(num, at);
   (void)rec->life.Apply(event);
@@ -2048,7 +2049,7 @@ namespace omniroute {
 
 absl::StatusOr<EngineItemView> Engine::Impl::ItemView(std::string_view id) const {
   OMNIROUTE_ASSIGN_OR_RETURN(const Rec* rec, Find(id));
-  const WorkItemId num = item_ids_.at(rec->id);
+  const WorkItemId num = rec->num;
   EngineItemView view{.id = rec->id,
                       .state = rec->life.state(),
                       .queue = router_->queues().name(rec->queue),
@@ -2196,8 +2197,7 @@ EngineKpis Engine::Impl::Kpis() const {
 absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Engine::Impl::Explain(
     std::string_view id) const {
   OMNIROUTE_ASSIGN_OR_RETURN(const Rec* rec, Find(id));
-  OMNIROUTE_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
-                             router_->Explain(item_ids_.at(rec->id)));
+  OMNIROUTE_ASSIGN_OR_RETURN(std::vector<Candidate> candidates, router_->Explain(rec->num));
   std::vector<std::pair<std::string, Candidate>> out;
   for (Candidate& c : candidates) {
     if (removed_[c.agent]) continue;
@@ -2273,7 +2273,7 @@ size_t Engine::Impl::MemoryBytes() const {
   size_t bytes = sizeof(*this);
   bytes += items_.capacity() * (sizeof(void*) + 1) +
            items_.size() * sizeof(std::pair<const WorkItemId, Rec>);
-  bytes += item_ids_.capacity() * (sizeof(std::string) + sizeof(WorkItemId) + 1);
+  bytes += item_ids_.capacity() * (sizeof(absl::string_view) + sizeof(Rec*) + 1);
   for (const auto& [num, rec] : items_) {
     if (rec.id.capacity() > 15) bytes += rec.id.capacity() + 1;
     bytes += rec.tags.capacity() * sizeof(std::string);
@@ -2618,7 +2618,7 @@ std::vector<std::string> Engine::AgentIds() const {
 std::vector<std::string> Engine::ItemIds() const {
   std::vector<std::string> ids;
   ids.reserve(impl_->item_ids_.size());
-  for (const auto& [id, num] : impl_->item_ids_) ids.push_back(id);
+  for (const auto& [id, rec] : impl_->item_ids_) ids.emplace_back(id);
   std::sort(ids.begin(), ids.end());
   return ids;
 }

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -109,31 +112,43 @@ class ByteWriter {
       I64(absl::ToInt64Nanoseconds(d));
     }
   }
-  std::string_view bytes() const { return std::string_view(out_.data(), size_); }
+  std::string_view bytes() const { return std::string_view(buffer_.get(), size_); }
   size_t size() const { return size_; }
   std::string Take() {
-    out_.resize(size_);
+    std::string out(bytes());
     size_ = 0;
-    return std::move(out_);
+    return out;
   }
 
  private:
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+
   // Room for `n` more bytes at the end; the buffer at least doubles when it grows, so appending
   // is amortised O(1) and never byte by byte.
   char* Extend(size_t n) {
-    if (out_.size() - size_ < n) [[unlikely]] {
+    if (capacity_ - size_ < n) [[unlikely]] {
       Grow(n);
     }
-    char* at = out_.data() + size_;
+    char* at = buffer_.get() + size_;
     size_ += n;
     return at;
   }
+  // realloc: a large buffer (a day's journal runs to a hundred megabytes) is moved by remapping
+  // its pages rather than by zero-filling a new one and copying.
   [[gnu::noinline]] void Grow(size_t n) {
-    out_.resize(std::max(out_.size() * 2, std::max<size_t>(size_ + n, 64)));
+    const size_t capacity = std::max(capacity_ * 2, std::max<size_t>(size_ + n, 64));
+    char* grown = static_cast<char*>(std::realloc(buffer_.get(), capacity));
+    if (grown == nullptr) throw std::bad_alloc();
+    (void)buffer_.release();
+    buffer_.reset(grown);
+    capacity_ = capacity;
   }
 
-  std::string out_;  // the first `size_` bytes are written
+  std::unique_ptr<char, Free> buffer_;  // the first `size_` of `capacity_` bytes are written
   size_t size_ = 0;
+  size_t capacity_ = 0;
 };
 
 class ByteReader {
