@@ -103,7 +103,7 @@ struct TimelineRow {
 // scenario and seed).
 struct RunCost {
   double wall_seconds = 0;
-  double engine_seconds = 0;  // inside engine calls (commands, PollEvents), when timed
+  double engine_seconds = 0;  // inside engine commands, estimated from a sample, when timed
   uint64_t engine_commands = 0;
   uint64_t engine_events = 0;
   uint64_t simulator_events = 0;

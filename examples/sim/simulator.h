@@ -41,8 +41,8 @@ struct SimulateOptions {
   std::function<void(double)> progress{};
   // Copied into the report (a comparison's variant).
   std::string label{};
-  // Measure the time spent inside the engine (RunCost::engine_seconds); costs two clock reads
-  // per engine call.
+  // Estimate the time spent inside the engine (RunCost::engine_seconds) from every 16th engine
+  // call, which costs two clock reads.
   bool time_engine = false;
 };
 
