@@ -535,8 +535,14 @@ class Engine::Impl {
   std::function<void(const EngineEvent&)> sink_;
   StableHash event_digest_;
   ByteWriter journal_;
-  std::vector<RoutingEvent> routing_buffer_;
-  std::vector<SlaEvent> sla_buffer_;
+  // Drain's batches, one pair per nesting level (a handler may drain again), kept for their
+  // storage. A deque: a nested level's arrival moves no outer batch.
+  struct DrainBatch {
+    std::vector<RoutingEvent> routing;
+    std::vector<SlaEvent> sla;
+  };
+  std::deque<DrainBatch> drain_batches_;
+  size_t drain_depth_ = 0;
 
   // KPIs.
   uint64_t submitted_ = 0, answered_ = 0, first_responses_ = 0, resolved_ = 0, first_resolved_ = 0,
@@ -1185,13 +1191,14 @@ void Engine::Impl::EmitItem(EngineEventKind kind, const Rec& rec, std::string de
 }
 
 void Engine::Impl::Drain() {
+  if (drain_depth_ == drain_batches_.size()) drain_batches_.emplace_back();
+  DrainBatch& batch = drain_batches_[drain_depth_++];
+  std::vector<RoutingEvent>& routing = batch.routing;
+  std::vector<SlaEvent>& sla = batch.sla;
   while (true) {
-    router_->PollEvents(routing_buffer_);
-    tracker_.PollEvents(sla_buffer_);
-    if (routing_buffer_.empty() && sla_buffer_.empty()) return;
-    // Handlers may add events of their own: work on copies.
-    std::vector<RoutingEvent> routing = routing_buffer_;
-    std::vector<SlaEvent> sla = sla_buffer_;
+    router_->PollEvents(routing);
+    tracker_.PollEvents(sla);
+    if (routing.empty() && sla.empty()) break;
     for (const RoutingEvent& e : routing) OnRouting(e);
     // An SLA event carries the instant its threshold was reached (a breach: its deadline, just
     // before the engine's now), so the batch's SLA events go out before the escalations they
@@ -1203,6 +1210,7 @@ void Engine::Impl::Drain() {
       }
     }
   }
+  --drain_depth_;
 }
 
 void Engine::Impl::OnRouting(const RoutingEvent& e) {
