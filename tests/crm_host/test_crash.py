@@ -2,11 +2,13 @@
 restores equals a fresh replay of its journal.
 
 Client threads drive items through their lifecycle on loopback while the clock expires offers and
-fires SLA warnings; once a random number of commands (1500 to 3500) has been acknowledged (or
-30 s have passed with at least 1000 on a slow build) the host gets SIGKILL. Then: --verify-journal replays the journal from scratch and from the latest
-snapshot (equal digests), the restarted host reports that same digest at the same seq, every
-acknowledged command is in the journal as it was sent, and the restored items are exactly those
-the journal leaves open. The seed is printed; OMNIROUTE_CRASH_SEED repeats a run.
+fires SLA warnings. Once a random number of commands (1500 to 3500) has been acknowledged (or
+30 s have passed with at least 1000 on a slow build), and no sooner than 2.5 s in, so that the
+clock has expired offers of its own, the host gets SIGKILL. Then: --verify-journal replays the
+journal from scratch and from the latest snapshot (equal digests), the restarted host reports
+that same digest at the same seq, every acknowledged command is in the journal as it was sent,
+and the restored items are exactly those the journal leaves open. The seed is printed;
+OMNIROUTE_CRASH_SEED repeats a run.
 """
 
 import http.client
@@ -29,6 +31,8 @@ CONFIG = {
     "agents": {"reject_cooldown": "0s", "missed_cooldown": "0s", "away_on_missed_offer": False},
 }
 END_KINDS = {"confirm", "cancel", "abandon"}
+# Longer than the queue's offer timeout, with room for the clock's ticks.
+MIN_RUN_SECONDS = 2.5
 
 
 class Client(threading.Thread):
@@ -118,7 +122,8 @@ def test_sigkill_keeps_every_acknowledged_command(tmp_path):
                 count = len(acknowledged)
             elapsed = time.monotonic() - started
             # Slow builds (sanitizers) stop at 30 s once a thousand commands are in.
-            if count >= kill_after or (elapsed > 30 and count >= 1000):
+            if elapsed >= MIN_RUN_SECONDS and (
+                    count >= kill_after or (elapsed > 30 and count >= 1000)):
                 break
             assert elapsed < 45, f"only {count} commands in 45 s"
             assert all(c.is_alive() for c in clients), host.stderr()
