@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
@@ -532,6 +533,9 @@ class Engine::Impl {
   uint64_t next_follow_up_ = 1;
 
   std::vector<EngineEvent> events_;
+  // Off while a journal is replayed: its events only feed the digest, and a long journal's
+  // events would be stored only to be dropped.
+  bool keep_events_ = true;
   std::function<void(const EngineEvent&)> sink_;
   StableHash event_digest_;
   ByteWriter journal_;
@@ -1170,7 +1174,7 @@ void Engine::Impl::Emit(EngineEvent&& event) {
   event_digest_.Add(event.detail);
   if (sink_) {
     sink_(event);
-  } else {
+  } else if (keep_events_) {
     events_.push_back(std::move(event));
   }
 }
@@ -2379,6 +2383,8 @@ absl::Status Engine::Impl::Apply(const EngineCommand& c, const EngineConfigLoade
 }
 
 absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLoader& load) {
+  keep_events_ = false;
+  absl::Cleanup keep_events_again = [this] { keep_events_ = true; };
   ByteReader r(journal);
   while (!r.done()) {
     const size_t offset = r.position();
