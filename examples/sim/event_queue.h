@@ -1,4 +1,4 @@
-// The simulator's future-event list: a 4-ary min-heap keyed by (time, sequence), so events at
+// The simulator's future-event list: a binary min-heap keyed by (time, sequence), so events at
 // the same instant come out in the order they were scheduled (deterministic ties), except that
 // PushFirst puts bookkeeping ahead of them.
 //
@@ -6,15 +6,12 @@
 //   events.Push(/*time=*/30, {.kind = omniroute::sim::EventKind::kArrival, .index = 0});
 //   while (!events.empty()) { omniroute::sim::Event e = events.Pop(); ... }
 //
-// Push and Pop are O(log n); events are 32-byte values in one vector. Four children per node
-// halve a binary heap's depth, and siblings sit side by side, so a Pop touches fewer cache lines.
+// Push and Pop are O(log n); events are 32-byte values in one vector.
 //
 // Thread safety: thread-compatible.
 #ifndef OMNIROUTE_EXAMPLES_SIM_EVENT_QUEUE_H_
 #define OMNIROUTE_EXAMPLES_SIM_EVENT_QUEUE_H_
 
-#include <algorithm>
-#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -65,22 +62,19 @@ class EventQueue {
     heap_.pop_back();
     const size_t n = heap_.size();
     if (n == 0) return top;
-    // Floyd's bottom-up sift: walk the hole down along the smallest children to a leaf, then
-    // sift the last element up from there; it rarely climbs far, since it came from the bottom.
+    // Floyd's bottom-up sift: walk the hole down along the smaller children to a leaf (one
+    // comparison per level), then sift the last element up from there; it rarely climbs far,
+    // since it came from the bottom.
     size_t hole = 0;
     while (true) {
-      const size_t first = kArity * hole + 1;
-      if (first >= n) break;
-      const size_t end = std::min(first + kArity, n);
-      size_t best = first;
-      for (size_t child = first + 1; child < end; ++child) {
-        if (Before(heap_[child], heap_[best])) best = child;
-      }
+      const size_t left = 2 * hole + 1;
+      if (left >= n) break;
+      const size_t best = left + 1 < n && Before(heap_[left + 1], heap_[left]) ? left + 1 : left;
       heap_[hole] = heap_[best];
       hole = best;
     }
     while (hole > 0) {
-      const size_t parent = (hole - 1) / kArity;
+      const size_t parent = (hole - 1) / 2;
       if (!Before(last, heap_[parent])) break;
       heap_[hole] = heap_[parent];
       hole = parent;
@@ -98,15 +92,13 @@ class EventQueue {
     size_t hole = heap_.size();
     heap_.push_back(event);
     while (hole > 0) {
-      const size_t parent = (hole - 1) / kArity;
+      const size_t parent = (hole - 1) / 2;
       if (!Before(event, heap_[parent])) break;
       heap_[hole] = heap_[parent];
       hole = parent;
     }
     heap_[hole] = event;
   }
-
-  static constexpr size_t kArity = 4;
 
   static bool Before(const Event& a, const Event& b) {
     return a.time != b.time ? a.time < b.time : a.sequence < b.sequence;
