@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "internal/enum_names.h"
 #include "internal/events.h"
+#include "internal/memory_bytes.h"
 
 namespace omniroute {
 namespace {
@@ -205,6 +206,27 @@ absl::StatusOr<AgentIndex> AgentPool::AddAgent(AgentConfig config) {
   agents_.push_back(std::move(agent));
   by_id_.emplace(std::move(config.id), index);
   return index;
+}
+
+size_t AgentPool::MemoryBytes() const {
+  using internal::FlatTableBytes;
+  using internal::HeapBytes;
+  size_t bytes = sizeof(*this) + HeapBytes(agents_) + HeapBytes(enabled_list_) +
+                 FlatTableBytes(by_id_) + HeapBytes(buckets_) + FlatTableBytes(bucket_by_profile_) +
+                 timers_.MemoryBytes() - sizeof(timers_) + HeapBytes(events_) +
+                 HeapBytes(pool_handle_time_sum_) + HeapBytes(pool_handle_count_);
+  for (const Agent& agent : agents_) {
+    // The id twice: the agent's own and the index's key.
+    bytes += 2 * HeapBytes(agent.id) + HeapBytes(agent.away_reason) +
+             HeapBytes(agent.capacity.limits) + HeapBytes(agent.held) + HeapBytes(agent.load) +
+             HeapBytes(agent.handle_time_sum) + HeapBytes(agent.handle_count) +
+             HeapBytes(agent.handles);
+  }
+  for (const Bucket& bucket : buckets_) {
+    bytes += HeapBytes(bucket.queues) + HeapBytes(bucket.ready);
+    for (const IndexedHeap<Ranked>& heap : bucket.ready) bytes += heap.MemoryBytes() - sizeof(heap);
+  }
+  return bytes;
 }
 
 absl::StatusOr<AgentIndex> AgentPool::Find(std::string_view id) const {

@@ -17,6 +17,7 @@
 #include "internal/byte_codec.h"
 #include "internal/enum_names.h"
 #include "internal/events.h"
+#include "internal/memory_bytes.h"
 #include "internal/status_macros.h"
 #include "omniroute/sla_tracker.h"
 #include "omniroute/timer_wheel.h"
@@ -2282,17 +2283,17 @@ uint64_t Engine::Impl::StateDigest() const {
 }
 
 size_t Engine::Impl::MemoryBytes() const {
-  size_t bytes = sizeof(*this);
-  bytes += items_.capacity() * (sizeof(void*) + 1) +
-           items_.size() * sizeof(std::pair<const WorkItemId, Rec>);
-  bytes += item_ids_.capacity() * (sizeof(absl::string_view) + sizeof(Rec*) + 1);
+  using internal::FlatTableBytes;
+  using internal::HeapBytes;
+  // `items_` is node-based: a pointer and a control byte per slot, and a node per record.
+  size_t bytes = sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
+                 items_.size() * sizeof(std::pair<const WorkItemId, Rec>) +
+                 FlatTableBytes(item_ids_) + timers_.MemoryBytes() - sizeof(timers_) +
+                 router_->MemoryBytes();
   for (const auto& [num, rec] : items_) {
-    if (rec.id.capacity() > 15) bytes += rec.id.capacity() + 1;
-    bytes += rec.tags.capacity() * sizeof(std::string);
-  }
-  bytes += timers_.MemoryBytes();
-  for (QueueIndex q = 0; q < queues_.size(); ++q) {
-    bytes += router_->queues().queue(q).MemoryBytes();
+    bytes += HeapBytes(rec.id) + HeapBytes(rec.tier) + HeapBytes(rec.customer) +
+             HeapBytes(rec.tags) + HeapBytes(rec.pauses);
+    for (const std::string& tag : rec.tags) bytes += HeapBytes(tag);
   }
   return bytes;
 }

@@ -11,6 +11,7 @@
 #include "internal/assignment.h"
 #include "internal/enum_names.h"
 #include "internal/events.h"
+#include "internal/memory_bytes.h"
 
 namespace omniroute {
 namespace {
@@ -867,6 +868,18 @@ std::vector<RoutingEvent> Router::PollEvents() { return internal::TakeEvents(eve
 
 void Router::PollEvents(std::vector<RoutingEvent>& buffer) {
   internal::TakeEvents(events_, buffer);
+}
+
+size_t Router::MemoryBytes() const {
+  using internal::FlatTableBytes;
+  using internal::HeapBytes;
+  size_t bytes = sizeof(*this) - sizeof(pool_) + pool_.MemoryBytes() + FlatTableBytes(items_) +
+                 FlatTableBytes(restricted_) + timers_.MemoryBytes() - sizeof(timers_) +
+                 HeapBytes(events_);
+  for (const auto& [id, item] : items_)
+    bytes += HeapBytes(item.refused) + HeapBytes(item.wake_timers);
+  for (QueueIndex q = 0; q < queues_.queue_count(); ++q) bytes += queues_.queue(q).MemoryBytes();
+  return bytes;
 }
 
 std::optional<RoutedItemView> Router::Find(WorkItemId id) const {

@@ -115,6 +115,22 @@ TEST_F(EngineTest, IdsListTheAgentsAndItemsTheEngineHolds) {
   EXPECT_THAT(engine_->ItemIds(), ElementsAre("t1", "t3", "t4"));
 }
 
+TEST_F(EngineTest, MemoryBytesCountsAgentsAndWaitingItems) {
+  const size_t empty = engine_->MemoryBytes();
+  for (int a = 0; a < 200; ++a) {
+    Agent(absl::StrCat("agent-with-an-id-longer-than-inline-", a), {}, {{"chat", 1}}, {"general"},
+          monday_);
+  }
+  const size_t with_agents = engine_->MemoryBytes();
+  // An agent's record alone is a few hundred bytes, and its id is held twice on the heap.
+  EXPECT_GE(with_agents - empty, 200u * 256);
+  // Nobody serves "tech": the items wait. Each has the engine's record, the router's and its
+  // queue's entry.
+  for (int i = 0; i < 2000; ++i) Submit(absl::StrCat("item-", i), "tech", "email", "C", monday_);
+  ASSERT_EQ(engine_->Queue("tech")->waiting, 2000u);
+  EXPECT_GE(engine_->MemoryBytes() - with_agents, 2000u * 512);
+}
+
 TEST_F(EngineTest, ASinkTakesTheEventsInsteadOfPollEvents) {
   std::vector<EngineEvent> seen;
   engine_->SetEventSink([&seen](const EngineEvent& e) { seen.push_back(e); });

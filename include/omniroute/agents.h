@@ -251,6 +251,9 @@ class AgentPool {
   absl::StatusOr<AgentIndex> AddAgent(AgentConfig config);
   absl::StatusOr<AgentIndex> Find(std::string_view id) const;
   size_t size() const { return agents_.size(); }
+  // Estimated bytes of the pool: its agents with their per-channel records and held work, the id
+  // index, the buckets' ready heaps and the timers. O(agents + buckets).
+  size_t MemoryBytes() const;
 
   // Changes the state: `offline` needs no held work (FailedPrecondition); `wrap_up` cannot be set
   // (it follows completed work); `away` records `reason` (else ignored). Going available ends a

@@ -240,6 +240,9 @@ class Router {
 
   std::optional<RoutedItemView> Find(WorkItemId id) const;
   size_t size() const { return items_.size(); }
+  // Estimated bytes of the router: its item records, the queues and the agent pool
+  // (AgentPool::MemoryBytes). O(items + agents + queues).
+  size_t MemoryBytes() const;
   // Every agent's standing for a queued item, best first for the eligible ones; NotFound when
   // the item is unknown. O(agents).
   absl::StatusOr<std::vector<Candidate>> Explain(WorkItemId id) const;
