@@ -35,7 +35,8 @@
 // submitted 1 ms apart and all wait (the submissions are timed; events are polled and dropped
 // every 1,024). bytes_per_waiting_item is the growth of Engine::MemoryBytes per item;
 // rss_bytes_per_item the growth of the process's resident set (/proc/self/statm, after
-// malloc_trim), which also counts what MemoryBytes leaves out (SLA clocks, timers, the journal).
+// malloc_trim), which also counts what MemoryBytes leaves out (the journal, the allocator's own
+// overhead).
 // bytes_per_agent and rss_bytes_per_agent: the same for a separate engine to which the 1,000 agents
 // are added. Goal: <= 256 bytes per waiting item.
 //

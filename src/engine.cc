@@ -2289,7 +2289,7 @@ size_t Engine::Impl::MemoryBytes() const {
   size_t bytes = sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
                  items_.size() * sizeof(std::pair<const WorkItemId, Rec>) +
                  FlatTableBytes(item_ids_) + timers_.MemoryBytes() - sizeof(timers_) +
-                 router_->MemoryBytes();
+                 router_->MemoryBytes() + tracker_.MemoryBytes() - sizeof(tracker_);
   for (const auto& [num, rec] : items_) {
     bytes += HeapBytes(rec.id) + HeapBytes(rec.tier) + HeapBytes(rec.customer) +
              HeapBytes(rec.tags) + HeapBytes(rec.pauses);

@@ -8,6 +8,7 @@
 #include "fmt/format.h"
 #include "internal/enum_names.h"
 #include "internal/events.h"
+#include "internal/memory_bytes.h"
 
 namespace omniroute {
 namespace {
@@ -15,6 +16,8 @@ namespace {
 constexpr std::array<std::string_view, 4> kEventKindNames = {"sla_warning", "sla_breached",
                                                              "sla_met", "sla_cancelled"};
 constexpr int kMaxPauseReasons = 64;
+// Events ahead of the next append whose cache line Emit claims (about 1 KiB).
+constexpr size_t kEventPrefetchDistance = 16;
 
 bool InNanosecondRange(absl::Time t) {
   return t > absl::FromUnixNanos(std::numeric_limits<int64_t>::min()) &&
@@ -36,7 +39,7 @@ absl::Status SlaTracker::AddPolicy(SlaPolicy policy) {
     return absl::AlreadyExistsError(fmt::format("SLA policy \"{}\" already exists", policy.name));
   }
   if (absl::Status status = CheckReasonCapacity(policy); !status.ok()) return status;
-  Policy entry{std::move(policy), {}, {}};
+  Policy entry{std::move(policy), {}, {}, {}};
   SetPauseMasks(entry);
   policy_ids_.emplace(entry.spec.name, static_cast<uint32_t>(policies_.size()));
   policies_.push_back(std::move(entry));
@@ -87,6 +90,7 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   Policy& entry = policies_[id];
   entry.spec = std::move(policy);
   entry.resolved.clear();
+  entry.memos = {};
   SetPauseMasks(entry);
   for (const auto& [item_id, metric] : running) {
     Item& item = *Lookup(item_id);
@@ -254,20 +258,21 @@ void SlaTracker::AdvanceWheel(absl::Time at) {
 
 std::pair<int, absl::Time> SlaTracker::NextThreshold(const SlaPolicy& policy,
                                                      const BusinessCalendar& calendar,
-                                                     const Tracked& tracked,
-                                                     const Reached* reached) const {
+                                                     const Tracked& tracked, const Reached* reached,
+                                                     CalendarMemo& memo) const {
   const SlaClock& clock = tracked.clock;
   if (!clock.running()) return {kNone, absl::InfiniteFuture()};
   for (int i = 0; i < static_cast<int>(policy.warn_at.size()); ++i) {
     if ((clock.warnings_fired() >> i) & 1) continue;
-    return {i, InstantReaching(clock, clock.Threshold(policy.warn_at[i]), calendar, reached)};
+    return {i, InstantReaching(clock, clock.Threshold(policy.warn_at[i]), calendar, reached, memo)};
   }
   if (clock.breached()) return {kNone, absl::InfiniteFuture()};
   return {kBreach, clock.Deadline()};
 }
 
 absl::Time SlaTracker::InstantReaching(const SlaClock& clock, absl::Duration business,
-                                       const BusinessCalendar& calendar, const Reached* reached) {
+                                       const BusinessCalendar& calendar, const Reached* reached,
+                                       CalendarMemo& memo) {
   // From `reached` to the deadline the clock counts `target - reached->business`. When the wall
   // time between them is as long, all of it is open, and every amount of business time in
   // between is first reached exactly that long after `reached`: the calendar need not be asked.
@@ -277,6 +282,21 @@ absl::Time SlaTracker::InstantReaching(const SlaClock& clock, absl::Duration bus
     if (deadline != absl::InfiniteFuture() &&
         deadline - reached->instant == clock.target() - reached->business) {
       return reached->instant + (business - reached->business);
+    }
+  }
+  // Past `reached`, `business` is first reached `amount` of open time after `reached->instant`:
+  // the clock's own answer, unless that lies beyond the calendar's horizon from the start of the
+  // clock's running stretch (at or after its start), where the clock's own query decides.
+  if (reached != nullptr && business > reached->business) {
+    const absl::Duration amount = business - reached->business;
+    if (memo.from != reached->instant || memo.amount != amount) {
+      const absl::StatusOr<absl::Time> instant = calendar.AddBusinessTime(reached->instant, amount);
+      memo =
+          CalendarMemo{reached->instant, amount, instant.ok() ? *instant : absl::InfiniteFuture()};
+    }
+    if (InNanosecondRange(memo.reached) &&
+        memo.reached - clock.start() <= BusinessCalendar::kHorizon) {
+      return memo.reached;
     }
   }
   return clock.InstantReaching(business, calendar);
@@ -304,10 +324,13 @@ void SlaTracker::FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int t
 void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at,
                      const Reached* reached) {
   Disarm(tracked);
-  const SlaPolicy& policy = PolicyOf(item).spec;
-  const BusinessCalendar& calendar = policy.settings(tracked.clock.metric()).calendar;
+  Policy& entry = policies_[item.policy];
+  const SlaPolicy& policy = entry.spec;
+  const SlaMetric metric = tracked.clock.metric();
+  const BusinessCalendar& calendar = policy.settings(metric).calendar;
+  CalendarMemo& memo = entry.memos[static_cast<int>(metric)];
   while (true) {
-    const auto [threshold, due] = NextThreshold(policy, calendar, tracked, reached);
+    const auto [threshold, due] = NextThreshold(policy, calendar, tracked, reached, memo);
     if (threshold == kNone || due == absl::InfiniteFuture()) return;
     // The breach comes once the deadline has passed (meeting it exactly is on time), except for
     // a zero target, breached at its start, and a clock already beyond its target (retargeted
@@ -371,6 +394,11 @@ void SlaTracker::Emit(SlaEvent::Kind kind, SlaItemId id, const Tracked& tracked,
     // of millions of events the copies of repeated doubling (large allocations are committed page
     // by page as they are written, so the room costs nothing until used).
     events_.reserve(std::max(2 * events_.capacity(), events_.size() + wheel_.size() + 1));
+  }
+  // A burst of events outgrows the caches: claiming the lines a few events ahead keeps the
+  // appends from waiting on each line's read for ownership.
+  if (events_.size() + kEventPrefetchDistance < events_.capacity()) {
+    __builtin_prefetch(events_.data() + events_.size() + kEventPrefetchDistance, /*rw=*/1);
   }
   events_.push_back(event);
 }
@@ -679,6 +707,24 @@ absl::Status SlaTracker::AdvanceTo(absl::Time now) {
   if (absl::Status status = CheckTime(now); !status.ok()) return status;
   AdvanceWheel(now);
   return absl::OkStatus();
+}
+
+size_t SlaTracker::MemoryBytes() const {
+  using internal::FlatTableBytes;
+  using internal::HeapBytes;
+  size_t bytes = sizeof(*this) + wheel_.MemoryBytes() - sizeof(wheel_) + HeapBytes(policies_) +
+                 HeapBytes(labels_) + FlatTableBytes(index_) + HeapBytes(slab_) +
+                 HeapBytes(free_slots_) + FlatTableBytes(histories_) +
+                 FlatTableBytes(group_by_labels_) + HeapBytes(groups_) + HeapBytes(events_);
+  for (const std::vector<Item>& chunk : slab_) {
+    bytes += HeapBytes(chunk);
+    for (const Item& item : chunk) {
+      // Two clocks live inline; more move the whole set to the heap.
+      if (item.clocks.capacity() > 2) bytes += item.clocks.capacity() * sizeof(Tracked);
+    }
+  }
+  for (const auto& [slot, history] : histories_) bytes += HeapBytes(history);
+  return bytes;
 }
 
 std::vector<SlaEvent> SlaTracker::PollEvents() { return internal::TakeEvents(events_); }

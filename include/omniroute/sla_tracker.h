@@ -211,6 +211,9 @@ class SlaTracker {
   // Clocks running or paused.
   size_t open_clock_count() const { return open_clocks_; }
   size_t pending_timer_count() const { return wheel_.size(); }
+  // Estimated bytes of the tracker: items and their clocks, the id index, finished cycles,
+  // attainment groups, pending events and the timer wheel. O(items).
+  size_t MemoryBytes() const;
 
   // Attainment of `policy` x `metric` x `priority`; nullptr when nothing started there.
   const SlaAttainment* Attainment(std::string_view policy, SlaMetric metric,
@@ -255,9 +258,20 @@ class SlaTracker {
     SlaTargets targets;
     std::array<bool, kSlaMetricCount> found{};
   };
+  // The last threshold instant found on a metric's calendar from a fired threshold (see
+  // InstantReaching). Clocks that started counting together (items created overnight, counted
+  // from the opening) reach their thresholds at the same instants, so such queries repeat one
+  // after another, and the calendar is asked once per burst.
+  struct CalendarMemo {
+    absl::Time from = absl::InfinitePast();
+    absl::Duration amount;
+    absl::Time reached;  // InfiniteFuture when the calendar could not tell
+  };
   struct Policy {
     SlaPolicy spec;
     std::array<uint64_t, kSlaMetricCount> pause_masks{};
+    // By metric; cleared when the spec is replaced.
+    std::array<CalendarMemo, kSlaMetricCount> memos{};
     // By (priority label << 32 | tier label); cleared when the spec is replaced.
     absl::flat_hash_map<uint64_t, ResolvedTargets> resolved;
   };
@@ -302,10 +316,12 @@ class SlaTracker {
   };
   std::pair<int, absl::Time> NextThreshold(const SlaPolicy& policy,
                                            const BusinessCalendar& calendar, const Tracked& tracked,
-                                           const Reached* reached) const;
-  // `clock.InstantReaching(business, calendar)`; `reached` as for NextThreshold, or nullptr.
+                                           const Reached* reached, CalendarMemo& memo) const;
+  // `clock.InstantReaching(business, calendar)`; `reached` as for NextThreshold, or nullptr;
+  // `memo` is the calendar's.
   static absl::Time InstantReaching(const SlaClock& clock, absl::Duration business,
-                                    const BusinessCalendar& calendar, const Reached* reached);
+                                    const BusinessCalendar& calendar, const Reached* reached,
+                                    CalendarMemo& memo);
 
   // Advances the wheel to `at` and records it as now (commands and AdvanceTo).
   void AdvanceWheel(absl::Time at);
