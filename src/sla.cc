@@ -11,7 +11,7 @@
 namespace omniroute {
 namespace {
 
-constexpr int64_t kNoInstant = std::numeric_limits<int64_t>::max();
+constexpr int64_t kNoInstant = SlaClock::kNoDeadlineNanos;
 constexpr std::array<std::string_view, kSlaMetricCount> kMetricNames = {
     "first_response", "next_response", "periodic_update", "resolution"};
 constexpr std::array<std::string_view, 5> kStateNames = {"running", "paused", "met", "breached",
@@ -238,6 +238,10 @@ absl::Time SlaClock::Deadline() const {
 }
 
 absl::Duration SlaClock::Threshold(double fraction) const {
+  return absl::Nanoseconds(ThresholdNanos(fraction));
+}
+
+int64_t SlaClock::ThresholdNanos(double fraction) const {
   const long double product = static_cast<long double>(target_ns_) * fraction;
   // Below 2^62 the fraction of the product is exact in a long double, so rounding half away from
   // zero here gives what llroundl gives, without the library call (a tracker asks for a threshold
@@ -245,9 +249,9 @@ absl::Duration SlaClock::Threshold(double fraction) const {
   if (product >= 0 && product < 0x1p62L) {
     auto whole = static_cast<int64_t>(product);
     if (product - static_cast<long double>(whole) >= 0.5L) ++whole;
-    return absl::Nanoseconds(whole);
+    return whole;
   }
-  return absl::Nanoseconds(static_cast<int64_t>(std::llround(product)));
+  return static_cast<int64_t>(std::llround(product));
 }
 
 absl::Time SlaClock::InstantReaching(absl::Duration business,

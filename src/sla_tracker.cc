@@ -39,7 +39,7 @@ absl::Status SlaTracker::AddPolicy(SlaPolicy policy) {
     return absl::AlreadyExistsError(fmt::format("SLA policy \"{}\" already exists", policy.name));
   }
   if (absl::Status status = CheckReasonCapacity(policy); !status.ok()) return status;
-  Policy entry{std::move(policy), {}, {}, {}};
+  Policy entry{std::move(policy), {}, {}, {}, {}};
   SetPauseMasks(entry);
   policy_ids_.emplace(entry.spec.name, static_cast<uint32_t>(policies_.size()));
   policies_.push_back(std::move(entry));
@@ -91,6 +91,7 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   entry.spec = std::move(policy);
   entry.resolved.clear();
   entry.memos = {};
+  entry.thresholds = {};
   SetPauseMasks(entry);
   for (const auto& [item_id, metric] : running) {
     Item& item = *Lookup(item_id);
@@ -256,50 +257,65 @@ void SlaTracker::AdvanceWheel(absl::Time at) {
       });
 }
 
-std::pair<int, absl::Time> SlaTracker::NextThreshold(const SlaPolicy& policy,
+std::pair<int, absl::Time> SlaTracker::NextThreshold(Policy& entry,
                                                      const BusinessCalendar& calendar,
                                                      const Tracked& tracked, const Reached* reached,
-                                                     CalendarMemo& memo) const {
+                                                     CalendarMemo& memo) {
   const SlaClock& clock = tracked.clock;
   if (!clock.running()) return {kNone, absl::InfiniteFuture()};
-  for (int i = 0; i < static_cast<int>(policy.warn_at.size()); ++i) {
+  for (int i = 0; i < static_cast<int>(entry.spec.warn_at.size()); ++i) {
     if ((clock.warnings_fired() >> i) & 1) continue;
-    return {i, InstantReaching(clock, clock.Threshold(policy.warn_at[i]), calendar, reached, memo)};
+    return {i, InstantReaching(clock, WarningNanos(entry, clock, i), calendar, reached, memo)};
   }
   if (clock.breached()) return {kNone, absl::InfiniteFuture()};
   return {kBreach, clock.Deadline()};
 }
 
-absl::Time SlaTracker::InstantReaching(const SlaClock& clock, absl::Duration business,
+int64_t SlaTracker::WarningNanos(Policy& entry, const SlaClock& clock, int index) {
+  ThresholdMemo& memo = entry.thresholds[static_cast<int>(clock.metric())];
+  if (memo.target_ns != clock.TargetNanos()) {
+    memo.target_ns = clock.TargetNanos();
+    for (size_t i = 0; i < entry.spec.warn_at.size(); ++i) {
+      memo.business_ns[i] = clock.ThresholdNanos(entry.spec.warn_at[i]);
+    }
+  }
+  return memo.business_ns[static_cast<size_t>(index)];
+}
+
+absl::Time SlaTracker::InstantReaching(const SlaClock& clock, int64_t business_ns,
                                        const BusinessCalendar& calendar, const Reached* reached,
                                        CalendarMemo& memo) {
   // From `reached` to the deadline the clock counts `target - reached->business`. When the wall
   // time between them is as long, all of it is open, and every amount of business time in
   // between is first reached exactly that long after `reached`: the calendar need not be asked.
-  // Most thresholds of short targets fall in one open stretch with the deadline.
-  if (reached != nullptr && business >= reached->business && business <= clock.target()) {
-    const absl::Time deadline = clock.Deadline();
-    if (deadline != absl::InfiniteFuture() &&
-        deadline - reached->instant == clock.target() - reached->business) {
-      return reached->instant + (business - reached->business);
+  // Most thresholds of short targets fall in one open stretch with the deadline. (Both instants
+  // are in nanosecond range, so only their difference can overflow; business amounts cannot.)
+  if (reached != nullptr && business_ns >= reached->business_ns &&
+      business_ns <= clock.TargetNanos()) {
+    const int64_t deadline_ns = clock.DeadlineNanos();
+    int64_t span_ns;
+    if (deadline_ns != SlaClock::kNoDeadlineNanos &&
+        !__builtin_sub_overflow(deadline_ns, reached->instant_ns, &span_ns) &&
+        span_ns == clock.TargetNanos() - reached->business_ns) {
+      return absl::FromUnixNanos(reached->instant_ns + (business_ns - reached->business_ns));
     }
   }
   // Past `reached`, `business` is first reached `amount` of open time after `reached->instant`:
   // the clock's own answer, unless that lies beyond the calendar's horizon from the start of the
   // clock's running stretch (at or after its start), where the clock's own query decides.
-  if (reached != nullptr && business > reached->business) {
-    const absl::Duration amount = business - reached->business;
-    if (memo.from != reached->instant || memo.amount != amount) {
-      const absl::StatusOr<absl::Time> instant = calendar.AddBusinessTime(reached->instant, amount);
-      memo =
-          CalendarMemo{reached->instant, amount, instant.ok() ? *instant : absl::InfiniteFuture()};
+  if (reached != nullptr && business_ns > reached->business_ns) {
+    const absl::Time from = absl::FromUnixNanos(reached->instant_ns);
+    const absl::Duration amount = absl::Nanoseconds(business_ns - reached->business_ns);
+    if (memo.from != from || memo.amount != amount) {
+      const absl::StatusOr<absl::Time> instant = calendar.AddBusinessTime(from, amount);
+      memo = CalendarMemo{from, amount, instant.ok() ? *instant : absl::InfiniteFuture()};
     }
     if (InNanosecondRange(memo.reached) &&
         memo.reached - clock.start() <= BusinessCalendar::kHorizon) {
       return memo.reached;
     }
   }
-  return clock.InstantReaching(business, calendar);
+  return clock.InstantReaching(absl::Nanoseconds(business_ns), calendar);
 }
 
 void SlaTracker::Disarm(Tracked& tracked) {
@@ -325,12 +341,11 @@ void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at,
                      const Reached* reached) {
   Disarm(tracked);
   Policy& entry = policies_[item.policy];
-  const SlaPolicy& policy = entry.spec;
   const SlaMetric metric = tracked.clock.metric();
-  const BusinessCalendar& calendar = policy.settings(metric).calendar;
+  const BusinessCalendar& calendar = entry.spec.settings(metric).calendar;
   CalendarMemo& memo = entry.memos[static_cast<int>(metric)];
   while (true) {
-    const auto [threshold, due] = NextThreshold(policy, calendar, tracked, reached, memo);
+    const auto [threshold, due] = NextThreshold(entry, calendar, tracked, reached, memo);
     if (threshold == kNone || due == absl::InfiniteFuture()) return;
     // The breach comes once the deadline has passed (meeting it exactly is on time), except for
     // a zero target, breached at its start, and a clock already beyond its target (retargeted
@@ -373,7 +388,8 @@ void SlaTracker::Fire(TimerKey key, absl::Time due) {
     return;
   }
   // A warning timer is due when the clock, running since it was armed, reaches the threshold.
-  const Reached point{reached, tracked.clock.Threshold(PolicyOf(item).spec.warn_at[threshold])};
+  const Reached point{absl::ToUnixNanos(reached),
+                      WarningNanos(policies_[item.policy], tracked.clock, threshold)};
   Arm(item.id, item, tracked, reached, &point);
 }
 

@@ -32,6 +32,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <ostream>
 #include <span>
@@ -234,6 +235,14 @@ class SlaClock {
   absl::Time Deadline() const;
   // f x target, rounded to the nearest nanosecond.
   absl::Duration Threshold(double fraction) const;
+
+  // The same in nanoseconds (of business time, or since the Unix epoch), for arithmetic on many
+  // clocks without conversions. `DeadlineNanos()` is kNoDeadlineNanos where Deadline() is
+  // InfiniteFuture.
+  static constexpr int64_t kNoDeadlineNanos = std::numeric_limits<int64_t>::max();
+  int64_t TargetNanos() const { return target_ns_; }
+  int64_t DeadlineNanos() const { return running() ? deadline_ns_ : kNoDeadlineNanos; }
+  int64_t ThresholdNanos(double fraction) const;
   // The instant elapsed time reaches `business` if the clock keeps running from now on: exact for
   // a running clock; InfiniteFuture for a clock that is not running. For `business` already
   // reached, the instant it was reached when that happened in the current running stretch, else

@@ -267,11 +267,18 @@ class SlaTracker {
     absl::Duration amount;
     absl::Time reached;  // InfiniteFuture when the calendar could not tell
   };
+  // The warning thresholds of the last target asked for, in business nanoseconds by warning
+  // index: clocks firing together share their target, so a burst computes them once.
+  struct ThresholdMemo {
+    int64_t target_ns = -1;
+    std::array<int64_t, SlaPolicy::kMaxWarnings> business_ns{};
+  };
   struct Policy {
     SlaPolicy spec;
     std::array<uint64_t, kSlaMetricCount> pause_masks{};
     // By metric; cleared when the spec is replaced.
     std::array<CalendarMemo, kSlaMetricCount> memos{};
+    std::array<ThresholdMemo, kSlaMetricCount> thresholds{};
     // By (priority label << 32 | tier label); cleared when the spec is replaced.
     absl::flat_hash_map<uint64_t, ResolvedTargets> resolved;
   };
@@ -309,17 +316,20 @@ class SlaTracker {
   static constexpr int kBreach = -1;
   static constexpr int kNone = -2;
   // An instant at which the elapsed time of a running clock first reached `business`, above what
-  // it had counted when its current running stretch began: a fired warning's due instant.
+  // it had counted when its current running stretch began: a fired warning's due instant. In
+  // nanoseconds since the Unix epoch and of business time.
   struct Reached {
-    absl::Time instant;
-    absl::Duration business;
+    int64_t instant_ns;
+    int64_t business_ns;
   };
-  std::pair<int, absl::Time> NextThreshold(const SlaPolicy& policy,
-                                           const BusinessCalendar& calendar, const Tracked& tracked,
-                                           const Reached* reached, CalendarMemo& memo) const;
+  std::pair<int, absl::Time> NextThreshold(Policy& entry, const BusinessCalendar& calendar,
+                                           const Tracked& tracked, const Reached* reached,
+                                           CalendarMemo& memo);
+  // The business time at which warning `index` of `entry` fires for `clock`, in nanoseconds.
+  static int64_t WarningNanos(Policy& entry, const SlaClock& clock, int index);
   // `clock.InstantReaching(business, calendar)`; `reached` as for NextThreshold, or nullptr;
   // `memo` is the calendar's.
-  static absl::Time InstantReaching(const SlaClock& clock, absl::Duration business,
+  static absl::Time InstantReaching(const SlaClock& clock, int64_t business_ns,
                                     const BusinessCalendar& calendar, const Reached* reached,
                                     CalendarMemo& memo);
 
