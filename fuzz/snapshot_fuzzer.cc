@@ -5,8 +5,9 @@
 // point.
 //
 // Random bytes rarely get past the trailing checksum, so a custom mutator usually mutates one part
-// of a well-formed snapshot (the configuration text, the journal, the digest, the version) and
-// frames and checksums the result again; sometimes it mutates the bytes as they are.
+// of a well-formed snapshot (the configuration text, the journal, the capacity hints, the digest,
+// the version) and frames and checksums the result again; sometimes it mutates the bytes as they
+// are.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -33,30 +34,49 @@ namespace {
 using omniroute::Engine;
 using omniroute::fuzz::Fail;
 
-// The fields of a snapshot (Engine::Snapshot): magic, version, configuration text, journal and
-// state digest, then a checksum of them.
+// The fields of a snapshot (Engine::Snapshot): magic, version, configuration text, journal,
+// capacity hints (kept as their bytes) and state digest, then a checksum of them.
 struct SnapshotParts {
   std::string magic;
   uint64_t version = 0;
   std::string source;
   std::string journal;
+  std::string hints;
   uint64_t digest = 0;
 };
 
+// Reads past the capacity hints: four sizes, then (queue name, size) pairs.
+absl::Status SkipHints(omniroute::internal::ByteReader& r) {
+  for (int size = 0; size < 4; ++size) {
+    if (absl::StatusOr<uint64_t> value = r.Var(); !value.ok()) return value.status();
+  }
+  absl::StatusOr<uint64_t> queues = r.Var();
+  if (!queues.ok()) return queues.status();
+  for (uint64_t i = 0; i < *queues; ++i) {
+    if (absl::StatusOr<std::string_view> name = r.StrView(); !name.ok()) return name.status();
+    if (absl::StatusOr<uint64_t> waiting = r.Var(); !waiting.ok()) return waiting.status();
+  }
+  return absl::OkStatus();
+}
+
 std::optional<SnapshotParts> Split(std::string_view snapshot) {
   if (snapshot.size() < 8) return std::nullopt;
-  omniroute::internal::ByteReader r(snapshot.substr(0, snapshot.size() - 8));
-  SnapshotParts parts;
+  const std::string_view body = snapshot.substr(0, snapshot.size() - 8);
+  omniroute::internal::ByteReader r(body);
   absl::StatusOr<std::string> magic = r.Str();
   absl::StatusOr<uint64_t> version = magic.ok() ? r.U64() : magic.status();
   absl::StatusOr<std::string> source = version.ok() ? r.Str() : version.status();
   absl::StatusOr<std::string> journal = source.ok() ? r.Str() : source.status();
-  absl::StatusOr<uint64_t> digest = journal.ok() ? r.U64() : journal.status();
+  const size_t hints_at = r.position();
+  const absl::Status hints = journal.ok() ? SkipHints(r) : journal.status();
+  const size_t hints_end = r.position();
+  absl::StatusOr<uint64_t> digest = hints.ok() ? r.U64() : hints;
   if (!digest.ok() || !r.done()) return std::nullopt;
   return SnapshotParts{.magic = *std::move(magic),
                        .version = *version,
                        .source = *std::move(source),
                        .journal = *std::move(journal),
+                       .hints = std::string(body.substr(hints_at, hints_end - hints_at)),
                        .digest = *digest};
 }
 
@@ -75,8 +95,9 @@ std::string Join(const SnapshotParts& parts) {
   w.U64(parts.version);
   w.Str(parts.source);
   w.Str(parts.journal);
+  std::string body = w.Take() + parts.hints;
   w.U64(parts.digest);
-  return Sealed(w.Take());
+  return Sealed(body + w.Take());
 }
 
 // Mutates `field` in place with libFuzzer's own mutations, within `max_size` bytes; an empty
@@ -134,9 +155,11 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       parts->digest ^= uint64_t{1} << (rng() % 64);
       break;
     case 1:
-      parts->version = rng() % 3;
+      parts->version = rng() % 4;
       break;
     case 2:
+      MutateField(parts->hints, parts->hints.size() + room, rng);
+      break;
     case 3:
     case 4:
       MutateField(parts->source, parts->source.size() + room, rng);

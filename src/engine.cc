@@ -52,7 +52,7 @@ constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "agent_state"};
 
 constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
-constexpr uint32_t kSnapshotVersion = 2;
+constexpr uint32_t kSnapshotVersion = 3;
 
 constexpr std::array<std::string_view, kEngineCommandKindCount> kCommandKindNames = {
     "add_agent", "remove_agent", "update_agent", "set_agent_state",  "submit",   "update",
@@ -384,6 +384,45 @@ struct FollowUpTask {
   std::string parent;
 };
 
+// The sizes of an engine's large tables, which a snapshot records so that a restore reserves
+// them before replaying: the replay then neither rehashes nor moves what it builds.
+struct CapacityHints {
+  uint64_t items = 0;    // records held
+  uint64_t routed = 0;   // items the router holds
+  uint64_t tracked = 0;  // items with SLA clocks
+  uint64_t agents = 0;
+  std::vector<std::pair<std::string, uint64_t>> waiting{};  // by queue name, queues with items
+};
+
+void WriteCapacityHints(ByteWriter& w, const CapacityHints& hints) {
+  w.Var(hints.items);
+  w.Var(hints.routed);
+  w.Var(hints.tracked);
+  w.Var(hints.agents);
+  w.Var(hints.waiting.size());
+  for (const auto& [queue, waiting] : hints.waiting) {
+    w.Str(queue);
+    w.Var(waiting);
+  }
+}
+
+// Every size is capped at `limit`: a hint that no journal of that length could have produced
+// (a corrupt snapshot) must not make the restore reserve without bound.
+absl::StatusOr<CapacityHints> ReadCapacityHints(ByteReader& r, uint64_t limit) {
+  CapacityHints hints;
+  for (uint64_t* size : {&hints.items, &hints.routed, &hints.tracked, &hints.agents}) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, r.Var());
+    *size = std::min(value, limit);
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, r.Var());
+  for (uint64_t i = 0; i < queues; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string queue, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t waiting, r.Var());
+    hints.waiting.emplace_back(std::move(queue), std::min(waiting, limit));
+  }
+  return hints;
+}
+
 }  // namespace
 
 class Engine::Impl {
@@ -488,6 +527,9 @@ class Engine::Impl {
   std::string NameSkills(std::string reason) const;
   uint64_t StateDigest() const;
   size_t MemoryBytes() const;
+  CapacityHints Capacities() const;
+  // Reserves the tables `hints` sizes and `journal_bytes` of journal, before a replay.
+  void Reserve(const CapacityHints& hints, size_t journal_bytes);
 
   // Runs one command: checks and moves time to its instant, applies `apply`, and journals the
   // command on success (a refusal journals the move of time alone).
@@ -1388,6 +1430,7 @@ EscalationFacts Engine::Impl::FactsOf(const Rec& rec, bool manual) const {
                         .manual = manual};
   if (rec.has_sla) {
     const WorkItemId num = rec.num;
+    const SlaPolicy* policy = tracker_.PolicyOf(num);
     for (SlaMetric metric : kAllSlaMetrics) {
       const SlaClock* clock = tracker_.Clock(num, metric);
       if (clock == nullptr || clock->cancelled() || clock->stopped()) continue;
@@ -1397,7 +1440,7 @@ EscalationFacts Engine::Impl::FactsOf(const Rec& rec, bool manual) const {
                              .breached = clock->breached(),
                              .remaining = clock->Remaining(now_, calendar)};
       // A fired warning counts in full, whatever the rounding of the consumed fraction.
-      if (const SlaPolicy* policy = tracker_.PolicyOf(num); policy != nullptr) {
+      if (policy != nullptr) {
         for (size_t w = 0; w < policy->warn_at.size(); ++w) {
           if ((clock->warnings_fired() >> w) & 1) {
             fact.consumed = std::max(fact.consumed, policy->warn_at[w]);
@@ -1433,6 +1476,9 @@ void Engine::Impl::Evaluate(WorkItemId num, bool manual) {
     EnterLevel(num, it->second, **step);
     manual = false;
   }
+  // Enter evaluates an entering item again once it is routed, and arms its timer then: a timer
+  // armed now would be cancelled before it could fire.
+  if (num == entering_) return;
   it = items_.find(num);
   if (it != items_.end()) ArmEscalation(num, it->second);
 }
@@ -2237,11 +2283,13 @@ uint64_t Engine::Impl::StateDigest() const {
   StableHash h;
   h.AddTime(now_);
   h.AddInt(event_digest_.value());
-  std::vector<WorkItemId> nums;
-  for (const auto& [num, rec] : items_) nums.push_back(num);
-  std::sort(nums.begin(), nums.end());
-  for (WorkItemId num : nums) {
-    const Rec& rec = items_.at(num);
+  std::vector<std::pair<WorkItemId, const Rec*>> records;
+  records.reserve(items_.size());
+  for (const auto& [num, rec] : items_) records.emplace_back(num, &rec);
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [num, record] : records) {
+    const Rec& rec = *record;
     h.AddInt(num);
     h.Add(rec.id);
     h.AddInt(static_cast<uint64_t>(rec.life.state()));
@@ -2259,9 +2307,12 @@ uint64_t Engine::Impl::StateDigest() const {
       h.AddInt(rank->sequence);
     }
     if (rec.has_sla) {
-      for (const SlaClock& clock : tracker_.Clocks(num)) {
-        h.AddInt(static_cast<uint64_t>(clock.state()));
-        h.AddTime(clock.Deadline());
+      // Clocks(num) would copy them into a new vector, item after item.
+      for (SlaMetric metric : kAllSlaMetrics) {
+        const SlaClock* clock = tracker_.Clock(num, metric);
+        if (clock == nullptr) continue;
+        h.AddInt(static_cast<uint64_t>(clock->state()));
+        h.AddTime(clock->Deadline());
       }
     }
   }
@@ -2296,6 +2347,35 @@ size_t Engine::Impl::MemoryBytes() const {
     for (const std::string& tag : rec.tags) bytes += HeapBytes(tag);
   }
   return bytes;
+}
+
+CapacityHints Engine::Impl::Capacities() const {
+  CapacityHints hints{.items = items_.size(),
+                      .routed = router_->size(),
+                      .tracked = tracker_.item_count(),
+                      .agents = agent_ids_.size()};
+  const WorkQueueSet& queues = router_->queues();
+  for (QueueIndex q = 0; q < queues.queue_count(); ++q) {
+    if (!queues.queue(q).empty())
+      hints.waiting.emplace_back(queues.name(q), queues.queue(q).size());
+  }
+  return hints;
+}
+
+void Engine::Impl::Reserve(const CapacityHints& hints, size_t journal_bytes) {
+  items_.reserve(hints.items);
+  item_ids_.reserve(hints.items);
+  router_->Reserve(hints.routed);
+  tracker_.Reserve(hints.tracked);
+  agent_ids_.reserve(hints.agents);
+  removed_.reserve(hints.agents);
+  for (const auto& [name, waiting] : hints.waiting) {
+    // A queue the replay adds later (a reconfiguration) grows as it fills.
+    if (const absl::StatusOr<QueueIndex> queue = router_->queues().FindQueue(name); queue.ok()) {
+      (void)router_->ReserveQueue(*queue, waiting);
+    }
+  }
+  journal_.Reserve(journal_bytes);
 }
 
 }  // namespace omniroute
@@ -2436,6 +2516,7 @@ std::string Engine::Snapshot() const {
   w.U64(kSnapshotVersion);
   w.Str(impl_->initial_source_);
   w.Str(impl_->journal_.bytes());
+  WriteCapacityHints(w, impl_->Capacities());
   w.U64(impl_->StateDigest());
   StableHash checksum;
   checksum.Add(w.bytes().data(), w.bytes().size());
@@ -2466,14 +2547,17 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
                                                    kSnapshotVersion, ")"));
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const std::string source, r.Str());
-  OMNIROUTE_ASSIGN_OR_RETURN(const std::string journal, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view journal, r.StrView());
+  OMNIROUTE_ASSIGN_OR_RETURN(const CapacityHints hints, ReadCapacityHints(r, journal.size()));
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t digest, r.U64());
   if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
   if (!load) return absl::InvalidArgumentError("snapshot: a config loader is needed");
   OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(source));
   config.source = source;
-  OMNIROUTE_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
-                             Replay(std::move(config), journal, load));
+  OMNIROUTE_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Create(std::move(config)));
+  engine->impl_->Reserve(hints, journal.size());
+  OMNIROUTE_RETURN_IF_ERROR(engine->impl_->Replay(journal, load));
+  engine->impl_->events_.clear();
   if (engine->impl_->StateDigest() != digest) {
     return absl::DataLossError("snapshot: the replayed state differs from the recorded one");
   }

@@ -870,6 +870,19 @@ void Router::PollEvents(std::vector<RoutingEvent>& buffer) {
   internal::TakeEvents(events_, buffer);
 }
 
+void Router::Reserve(size_t items) {
+  items_.reserve(items);
+  queues_.Reserve(items);
+}
+
+absl::Status Router::ReserveQueue(QueueIndex queue, size_t items) {
+  if (queue >= queues_.queue_count()) {
+    return absl::NotFoundError(absl::StrCat("unknown queue ", queue));
+  }
+  queues_.ReserveQueue(queue, items);
+  return absl::OkStatus();
+}
+
 size_t Router::MemoryBytes() const {
   using internal::FlatTableBytes;
   using internal::HeapBytes;

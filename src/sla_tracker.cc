@@ -725,6 +725,11 @@ absl::Status SlaTracker::AdvanceTo(absl::Time now) {
   return absl::OkStatus();
 }
 
+void SlaTracker::Reserve(size_t items) {
+  index_.reserve(items);
+  slab_.reserve((items + kChunkItems - 1) / kChunkItems);
+}
+
 size_t SlaTracker::MemoryBytes() const {
   using internal::FlatTableBytes;
   using internal::HeapBytes;

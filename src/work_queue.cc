@@ -594,6 +594,12 @@ std::optional<size_t> WorkQueue::PositionOf(WorkItemId id) const {
   return ahead;
 }
 
+void WorkQueue::Reserve(size_t items) {
+  items_.reserve(items);
+  items_by_id_.reserve(items);
+  arrivals_.Reserve(items);
+}
+
 size_t WorkQueue::MemoryBytes() const {
   size_t bytes =
       sizeof(*this) + items_.capacity() * sizeof(Item) + free_items_.capacity() * sizeof(uint32_t) +
@@ -777,6 +783,8 @@ void WorkQueueSet::Track(QueueIndex index) {
   tracked_[index] = true;
   pending_.push_back(index);
 }
+
+void WorkQueueSet::Reserve(size_t items) { queue_of_.reserve(items); }
 
 std::vector<QueuedRequirementRelaxed> WorkQueueSet::PollEvents() {
   std::vector<QueuedRequirementRelaxed> events;

@@ -913,20 +913,61 @@ TEST(EngineCorruptSnapshotTest, ResealedFlipsNeverCrash) {
   EXPECT_GT(refused, 300);
 }
 
+// Capacity hints only size what a restore reserves: absurd ones (behind a valid checksum) are
+// capped by the journal's length and change nothing in the restored engine.
+TEST(EngineCorruptSnapshotTest, AbsurdCapacityHintsRestoreTheSameState) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  const std::string_view body = std::string_view(snapshot).substr(0, snapshot.size() - 8);
+  internal::ByteReader r(body);
+  ASSERT_TRUE(r.Str().ok());  // magic
+  ASSERT_TRUE(r.U64().ok());  // version
+  ASSERT_TRUE(r.Str().ok());  // configuration
+  ASSERT_TRUE(r.Str().ok());  // journal
+  const size_t hints_at = r.position();
+  for (int size = 0; size < 4; ++size) ASSERT_TRUE(r.Var().ok());
+  const absl::StatusOr<uint64_t> queues = r.Var();
+  ASSERT_TRUE(queues.ok());
+  for (uint64_t i = 0; i < *queues; ++i) {
+    ASSERT_TRUE(r.Str().ok());
+    ASSERT_TRUE(r.Var().ok());
+  }
+  internal::ByteWriter hints;
+  for (int size = 0; size < 4; ++size) hints.Var(~uint64_t{0});
+  hints.Var(2);
+  hints.Str("billing");
+  hints.Var(~uint64_t{0});
+  hints.Str("no such queue");
+  hints.Var(7);
+  const std::string absurd =
+      Reseal(std::string(body.substr(0, hints_at)) + std::string(hints.bytes()) +
+             std::string(body.substr(r.position())) + std::string(8, '\0'));
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(absurd);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->StateDigest(), (*RestoreEngine(snapshot))->StateDigest());
+  EXPECT_TRUE((*restored)->Snapshot() == snapshot);
+}
+
 TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAreRefused) {
   const std::string snapshot = SampleSnapshot();
   ASSERT_FALSE(snapshot.empty());
-  // Layout: Str(magic) U64(version) Str(config) Str(journal) U64(digest) U64(checksum).
+  // Layout: Str(magic) U64(version) Str(config) Str(journal) capacity hints U64(digest)
+  // U64(checksum).
   const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
-  std::string version = snapshot;
-  version[version_at] = 1;  // the format before event digests were hashed word by word
-  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(version));
-  ASSERT_FALSE(restored.ok());
-  EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("version 1"));
+  EXPECT_EQ(snapshot[version_at], 3);
+  for (const int old_version : {1, 2}) {
+    // 1: before event digests were hashed word by word; 2: before the capacity hints.
+    std::string version = snapshot;
+    version[version_at] = static_cast<char>(old_version);
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(version));
+    ASSERT_FALSE(restored.ok());
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(restored.status().message()),
+                HasSubstr(absl::StrCat("version ", old_version, " is not supported")));
+  }
 
   std::string trailing = snapshot.substr(0, snapshot.size() - 8) + "!" + std::string(8, '\0');
-  restored = RestoreEngine(Reseal(trailing));
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(trailing));
   ASSERT_FALSE(restored.ok());
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(restored.status().message()), HasSubstr("trailing bytes"));

@@ -475,7 +475,9 @@ class Engine {
   std::vector<std::string> ItemIds() const;
   const EngineConfig& config() const;
 
-  // The versioned snapshot: configuration, journal, state and event digests.
+  // The versioned snapshot: configuration, journal, the sizes of the large tables (items, routed
+  // and SLA-tracked items, agents, each queue's waiting items: a restore reserves them before
+  // replaying), state and event digests.
   std::string Snapshot() const;
   // The commands applied so far, serialised (what `Snapshot` carries).
   std::string Journal() const;

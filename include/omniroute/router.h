@@ -240,6 +240,13 @@ class Router {
 
   std::optional<RoutedItemView> Find(WorkItemId id) const;
   size_t size() const { return items_.size(); }
+  // Makes room for `items` routed items (the router's records and the queue set's index), so
+  // that routing that many moves and rehashes nothing (e.g. before a replay); changes no
+  // behaviour. O(items).
+  void Reserve(size_t items);
+  // The same for `items` waiting in `queue` (WorkQueue::Reserve); NotFound for an unknown queue.
+  // O(items).
+  absl::Status ReserveQueue(QueueIndex queue, size_t items);
   // Estimated bytes of the router: its item records, the queues and the agent pool
   // (AgentPool::MemoryBytes). O(items + agents + queues).
   size_t MemoryBytes() const;

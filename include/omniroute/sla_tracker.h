@@ -208,6 +208,9 @@ class SlaTracker {
   }
 
   size_t item_count() const { return index_.size(); }
+  // Makes room for `items` tracked items (id index and slab), so that starting that many
+  // rehashes nothing; changes no behaviour. O(items).
+  void Reserve(size_t items);
   // Clocks running or paused.
   size_t open_clock_count() const { return open_clocks_; }
   size_t pending_timer_count() const { return wheel_.size(); }

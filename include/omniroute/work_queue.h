@@ -308,6 +308,9 @@ class WorkQueue {
 
   // Bytes held by the queue (items, heaps, classes, index, timers), for memory reports.
   size_t MemoryBytes() const;
+  // Makes room for `items` queued items (their records, id index and arrival order), so that
+  // pushing that many moves and rehashes nothing; changes no behaviour. O(items).
+  void Reserve(size_t items);
 
  private:
   struct Key {
@@ -550,6 +553,11 @@ class WorkQueueSet {
 
   // Items in all queues.
   size_t size() const { return queue_of_.size(); }
+  // Makes room for `items` items across the set's queues (its item-to-queue index); changes no
+  // behaviour. O(items).
+  void Reserve(size_t items);
+  // WorkQueue::Reserve on queue `index` (< queue_count()). O(items).
+  void ReserveQueue(QueueIndex index, size_t items) { queues_[index].queue.Reserve(items); }
 
  private:
   struct Named {

@@ -114,6 +114,10 @@ class ByteWriter {
   }
   std::string_view bytes() const { return std::string_view(buffer_.get(), size_); }
   size_t size() const { return size_; }
+  // Room for `n` bytes in all, so that writing that many never grows the buffer.
+  void Reserve(size_t n) {
+    if (capacity_ < n) Grow(n - size_);
+  }
   std::string Take() {
     std::string out(bytes());
     size_ = 0;
@@ -186,10 +190,16 @@ class ByteReader {
     return static_cast<int64_t>((*v >> 1) ^ (~(*v & 1) + 1));
   }
   absl::StatusOr<std::string> Str() {
+    absl::StatusOr<std::string_view> s = StrView();
+    if (!s.ok()) return s.status();
+    return std::string(*s);
+  }
+  // As Str, viewing the input (valid while it is) instead of copying it.
+  absl::StatusOr<std::string_view> StrView() {
     absl::StatusOr<uint64_t> size = Var();
     if (!size.ok()) return size.status();
     if (*size > in_.size() - pos_) return Truncated();
-    std::string s(in_.substr(pos_, *size));
+    const std::string_view s = in_.substr(pos_, *size);
     pos_ += *size;
     return s;
   }
