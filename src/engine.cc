@@ -598,6 +598,17 @@ class Engine::Impl {
   absl::Duration first_response_total_, resolution_total_;
   std::map<std::pair<std::string, std::string>, uint64_t> escalations_;
 
+  EscalationFacts facts_;
+  // The last level deadline computed: an item is evaluated and armed more than once at one
+  // instant, and each time its deadline takes calendar arithmetic. Cleared by ApplyConfig.
+  struct LevelDeadlineMemo {
+    int policy = -1;
+    int level = 0;
+    absl::Time entered;
+    absl::StatusOr<absl::Time> deadline;
+  };
+  LevelDeadlineMemo level_deadline_memo_;
+
  private:
   absl::StatusOr<Rec*> Find(std::string_view id);
   absl::StatusOr<const Rec*> Find(std::string_view id) const;
@@ -625,7 +636,12 @@ class Engine::Impl {
   void Sweep();
 
   void Evaluate(WorkItemId num, bool manual = false);
-  EscalationFacts FactsOf(const Rec& rec, bool manual) const;
+  // The facts `rec`'s policy reads, in `facts_` (reused: its vectors keep their storage).
+  const EscalationFacts& FactsOf(const Rec& rec, bool manual);
+  // `rec`'s current level deadline (EscalationPolicy::LevelDeadline).
+  absl::StatusOr<absl::Time> LevelDeadlineOf(const Rec& rec);
+  // What `rec`'s policy calls for now.
+  absl::StatusOr<std::optional<EscalationStep>> EvaluatePolicy(const Rec& rec, bool manual);
   void EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& step);
   void ArmEscalation(WorkItemId num, Rec& rec);
   void MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, bool counted);
@@ -684,16 +700,6 @@ bool SameChannels(const std::vector<ChannelSpec>& a, const std::vector<ChannelSp
     }
   }
   return true;
-}
-
-bool UsesQueueKpis(const EscalationPolicy& policy) {
-  for (const EscalationRule& rule : policy.spec().rules) {
-    if (rule.trigger.kind == EscalationTriggerKind::kExpectedWaitAbove ||
-        rule.trigger.kind == EscalationTriggerKind::kServiceLevelBelow) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // What a configuration becomes once checked: everything that can fail is built here.
@@ -902,7 +908,9 @@ absl::Status Engine::Impl::ApplyConfig(const EngineConfig& config, bool initial)
   calendars_.clear();
   calendars_.emplace("24x7", BusinessCalendar());
   for (const auto& [name, calendar] : config.calendars) calendars_.insert_or_assign(name, calendar);
-  queue_kpi_triggers_ = std::any_of(policies_.begin(), policies_.end(), UsesQueueKpis);
+  queue_kpi_triggers_ = std::any_of(policies_.begin(), policies_.end(),
+                                    [](const EscalationPolicy& p) { return p.ReadsQueueKpis(); });
+  level_deadline_memo_ = LevelDeadlineMemo();
   timers_.Cancel(sweep_timer_);
   sweep_timer_ = TimerHandle();
   if (queue_kpi_triggers_) {
@@ -1408,7 +1416,7 @@ void Engine::Impl::OnTimer(const Timer& timer) {
 void Engine::Impl::Sweep() {
   std::vector<WorkItemId> nums;
   for (const auto& [num, rec] : items_) {
-    if (rec.policy >= 0 && UsesQueueKpis(policies_[rec.policy])) nums.push_back(num);
+    if (rec.policy >= 0 && policies_[rec.policy].ReadsQueueKpis()) nums.push_back(num);
   }
   std::sort(nums.begin(), nums.end());
   for (WorkItemId num : nums) {
@@ -1420,41 +1428,75 @@ void Engine::Impl::Sweep() {
 
 // --- escalation ---------------------------------------------------------------------------------
 
-EscalationFacts Engine::Impl::FactsOf(const Rec& rec, bool manual) const {
-  EscalationFacts facts{.level = rec.level,
-                        .level_entered = rec.level_entered,
-                        .rejected_offers = rec.rejected,
-                        .transfers = rec.life.transfers(),
-                        .tags = rec.tags,
-                        .tier = rec.tier,
-                        .manual = manual};
-  if (rec.has_sla) {
+const EscalationFacts& Engine::Impl::FactsOf(const Rec& rec, bool manual) {
+  const EscalationPolicy& policy = policies_[rec.policy];
+  EscalationFacts& facts = facts_;
+  facts.level = rec.level;
+  facts.level_entered = rec.level_entered;
+  facts.rejected_offers = rec.rejected;
+  facts.transfers = rec.life.transfers();
+  facts.manual = manual;
+  if (policy.ReadsTags()) {
+    facts.tags = rec.tags;
+  } else {
+    facts.tags.clear();
+  }
+  if (policy.ReadsTier()) {
+    facts.tier = rec.tier;
+  } else {
+    facts.tier.clear();
+  }
+  facts.sla.clear();
+  if (rec.has_sla && policy.ReadsSla()) {
     const WorkItemId num = rec.num;
-    const SlaPolicy* policy = tracker_.PolicyOf(num);
+    const SlaPolicy* sla_policy = tracker_.PolicyOf(num);
     for (SlaMetric metric : kAllSlaMetrics) {
       const SlaClock* clock = tracker_.Clock(num, metric);
       if (clock == nullptr || clock->cancelled() || clock->stopped()) continue;
-      const BusinessCalendar& calendar = tracker_.CalendarOf(num, metric);
-      EscalationSlaFact fact{.metric = metric,
-                             .consumed = clock->Consumed(now_, calendar),
-                             .breached = clock->breached(),
-                             .remaining = clock->Remaining(now_, calendar)};
-      // A fired warning counts in full, whatever the rounding of the consumed fraction.
-      if (policy != nullptr) {
-        for (size_t w = 0; w < policy->warn_at.size(); ++w) {
-          if ((clock->warnings_fired() >> w) & 1) {
-            fact.consumed = std::max(fact.consumed, policy->warn_at[w]);
+      EscalationSlaFact fact{.metric = metric, .breached = clock->breached()};
+      if (policy.ReadsSlaProgress()) {
+        const BusinessCalendar& calendar = tracker_.CalendarOf(num, metric);
+        fact.consumed = clock->Consumed(now_, calendar);
+        fact.remaining = clock->Remaining(now_, calendar);
+        // A fired warning counts in full, whatever the rounding of the consumed fraction.
+        if (sla_policy != nullptr) {
+          for (size_t w = 0; w < sla_policy->warn_at.size(); ++w) {
+            if ((clock->warnings_fired() >> w) & 1) {
+              fact.consumed = std::max(fact.consumed, sla_policy->warn_at[w]);
+            }
           }
         }
       }
       facts.sla.push_back(fact);
     }
   }
-  if (rec.policy >= 0 && UsesQueueKpis(policies_[rec.policy])) {
+  if (policy.ReadsQueueKpis()) {
     facts.queue_expected_wait = ExpectedWait(rec.queue, router_->queues().queue(rec.queue).size());
     facts.queue_service_level = ServiceLevel(rec.queue);
+  } else {
+    facts.queue_expected_wait = absl::ZeroDuration();
+    facts.queue_service_level = 1.0;
   }
   return facts;
+}
+
+absl::StatusOr<absl::Time> Engine::Impl::LevelDeadlineOf(const Rec& rec) {
+  LevelDeadlineMemo& memo = level_deadline_memo_;
+  if (memo.policy != rec.policy || memo.level != rec.level || memo.entered != rec.level_entered) {
+    memo = {
+        .policy = rec.policy,
+        .level = rec.level,
+        .entered = rec.level_entered,
+        .deadline = policies_[rec.policy].LevelDeadline(rec.level, rec.level_entered, calendars_)};
+  }
+  return memo.deadline;
+}
+
+absl::StatusOr<std::optional<EscalationStep>> Engine::Impl::EvaluatePolicy(const Rec& rec,
+                                                                           bool manual) {
+  absl::StatusOr<absl::Time> deadline = LevelDeadlineOf(rec);
+  if (!deadline.ok()) return deadline.status();
+  return policies_[rec.policy].EvaluateWithDeadline(FactsOf(rec, manual), now_, *deadline);
 }
 
 }  // namespace omniroute
@@ -1470,8 +1512,7 @@ void Engine::Impl::Evaluate(WorkItemId num, bool manual) {
   for (int steps = 0; steps < policy.level_count(); ++steps) {
     it = items_.find(num);
     if (it == items_.end() || !WorkOpen(it->second.life.state())) return;
-    absl::StatusOr<std::optional<EscalationStep>> step =
-        policy.Evaluate(FactsOf(it->second, manual), now_, calendars_);
+    absl::StatusOr<std::optional<EscalationStep>> step = EvaluatePolicy(it->second, manual);
     if (!step.ok() || !step->has_value()) break;
     EnterLevel(num, it->second, **step);
     manual = false;
@@ -1563,9 +1604,7 @@ void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
   if (rec.policy < 0 || !WorkOpen(rec.life.state())) return;
   const EscalationPolicy& policy = policies_[rec.policy];
   absl::Time next = absl::InfiniteFuture();
-  if (absl::StatusOr<absl::Time> limit =
-          policy.LevelDeadline(rec.level, rec.level_entered, calendars_);
-      limit.ok()) {
+  if (absl::StatusOr<absl::Time> limit = LevelDeadlineOf(rec); limit.ok()) {
     next = *limit;
   }
   if (rec.has_sla) {
@@ -2063,8 +2102,7 @@ absl::Status Engine::Impl::Escalate(std::string_view id, absl::Time) {
     return absl::FailedPreconditionError(
         absl::StrCat("item \"", std::string(id), "\" has no escalation policy"));
   }
-  absl::StatusOr<std::optional<EscalationStep>> step =
-      policies_[rec->policy].Evaluate(FactsOf(*rec, /*manual=*/true), now_, calendars_);
+  absl::StatusOr<std::optional<EscalationStep>> step = EvaluatePolicy(*rec, /*manual=*/true);
   if (!step.ok()) return step.status();
   if (!step->has_value()) {
     return absl::FailedPreconditionError(

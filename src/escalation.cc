@@ -235,6 +235,19 @@ absl::StatusOr<EscalationPolicy> EscalationPolicy::Create(EscalationPolicySpec s
   return EscalationPolicy(std::move(spec));
 }
 
+EscalationPolicy::EscalationPolicy(EscalationPolicySpec spec) : spec_(std::move(spec)) {
+  for (const EscalationRule& rule : spec_.rules) {
+    const EscalationTriggerKind kind = rule.trigger.kind;
+    reads_sla_ = reads_sla_ || IsSlaTrigger(kind);
+    reads_sla_progress_ = reads_sla_progress_ || kind == EscalationTriggerKind::kSlaWarning ||
+                          kind == EscalationTriggerKind::kSlaRemainingBelow;
+    reads_tags_ = reads_tags_ || kind == EscalationTriggerKind::kTag;
+    reads_tier_ = reads_tier_ || kind == EscalationTriggerKind::kTier;
+    reads_queue_kpis_ = reads_queue_kpis_ || kind == EscalationTriggerKind::kExpectedWaitAbove ||
+                        kind == EscalationTriggerKind::kServiceLevelBelow;
+  }
+}
+
 absl::StatusOr<absl::Time> EscalationPolicy::LevelDeadline(
     int level, absl::Time entered,
     const absl::flat_hash_map<std::string, BusinessCalendar>& calendars) const {
@@ -293,6 +306,14 @@ absl::StatusOr<std::optional<EscalationStep>> EscalationPolicy::Evaluate(
     const absl::flat_hash_map<std::string, BusinessCalendar>& calendars) const {
   absl::StatusOr<absl::Time> deadline = LevelDeadline(facts.level, facts.level_entered, calendars);
   if (!deadline.ok()) return deadline.status();
+  return EvaluateWithDeadline(facts, now, *deadline);
+}
+
+absl::StatusOr<std::optional<EscalationStep>> EscalationPolicy::EvaluateWithDeadline(
+    const EscalationFacts& facts, absl::Time now, absl::Time level_deadline) const {
+  if (facts.level < 0 || facts.level >= level_count()) {
+    return absl::InvalidArgumentError(absl::StrCat("no level ", facts.level));
+  }
   for (size_t r = 0; r < spec_.rules.size(); ++r) {
     const EscalationRule& rule = spec_.rules[r];
     if (rule.from_level && *rule.from_level != facts.level) continue;
@@ -300,7 +321,7 @@ absl::StatusOr<std::optional<EscalationStep>> EscalationPolicy::Evaluate(
     if (to >= level_count() || to == facts.level || (to < facts.level && !rule.deescalate)) {
       continue;
     }
-    if (Holds(rule.trigger, facts, now, *deadline)) {
+    if (Holds(rule.trigger, facts, now, level_deadline)) {
       return EscalationStep{facts.level, to, static_cast<int>(r), rule.trigger.kind};
     }
   }

@@ -470,6 +470,27 @@ TEST_F(EngineTest, LiveReconfigurationRetargetsFromTheOriginalStart) {
               HasSubstr("cannot be removed"));
 }
 
+TEST_F(EngineTest, AReconfiguredTimeLimitAppliesToTheLevelAlreadyEntered) {
+  Submit("t1", "general", "email", "C", monday_);
+  Submit("t2", "general", "email", "C", monday_);
+  std::string shorter(kConfig);
+  const std::string l1 = R"({"name": "L1", "time_limit": "4h")";
+  shorter.replace(shorter.find(l1), l1.size(), R"({"name": "L1", "time_limit": "1h")");
+  // At the instant both entered L1: the new limit counts from then, for each of them.
+  ASSERT_TRUE(ReconfigureFromJson(*engine_, shorter, monday_).ok());
+  (void)engine_->PollEvents();
+  ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Hours(1) - absl::Seconds(1)).ok());
+  EXPECT_TRUE(Events(Kind::kEscalated).empty());
+  ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Hours(1)).ok());
+  std::vector<std::string> escalated;
+  for (const EngineEvent& e : Events(Kind::kEscalated)) {
+    EXPECT_EQ(e.trigger, "level_time_limit");
+    escalated.push_back(e.item);
+  }
+  EXPECT_THAT(escalated, ElementsAre("t1", "t2"));
+  EXPECT_EQ(Item("t1").level, 1);
+}
+
 TEST_F(EngineTest, SnapshotRestoresAnEngineThatContinuesIdentically) {
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
   Submit("c1", "general", "voice", "A", monday_);

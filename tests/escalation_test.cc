@@ -67,6 +67,52 @@ TEST(EscalationTest, TimeLimitsCountOnTheLevelsCalendar) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(EscalationTest, AGivenLevelDeadlineStandsInForTheCalendars) {
+  const EscalationPolicy policy = *EscalationPolicy::Create(Support());
+  const absl::Time entered = sla_test::Ny(2026, 11, 20, 15, 0);
+  const absl::Time deadline = sla_test::Ny(2026, 11, 23, 11, 0);
+  const EscalationFacts facts{.level = 0, .level_entered = entered};
+  EXPECT_FALSE(
+      policy.EvaluateWithDeadline(facts, deadline - absl::Seconds(1), deadline)->has_value());
+  EXPECT_EQ(*policy.EvaluateWithDeadline(facts, deadline, deadline),
+            (EscalationStep{0, 1, 0, Trigger::kLevelTimeLimit}));
+  // The deadline is taken as given, whatever the calendars would say.
+  EXPECT_EQ(*policy.EvaluateWithDeadline(facts, entered, entered),
+            (EscalationStep{0, 1, 0, Trigger::kLevelTimeLimit}));
+  EXPECT_FALSE(policy.EvaluateWithDeadline(facts, deadline, absl::InfiniteFuture())->has_value());
+  EXPECT_EQ(policy.EvaluateWithDeadline({.level = 3}, entered, deadline).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(policy.EvaluateWithDeadline({.level = -1}, entered, deadline).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(EscalationTest, APolicyTellsWhichFactsItsRulesRead) {
+  const EscalationPolicy support = *EscalationPolicy::Create(Support());
+  EXPECT_TRUE(support.ReadsSla());
+  EXPECT_TRUE(support.ReadsSlaProgress());  // the 75 % warning
+  EXPECT_TRUE(support.ReadsTags());
+  EXPECT_FALSE(support.ReadsTier());
+  EXPECT_FALSE(support.ReadsQueueKpis());
+
+  EscalationPolicySpec breach_only{.name = "breach", .levels = {{.name = "L1"}, {.name = "L2"}}};
+  breach_only.rules = {{.trigger = {.kind = Trigger::kSlaBreached}}};
+  const EscalationPolicy breach = *EscalationPolicy::Create(breach_only);
+  EXPECT_TRUE(breach.ReadsSla());
+  EXPECT_FALSE(breach.ReadsSlaProgress());
+  EXPECT_FALSE(breach.ReadsTags());
+
+  EscalationPolicySpec kpis{.name = "kpis", .levels = {{.name = "L1"}, {.name = "L2"}}};
+  kpis.rules = {{.trigger = {.kind = Trigger::kServiceLevelBelow, .fraction = 0.8}},
+                {.trigger = {.kind = Trigger::kTier, .value = "gold"}},
+                {.trigger = {.kind = Trigger::kSlaRemainingBelow, .duration = absl::Minutes(1)}}};
+  const EscalationPolicy queue = *EscalationPolicy::Create(kpis);
+  EXPECT_TRUE(queue.ReadsQueueKpis());
+  EXPECT_TRUE(queue.ReadsTier());
+  EXPECT_TRUE(queue.ReadsSla());
+  EXPECT_TRUE(queue.ReadsSlaProgress());
+  EXPECT_FALSE(queue.ReadsTags());
+}
+
 TEST(EscalationTest, TheFirstRuleThatHoldsWins) {
   const EscalationPolicy policy = *EscalationPolicy::Create(Support());
   const auto calendars = Calendars();

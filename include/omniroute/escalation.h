@@ -219,13 +219,33 @@ class EscalationPolicy {
   absl::StatusOr<std::optional<EscalationStep>> Evaluate(
       const EscalationFacts& facts, absl::Time now,
       const absl::flat_hash_map<std::string, BusinessCalendar>& calendars) const;
+  // The same, for a caller that has the current level's deadline at hand: `level_deadline` is
+  // what LevelDeadline returns for `facts.level` and `facts.level_entered`. InvalidArgument for
+  // a level out of range. O(rules).
+  absl::StatusOr<std::optional<EscalationStep>> EvaluateWithDeadline(
+      const EscalationFacts& facts, absl::Time now, absl::Time level_deadline) const;
+
+  // Which facts the rules read, so that a caller may leave the others at their defaults:
+  // `facts.sla` at all (any SLA trigger), the clocks' `consumed` and `remaining` (warning and
+  // remaining-time triggers; `breached` alone otherwise), `tags`, `tier`, and the queue's KPIs
+  // (expected wait and service level).
+  bool ReadsSla() const { return reads_sla_; }
+  bool ReadsSlaProgress() const { return reads_sla_progress_; }
+  bool ReadsTags() const { return reads_tags_; }
+  bool ReadsTier() const { return reads_tier_; }
+  bool ReadsQueueKpis() const { return reads_queue_kpis_; }
 
  private:
-  explicit EscalationPolicy(EscalationPolicySpec spec) : spec_(std::move(spec)) {}
+  explicit EscalationPolicy(EscalationPolicySpec spec);
   bool Holds(const EscalationTrigger& trigger, const EscalationFacts& facts, absl::Time now,
              absl::Time deadline) const;
 
   EscalationPolicySpec spec_;
+  bool reads_sla_ = false;
+  bool reads_sla_progress_ = false;
+  bool reads_tags_ = false;
+  bool reads_tier_ = false;
+  bool reads_queue_kpis_ = false;
 };
 
 }  // namespace omniroute
