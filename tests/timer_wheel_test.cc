@@ -356,6 +356,74 @@ TEST(TimerWheelTest, MatchesASortedSetUnderRandomOperations) {
   }
 }
 
+// Many timers inside one coarse tick, advanced through it in small steps: each step fires the
+// due ones and keeps the rest in place. Callbacks schedule into the same tick (in and out of
+// order) and cancel timers still waiting there; the reference decides what fires, and when.
+TEST(TimerWheelTest, SubTickStepsThroughACrowdedTickMatchASortedSet) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 20; ++round) {
+    TimerWheel<int> wheel(kOrigin, absl::Seconds(1));
+    ReferenceTimers reference;
+    std::map<uint64_t, TimerHandle> handle_of;
+    std::uniform_int_distribution<int64_t> within_ms(0, 2999);
+    const auto schedule = [&](absl::Time due) {
+      const uint64_t sequence = reference.next++;
+      absl::StatusOr<TimerHandle> handle = wheel.Schedule(due, static_cast<int>(sequence));
+      ASSERT_TRUE(handle.ok());
+      reference.pending.insert({due, sequence});
+      reference.due_of[sequence] = due;
+      handle_of[sequence] = *handle;
+    };
+    // Scheduled in random order, so some ticks start out of order; some rounds in order.
+    std::vector<int64_t> offsets(400);
+    for (int64_t& offset : offsets) offset = within_ms(rng);
+    if (round % 2 == 1) std::sort(offsets.begin(), offsets.end());
+    for (int64_t offset : offsets) schedule(kOrigin + absl::Milliseconds(offset));
+    absl::Time now = kOrigin;
+    std::uniform_int_distribution<int> step_ms(1, 7);
+    std::uniform_int_distribution<int> action(0, 9);
+    while (now < kOrigin + absl::Seconds(4)) {
+      now += absl::Milliseconds(step_ms(rng));
+      std::vector<Fired> expected;
+      std::vector<Fired> actual;
+      std::vector<uint64_t> fired_sequences;
+      wheel.Advance(now, [&](TimerHandle, absl::Time due, int payload) {
+        actual.push_back({due, payload});
+        fired_sequences.push_back(static_cast<uint64_t>(payload));
+        reference.pending.erase({due, static_cast<uint64_t>(payload)});
+        const int what = action(rng);
+        if (what < 3) {
+          // Later in the same tick (or the next), not due in this advance.
+          schedule(now + absl::Microseconds(1 + within_ms(rng) % 900 * 1000));
+        } else if (what < 5 && !reference.pending.empty()) {
+          const auto victim =
+              std::next(reference.pending.begin(),
+                        static_cast<std::ptrdiff_t>(within_ms(rng) % reference.pending.size()));
+          const uint64_t sequence = victim->second;
+          reference.pending.erase(victim);
+          ASSERT_TRUE(wheel.Cancel(handle_of[sequence]));
+        }
+      });
+      for (uint64_t sequence : fired_sequences) {
+        expected.push_back({reference.due_of[sequence], static_cast<int>(sequence)});
+        ASSERT_LE(reference.due_of[sequence], now);
+      }
+      // Everything due fired, and in (due, scheduling) order.
+      ASSERT_TRUE(reference.pending.empty() || reference.pending.begin()->first > now)
+          << "round " << round;
+      ASSERT_TRUE(std::is_sorted(expected.begin(), expected.end(),
+                                 [](const Fired& a, const Fired& b) {
+                                   return a.due != b.due ? a.due < b.due : a.payload < b.payload;
+                                 }))
+          << "round " << round;
+      ASSERT_EQ(actual, expected);
+      ASSERT_EQ(wheel.size(), reference.pending.size());
+      ASSERT_EQ(wheel.NextDue(), reference.pending.empty() ? absl::InfiniteFuture()
+                                                           : reference.pending.begin()->first);
+    }
+  }
+}
+
 // Stepping from stop to stop (what an event loop does) fires every timer at its due instant, in
 // order, and each stop makes progress: it fires something or lies beyond the previous one.
 TEST(TimerWheelTest, SteppingFromStopToStopReachesEveryTimerInOrder) {

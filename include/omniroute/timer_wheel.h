@@ -234,7 +234,8 @@ class TimerWheel {
   // for memory reports.
   size_t MemoryBytes() const {
     size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node) +
-                   scratch_.capacity() * sizeof(Firing) + taken_.capacity() * sizeof(Entry);
+                   (scratch_.capacity() + later_.capacity()) * sizeof(Firing) +
+                   taken_.capacity() * sizeof(Entry);
     for (const SlotList& list : slots_) bytes += list.entries.capacity() * sizeof(Entry);
     return bytes;
   }
@@ -454,9 +455,13 @@ class TimerWheel {
   absl::Time EarliestDue() const {
     const Expiration next = NextExpiration();
     if (!next.found) return absl::InfiniteFuture();
+    // An in-order slot's first live entry is its earliest.
+    const bool in_order = next.level == 0 && order_[next.slot].in_order;
     absl::Time earliest = absl::InfiniteFuture();
     for (const Entry& entry : slots_[next.level * kSlots + next.slot].entries) {
-      if (Valid(entry)) earliest = std::min(earliest, nodes_[entry.index].due);
+      if (!Valid(entry)) continue;
+      earliest = std::min(earliest, nodes_[entry.index].due);
+      if (in_order) break;
     }
     return earliest;
   }
@@ -547,8 +552,15 @@ class TimerWheel {
           if (!scratch_.empty() && FiresBefore(firing, scratch_.back())) ordered = false;
           scratch_.push_back(firing);
         } else {
-          Link(entry.index);
+          later_.push_back({node.due, node.sequence, entry.index, entry.generation});
         }
+      }
+      // Relinked in firing order, the timers not yet due leave the slot in order: the next
+      // `Advance` within this tick neither sorts nor visits them.
+      if (!later_.empty()) {
+        std::sort(later_.begin(), later_.end(), FiresBefore);
+        for (const Firing& kept : later_) Link(kept.index);
+        later_.clear();
       }
       if (scratch_.empty()) return fired;
       if (!ordered) std::sort(scratch_.begin(), scratch_.end(), FiresBefore);
@@ -584,10 +596,18 @@ class TimerWheel {
   // cancel it as usual. Returns the number fired.
   template <typename Fire, typename Ahead>
   size_t FireInOrder(uint16_t key, bool last, Fire& fire, Ahead& ahead) {
+    if (last) {
+      // Nothing due yet: the slot stays as it is, however many timers it holds.
+      for (const Entry& entry : slots_[key].entries) {
+        if (!Valid(entry)) continue;
+        if (nodes_[entry.index].due > now_) return 0;
+        break;
+      }
+    }
     TakeEntries(key);
     firing_in_order_ = true;
     size_t fired = 0;
-    bool rest_not_due = false;
+    size_t not_due = taken_.size();
     for (size_t i = 0; i < taken_.size(); ++i) {
       if (i + kFirePrefetchDistance < taken_.size()) {
         __builtin_prefetch(&nodes_[taken_[i + kFirePrefetchDistance].index]);
@@ -600,13 +620,12 @@ class TimerWheel {
         --stale_;
         continue;
       }
-      --slots_[key].live;
       Node& node = nodes_[entry.index];
-      if (last && node.due > now_) rest_not_due = true;
-      if (rest_not_due) {
-        Link(entry.index);
-        continue;
+      if (last && node.due > now_) {
+        not_due = i;
+        break;
       }
+      --slots_[key].live;
       const absl::Time due = node.due;
       Payload payload = std::move(node.payload);
       Retire(entry.index);
@@ -615,8 +634,30 @@ class TimerWheel {
       fire(TimerHandle(entry.index, entry.generation), due, std::move(payload));
     }
     firing_in_order_ = false;
+    if (not_due < taken_.size()) KeepNotDue(key, not_due);
     CompactIfWorthIt();
     return fired;
+  }
+
+  // Puts back the timers of level-0 slot `key` from `taken_[first]` on, which are not due yet and
+  // still counted in its live count. The common case (no callback scheduled into this slot) keeps
+  // their entries as they are, in order, without visiting their nodes.
+  void KeepNotDue(uint16_t key, size_t first) {
+    SlotList& list = slots_[key];
+    if (!list.entries.empty()) {
+      for (size_t i = first; i < taken_.size(); ++i) {
+        if (!Valid(taken_[i])) {
+          --stale_;
+          continue;
+        }
+        --list.live;
+        Link(taken_[i].index);
+      }
+      return;
+    }
+    list.entries.assign(taken_.begin() + static_cast<std::ptrdiff_t>(first), taken_.end());
+    // They were the list's tail: its order, and the key `Push` compares with next, still hold.
+    SetOccupied(key);
   }
 
   absl::Time origin_;
@@ -640,6 +681,7 @@ class TimerWheel {
   bool elapsed_behind_ = false;  // `elapsed_` may be short of now()'s tick
   std::vector<Node> nodes_;
   std::vector<Firing> scratch_;
+  std::vector<Firing> later_;  // FireSlot's timers not yet due
   std::vector<Entry> taken_;
   std::array<SlotList, kLevels * kSlots> slots_{};
   std::array<Order, kSlots> order_{};
