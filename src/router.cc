@@ -138,11 +138,32 @@ bool Router::Compatible(QueueIndex queue, RequirementClassId klass, BucketIndex 
 }
 
 bool Router::Refused(const Item& item, AgentIndex agent) const {
-  return std::find(item.refused.begin(), item.refused.end(), agent) != item.refused.end();
+  if (item.extras == kNoSlot) return false;
+  const std::vector<AgentIndex>& refused = extras_[item.extras].refused;
+  return std::find(refused.begin(), refused.end(), agent) != refused.end();
 }
 
 bool Router::PreferredOnly(const Item& item) const {
-  return item.preferred.has_value() && now_ < item.preferred_until;
+  if (item.extras == kNoSlot) return false;
+  const Extras& extras = extras_[item.extras];
+  return extras.preferred.has_value() && now_ < extras.preferred_until;
+}
+
+Router::Extras& Router::ExtrasOf(Item& item) {
+  if (item.extras == kNoSlot) item.extras = extras_.Acquire();
+  return extras_[item.extras];
+}
+
+Router::Held& Router::Hold(Item& item) {
+  item.held = held_.Acquire();
+  return held_[item.held];
+}
+
+void Router::Unhold(Item& item) {
+  held_.Release(item.held);
+  item.held = kNoSlot;
+  item.state = RoutedState::kQueued;
+  item.agent = kNoAgent;
 }
 
 std::optional<absl::Duration> Router::DelayFor(BucketIndex bucket, QueueIndex queue) const {
@@ -158,8 +179,9 @@ const Requirement& Router::CurrentRequirement(WorkItemId id, const Item& item) c
     const WorkQueue& queue = queues_.queue(item.queue);
     return *queue.ClassRequirement(queue.Find(id)->requirement_class);
   }
-  if (item.plan == nullptr) return *kAnyone;
-  return item.plan->Effective(item.saved.steps_applied);
+  const Held& held = held_[item.held];
+  if (held.plan == nullptr) return *kAnyone;
+  return held.plan->Effective(held.steps_applied);
 }
 
 bool Router::Eligible(AgentIndex agent, WorkItemId id) const {
@@ -171,7 +193,7 @@ bool Router::Eligible(AgentIndex agent, WorkItemId id) const {
   if (!delay.has_value()) return false;
   if (now_ - queues_.queue(item.queue).Find(id)->arrival < *delay) return false;
   if (Refused(item, agent)) return false;
-  if (PreferredOnly(item) && *item.preferred != agent) return false;
+  if (PreferredOnly(item) && Preferred(item) != agent) return false;
   return CurrentRequirement(id, item).Matches(pool_.Skills(agent));
 }
 
@@ -181,27 +203,37 @@ void Router::Emit(RoutingEventKind kind, WorkItemId id, AgentIndex agent, QueueI
 }
 
 void Router::CancelTimers(Item& item) {
-  timers_.Cancel(item.offer_timer);
-  item.offer_timer = TimerHandle();
-  for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
-  item.wake_timers.clear();
+  if (item.held != kNoSlot) {
+    Held& held = held_[item.held];
+    timers_.Cancel(held.offer_timer);
+    held.offer_timer = TimerHandle();
+  }
+  CancelWakeTimers(item);
+}
+
+void Router::CancelWakeTimers(Item& item) {
+  if (item.extras == kNoSlot) return;
+  std::vector<TimerHandle>& wake_timers = extras_[item.extras].wake_timers;
+  for (TimerHandle handle : wake_timers) timers_.Cancel(handle);
+  wake_timers.clear();
 }
 
 void Router::ArmWakeTimers(WorkItemId id, Item& item) {
-  for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
-  item.wake_timers.clear();
+  CancelWakeTimers(item);
   if (max_delay_[item.queue] == absl::ZeroDuration() && !PreferredOnly(item)) return;
   const absl::Time arrival = queues_.queue(item.queue).Find(id)->arrival;
   std::vector<absl::Time> wakes;
   for (const Server& server : servers_[item.queue]) {
     if (arrival + server.delay > now_) wakes.push_back(arrival + server.delay);
   }
-  if (PreferredOnly(item)) wakes.push_back(item.preferred_until);
+  if (PreferredOnly(item)) wakes.push_back(extras_[item.extras].preferred_until);
+  if (wakes.empty()) return;
   std::sort(wakes.begin(), wakes.end());
   wakes.erase(std::unique(wakes.begin(), wakes.end()), wakes.end());
+  std::vector<TimerHandle>& wake_timers = ExtrasOf(item).wake_timers;
   for (absl::Time wake : wakes) {
     absl::StatusOr<TimerHandle> timer = timers_.Schedule(wake, Timer{id, TimerKind::kWake});
-    if (timer.ok()) item.wake_timers.push_back(*timer);
+    if (timer.ok()) wake_timers.push_back(*timer);
   }
 }
 
@@ -237,7 +269,7 @@ bool Router::NobodyLoggedInQualifies(WorkItemId id, const Item& item) const {
 
 std::optional<AgentIndex> Router::BestAgentFor(WorkItemId id, const Item& item) {
   if (PreferredOnly(item)) {
-    if (Eligible(*item.preferred, id)) return *item.preferred;
+    if (Eligible(Preferred(item), id)) return Preferred(item);
     return std::nullopt;
   }
   const WorkQueue& queue = queues_.queue(item.queue);
@@ -314,7 +346,7 @@ std::optional<WorkItemId> Router::BestItemFor(AgentIndex agent, Skip&& skip) con
               if (now_ - arrival < assignment.delay || skip(id)) return false;
               if (restricted_.empty() || !restricted_.contains(id)) return true;
               const Item& item = items_.find(id)->second;
-              return !Refused(item, agent) && (!PreferredOnly(item) || *item.preferred == agent);
+              return !Refused(item, agent) && (!PreferredOnly(item) || Preferred(item) == agent);
             });
         if (!candidate.has_value()) return;
         if (!queue_best.has_value() || candidate->rank < queue_best_rank) {
@@ -349,12 +381,17 @@ void Router::RouteAgent(AgentIndex agent) {
 void Router::Offer(WorkItemId id, AgentIndex agent) {
   Item& item = items_.find(id)->second;
   const WorkQueue& queue = queues_.queue(item.queue);
-  item.saved = *queue.Find(id);
-  item.has_place = true;
-  item.plan = queue.RequirementOf(id);
+  const QueuedItemView queued = *queue.Find(id);
+  Held& held = Hold(item);
+  held.priority = queued.priority;
+  held.steps_applied = queued.steps_applied;
+  held.arrival = queued.arrival;
+  held.deadline = queued.deadline;
+  held.relaxation_origin = queued.relaxation_origin;
+  held.place = queued.place;
+  held.plan = queue.RequirementOf(id);
   (void)queues_.Erase(id);
-  for (TimerHandle handle : item.wake_timers) timers_.Cancel(handle);
-  item.wake_timers.clear();
+  CancelWakeTimers(item);
   MakeOffer(id, item, agent);
 }
 
@@ -370,26 +407,24 @@ void Router::MakeOffer(WorkItemId id, Item& item, AgentIndex agent) {
     Emit(RoutingEventKind::kAssigned, id, agent, item.queue);
     return;
   }
-  item.offer_expires = options.offer_timeout == absl::InfiniteDuration()
+  Held& held = held_[item.held];
+  held.offer_expires = options.offer_timeout == absl::InfiniteDuration()
                            ? absl::InfiniteFuture()
                            : now_ + options.offer_timeout;
-  if (item.offer_expires != absl::InfiniteFuture()) {
+  if (held.offer_expires != absl::InfiniteFuture()) {
     absl::StatusOr<TimerHandle> timer =
-        timers_.Schedule(item.offer_expires, Timer{id, TimerKind::kOfferExpiry});
-    if (timer.ok()) item.offer_timer = *timer;
+        timers_.Schedule(held.offer_expires, Timer{id, TimerKind::kOfferExpiry});
+    if (timer.ok()) held.offer_timer = *timer;
   }
 }
 
 void Router::Requeue(WorkItemId id, Item& item) {
+  Held& held = held_[item.held];
   (void)queues_.Push(
       queues_.name(item.queue), id,
-      QueuedItem{item.saved.priority, item.saved.arrival, item.saved.deadline, std::move(item.plan),
-                 item.channel, item.has_place ? std::optional(item.saved.place) : std::nullopt,
-                 item.saved.steps_applied, item.saved.relaxation_origin});
-  item.plan = nullptr;
-  item.state = RoutedState::kQueued;
-  item.agent = kNoAgent;
-  item.offer_expires = absl::InfiniteFuture();
+      QueuedItem{held.priority, held.arrival, held.deadline, std::move(held.plan), item.channel,
+                 held.place, held.steps_applied, held.relaxation_origin});
+  Unhold(item);
   Emit(RoutingEventKind::kRequeued, id, kNoAgent, item.queue);
   ArmWakeTimers(id, item);
   RouteItem(id);
@@ -411,7 +446,10 @@ absl::StatusOr<Router::Item*> Router::FindOffer(WorkItemId id, AgentIndex agent)
 }
 
 void Router::Forget(WorkItemId id) {
-  items_.erase(id);
+  const auto it = items_.find(id);
+  if (it->second.held != kNoSlot) held_.Release(it->second.held);
+  if (it->second.extras != kNoSlot) extras_.Release(it->second.extras);
+  items_.erase(it);
   restricted_.erase(id);
 }
 
@@ -494,18 +532,20 @@ absl::Status Router::Submit(WorkItemId id, QueueIndex queue, RoutedItem routed) 
   const absl::Duration window = queue_options_[queue].preferred_agent_window;
   const bool preferred = routed.preferred_agent.has_value() && window > absl::ZeroDuration() &&
                          DelayFor(pool_.BucketOf(*routed.preferred_agent), queue).has_value();
-  if (preferred) {
-    item.preferred = routed.preferred_agent;
-    item.preferred_until = now_ + window;
-  } else if (batch_depth_ == 0 && TryOfferOnArrival(id, item, queued)) {
+  if (!preferred && batch_depth_ == 0 && TryOfferOnArrival(id, item, queued)) {
     HandleAgentEvents();
     return absl::OkStatus();
   }
   if (absl::Status s = queues_.Push(queues_.name(queue), id, std::move(queued)); !s.ok()) {
     return s;
   }
-  if (preferred) restricted_.insert(id);
-  Item& stored = items_.emplace(id, std::move(item)).first->second;
+  Item& stored = items_.emplace(id, item).first->second;
+  if (preferred) {
+    restricted_.insert(id);
+    Extras& extras = ExtrasOf(stored);
+    extras.preferred = routed.preferred_agent;
+    extras.preferred_until = now_ + window;
+  }
   ArmWakeTimers(id, stored);
   RouteItem(id, /*searched=*/!preferred);
   if (items_.find(id)->second.state == RoutedState::kQueued) {
@@ -525,18 +565,14 @@ bool Router::TryOfferOnArrival(WorkItemId id, Item& item, const QueuedItem& queu
       item, waited, requirement,
       [&](BucketIndex bucket) { return requirement.Matches(pool_.BucketSkills(bucket)); });
   if (!agent.has_value()) return false;
-  item.saved = QueuedItemView();
-  item.saved.id = id;
-  item.saved.priority = queued.priority;
-  item.saved.arrival = queued.arrival;
-  item.saved.deadline = queued.deadline;
-  item.saved.steps_applied = steps;
-  item.saved.requirement = queued.requirement.get();
-  item.saved.channel = queued.channel;
-  item.saved.relaxation_origin = queued.arrival;
-  item.has_place = false;
-  item.plan = queued.requirement;
-  Item& stored = items_.emplace(id, std::move(item)).first->second;
+  Held& held = Hold(item);
+  held.priority = queued.priority;
+  held.steps_applied = steps;
+  held.arrival = queued.arrival;
+  held.deadline = queued.deadline;
+  held.relaxation_origin = queued.arrival;
+  held.plan = queued.requirement;
+  Item& stored = items_.emplace(id, item).first->second;
   MakeOffer(id, stored, *agent);
   return true;
 }
@@ -546,9 +582,10 @@ absl::Status Router::Accept(AgentIndex agent, WorkItemId id) {
   if (!found.ok()) return found.status();
   Item& item = **found;
   if (absl::Status s = pool_.Accept(agent, id); !s.ok()) return s;
-  timers_.Cancel(item.offer_timer);
-  item.offer_timer = TimerHandle();
-  item.offer_expires = absl::InfiniteFuture();
+  Held& held = held_[item.held];
+  timers_.Cancel(held.offer_timer);
+  held.offer_timer = TimerHandle();
+  held.offer_expires = absl::InfiniteFuture();
   item.state = RoutedState::kAssigned;
   Emit(RoutingEventKind::kAssigned, id, agent, item.queue);
   return absl::OkStatus();
@@ -557,12 +594,14 @@ absl::Status Router::Accept(AgentIndex agent, WorkItemId id) {
 absl::Status Router::TakeBack(WorkItemId id, Item& item, WorkOutcome outcome) {
   const AgentIndex agent = item.agent;
   if (absl::Status s = pool_.Finish(agent, id, outcome); !s.ok()) return s;
-  timers_.Cancel(item.offer_timer);
-  item.offer_timer = TimerHandle();
+  Held& held = held_[item.held];
+  timers_.Cancel(held.offer_timer);
+  held.offer_timer = TimerHandle();
   if (outcome == WorkOutcome::kRejected || outcome == WorkOutcome::kMissed) {
-    item.refused.push_back(agent);
+    Extras& extras = ExtrasOf(item);
+    extras.refused.push_back(agent);
     restricted_.insert(id);
-    if (item.preferred == agent) item.preferred_until = now_;
+    if (extras.preferred == agent) extras.preferred_until = now_;
   }
   return absl::OkStatus();
 }
@@ -621,20 +660,18 @@ absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, std::optional<int
   if (item.state == RoutedState::kQueued) {
     if (absl::Status s = queues_.Move(id, queues_.name(queue), priority); !s.ok()) return s;
   } else {
-    const int new_priority = priority.value_or(item.saved.priority);
+    const int new_priority = priority.value_or(held_[item.held].priority);
     if (new_priority < 0 || new_priority >= levels) {
       return absl::InvalidArgumentError(
           absl::StrCat("priority ", new_priority, " is not in [0, ", levels, ")"));
     }
     const AgentIndex agent = item.agent;
     if (absl::Status s = TakeBack(id, item, WorkOutcome::kWithdrawn); !s.ok()) return s;
-    (void)queues_.Push(queues_.name(queue), id,
-                       QueuedItem{new_priority, item.saved.arrival, item.saved.deadline,
-                                  std::move(item.plan), item.channel});
-    item.plan = nullptr;
-    item.state = RoutedState::kQueued;
-    item.agent = kNoAgent;
-    item.offer_expires = absl::InfiniteFuture();
+    Held& held = held_[item.held];
+    (void)queues_.Push(
+        queues_.name(queue), id,
+        QueuedItem{new_priority, held.arrival, held.deadline, std::move(held.plan), item.channel});
+    Unhold(item);
     released = agent;
   }
   item.queue = queue;
@@ -658,7 +695,7 @@ absl::Status Router::SetPriority(WorkItemId id, int priority) {
     return absl::InvalidArgumentError(
         absl::StrCat("priority ", priority, " is not in [0, ", levels, ")"));
   }
-  item.saved.priority = priority;
+  held_[item.held].priority = priority;
   return absl::OkStatus();
 }
 
@@ -670,7 +707,7 @@ absl::Status Router::SetDeadline(WorkItemId id, absl::Time deadline) {
   if (deadline == absl::InfinitePast()) {
     return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
   }
-  item.saved.deadline = deadline;
+  held_[item.held].deadline = deadline;
   return absl::OkStatus();
 }
 
@@ -680,11 +717,11 @@ absl::Status Router::SetRequirement(WorkItemId id,
   if (!found.ok()) return found.status();
   if (Item& item = **found; item.state != RoutedState::kQueued) {
     // As WorkQueue::SetRequirement: its steps count from now.
-    item.saved.steps_applied =
+    Held& held = held_[item.held];
+    held.steps_applied =
         requirement == nullptr ? 0 : requirement->StepsDueAfter(absl::ZeroDuration());
-    item.saved.relaxation_origin = now_;
-    item.saved.requirement = requirement.get();
-    item.plan = std::move(requirement);
+    held.relaxation_origin = now_;
+    held.plan = std::move(requirement);
     return absl::OkStatus();
   }
   if (absl::Status s = queues_.SetRequirement(id, std::move(requirement)); !s.ok()) return s;
@@ -837,9 +874,11 @@ absl::Status Router::AdvanceTo(absl::Time now) {
       if (it == items_.end()) continue;
       Item& item = it->second;
       if (timer.kind == TimerKind::kOfferExpiry) {
-        if (item.state != RoutedState::kOffered || item.offer_timer != handle) continue;
+        if (item.state != RoutedState::kOffered || held_[item.held].offer_timer != handle) {
+          continue;
+        }
         const AgentIndex agent = item.agent;
-        item.offer_timer = TimerHandle();
+        held_[item.held].offer_timer = TimerHandle();
         (void)TakeBack(timer.item, item, WorkOutcome::kMissed);
         Emit(RoutingEventKind::kOfferExpired, timer.item, agent, item.queue);
         if (options_.away_on_missed_offer && pool_.State(agent) != AgentState::kOffline &&
@@ -849,9 +888,11 @@ absl::Status Router::AdvanceTo(absl::Time now) {
         Requeue(timer.item, item);
         RouteAgent(agent);
       } else {
-        const auto wake = std::find(item.wake_timers.begin(), item.wake_timers.end(), handle);
-        if (wake == item.wake_timers.end()) continue;
-        item.wake_timers.erase(wake);
+        if (item.extras == kNoSlot) continue;
+        std::vector<TimerHandle>& wake_timers = extras_[item.extras].wake_timers;
+        const auto wake = std::find(wake_timers.begin(), wake_timers.end(), handle);
+        if (wake == wake_timers.end()) continue;
+        wake_timers.erase(wake);
         RouteItem(timer.item);
       }
     }
@@ -872,6 +913,8 @@ void Router::PollEvents(std::vector<RoutingEvent>& buffer) {
 
 void Router::Reserve(size_t items) {
   items_.reserve(items);
+  held_.Reserve(items);
+  extras_.Reserve(items);
   queues_.Reserve(items);
 }
 
@@ -887,10 +930,11 @@ size_t Router::MemoryBytes() const {
   using internal::FlatTableBytes;
   using internal::HeapBytes;
   size_t bytes = sizeof(*this) - sizeof(pool_) + pool_.MemoryBytes() + FlatTableBytes(items_) +
-                 FlatTableBytes(restricted_) + timers_.MemoryBytes() - sizeof(timers_) +
-                 HeapBytes(events_);
-  for (const auto& [id, item] : items_)
-    bytes += HeapBytes(item.refused) + HeapBytes(item.wake_timers);
+                 held_.MemoryBytes() + extras_.MemoryBytes() + FlatTableBytes(restricted_) +
+                 timers_.MemoryBytes() - sizeof(timers_) + HeapBytes(events_);
+  extras_.ForEach([&bytes](const Extras& extras) {
+    bytes += HeapBytes(extras.refused) + HeapBytes(extras.wake_timers);
+  });
   for (QueueIndex q = 0; q < queues_.queue_count(); ++q) bytes += queues_.queue(q).MemoryBytes();
   return bytes;
 }
@@ -909,13 +953,13 @@ std::optional<RoutedItemView> Router::Find(WorkItemId id) const {
     view.priority = queued.priority;
     view.arrival = queued.arrival;
   } else {
-    view.priority = item.saved.priority;
-    view.arrival = item.saved.arrival;
+    view.priority = held_[item.held].priority;
+    view.arrival = held_[item.held].arrival;
   }
   view.agent = item.agent;
   view.offer_expires =
-      item.state == RoutedState::kOffered ? item.offer_expires : absl::InfiniteFuture();
-  view.refused.assign(item.refused.begin(), item.refused.end());
+      item.state == RoutedState::kOffered ? held_[item.held].offer_expires : absl::InfiniteFuture();
+  if (item.extras != kNoSlot) view.refused = extras_[item.extras].refused;
   view.requirement = &CurrentRequirement(id, item);
   return view;
 }
@@ -927,7 +971,7 @@ absl::StatusOr<std::vector<Candidate>> Router::Explain(WorkItemId id) const {
   const Requirement& requirement = CurrentRequirement(id, item);
   const absl::Time arrival = item.state == RoutedState::kQueued
                                  ? queues_.queue(item.queue).Find(id)->arrival
-                                 : item.saved.arrival;
+                                 : held_[item.held].arrival;
   const Strategy strategy = queue_options_[item.queue].strategy;
   std::vector<Candidate> candidates;
   for (AgentIndex agent = 0; agent < pool_.size(); ++agent) {
@@ -945,7 +989,7 @@ absl::StatusOr<std::vector<Candidate>> Router::Explain(WorkItemId id) const {
       candidate.reason = "queue delay not reached";
     } else if (Refused(item, agent)) {
       candidate.reason = "rejected it";
-    } else if (PreferredOnly(item) && *item.preferred != agent) {
+    } else if (PreferredOnly(item) && Preferred(item) != agent) {
       candidate.reason = "preferred agent's window";
     } else if (mismatch.kind == Requirement::Mismatch::Kind::kExcludedTag) {
       candidate.reason = absl::StrCat("excluded tag #", mismatch.skill);

@@ -257,21 +257,81 @@ class Router {
   bool Eligible(AgentIndex agent, WorkItemId id) const;
 
  private:
+  // Records only some items need live in a slab: chunks that never move as it grows (so Reserve
+  // need not allocate them up front), a slot number finding its record; freed slots are reused.
+  template <typename T>
+  class Slab {
+   public:
+    // A default record's slot.
+    uint32_t Acquire() {
+      if (!free_.empty()) {
+        const uint32_t slot = free_.back();
+        free_.pop_back();
+        return slot;
+      }
+      if ((size_ & (kChunkRecords - 1)) == 0) chunks_.emplace_back().reserve(kChunkRecords);
+      chunks_.back().emplace_back();
+      return size_++;
+    }
+    // Resets the record (freeing what it holds) for reuse.
+    void Release(uint32_t slot) {
+      (*this)[slot] = T();
+      free_.push_back(slot);
+    }
+    T& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkRecords - 1)]; }
+    const T& operator[](uint32_t slot) const {
+      return chunks_[slot >> kChunkBits][slot & (kChunkRecords - 1)];
+    }
+    void Reserve(size_t records) { chunks_.reserve((records + kChunkRecords - 1) / kChunkRecords); }
+    // Every record, free ones included (those hold nothing).
+    template <typename F>
+    void ForEach(F&& f) const {
+      for (const std::vector<T>& chunk : chunks_) {
+        for (const T& record : chunk) f(record);
+      }
+    }
+    // Heap bytes of the chunks and the free list, not counting what records hold.
+    size_t MemoryBytes() const {
+      return chunks_.capacity() * sizeof(std::vector<T>) +
+             chunks_.size() * kChunkRecords * sizeof(T) + free_.capacity() * sizeof(uint32_t);
+    }
+
+   private:
+    static constexpr uint32_t kChunkBits = 8;
+    static constexpr uint32_t kChunkRecords = uint32_t{1} << kChunkBits;
+    std::vector<std::vector<T>> chunks_;
+    uint32_t size_ = 0;
+    std::vector<uint32_t> free_;
+  };
+  static constexpr uint32_t kNoSlot = ~uint32_t{0};
+  // A waiting item is only this record (its order, arrival and requirement are the queue's), so
+  // that many waiting items cost little.
   struct Item {
     RoutedState state = RoutedState::kQueued;
     QueueIndex queue = 0;
     ChannelId channel = 0;
     AgentIndex agent = kNoAgent;
+    uint32_t held = kNoSlot;    // offered or assigned: its slot in held_
+    uint32_t extras = kNoSlot;  // its slot in extras_, once it needs one
+  };
+  // While offered or assigned: what puts it back at its place in its queue, and the offer.
+  struct Held {
+    int priority = 0;
+    int steps_applied = 0;
+    absl::Time arrival;
+    absl::Time deadline;
+    absl::Time relaxation_origin;
+    std::optional<uint64_t> place;  // none: offered on arrival, never queued
+    std::shared_ptr<const RequirementPlan> plan;
+    TimerHandle offer_timer;
+    absl::Time offer_expires = absl::InfiniteFuture();
+  };
+  // Only items with a preferred agent, refusals or wake timers have one.
+  struct Extras {
     std::optional<AgentIndex> preferred;
     absl::Time preferred_until = absl::InfinitePast();
     std::vector<AgentIndex> refused;
-    // While offered or assigned: what puts it back in its queue.
-    QueuedItemView saved;
-    bool has_place = false;  // it was queued before, so saved.place is its place
-    std::shared_ptr<const RequirementPlan> plan;
-    TimerHandle offer_timer;
     std::vector<TimerHandle> wake_timers;  // delays and the preferred window
-    absl::Time offer_expires = absl::InfiniteFuture();
   };
   enum class TimerKind : uint8_t { kOfferExpiry, kWake };
   struct Timer {
@@ -289,7 +349,14 @@ class Router {
   // generation, bucket).
   bool Compatible(QueueIndex queue, RequirementClassId klass, BucketIndex bucket) const;
   bool Refused(const Item& item, AgentIndex agent) const;
+  // Whether the item's preferred-agent window is open: only Preferred(item) may take it.
   bool PreferredOnly(const Item& item) const;
+  AgentIndex Preferred(const Item& item) const { return *extras_[item.extras].preferred; }
+  Extras& ExtrasOf(Item& item);
+  // A fresh held record for an item leaving its queue for an agent.
+  Held& Hold(Item& item);
+  // Frees the item's held record as it goes back to a queue: queued, with no agent.
+  void Unhold(Item& item);
   const Requirement& CurrentRequirement(WorkItemId id, const Item& item) const;
   std::optional<absl::Duration> DelayFor(BucketIndex bucket, QueueIndex queue) const;
 
@@ -317,6 +384,7 @@ class Router {
   void Requeue(WorkItemId id, Item& item);
   void ArmWakeTimers(WorkItemId id, Item& item);
   void CancelTimers(Item& item);
+  void CancelWakeTimers(Item& item);
   void Emit(RoutingEventKind kind, WorkItemId id, AgentIndex agent, QueueIndex queue,
             int steps = 0);
   absl::Status TakeBack(WorkItemId id, Item& item, WorkOutcome outcome);
@@ -342,6 +410,8 @@ class Router {
   // Per bucket: its queues sorted by (profile priority, listing order).
   std::vector<std::vector<QueueAssignment>> tiers_;
   absl::flat_hash_map<WorkItemId, Item> items_;
+  Slab<Held> held_;
+  Slab<Extras> extras_;
   struct ClassCompatibility {
     uint32_t generation = 0;       // WorkQueue generations start at 1
     std::vector<uint8_t> buckets;  // 0 unknown, 1 matches, 2 does not
