@@ -73,7 +73,7 @@ absl::StatusOr<QueueIndex> Router::AddQueue(std::string_view name,
   queue_options_.push_back(options);
   servers_.emplace_back();
   class_compatibility_.emplace_back();
-  max_delay_.push_back(absl::ZeroDuration());
+  delays_.emplace_back();
   pool_.EnableStrategy(options.strategy);
   return *index;
 }
@@ -97,15 +97,15 @@ void Router::SyncBuckets() {
     const auto bucket = static_cast<BucketIndex>(synced_buckets_);
     std::vector<QueueAssignment> tiers = pool_.BucketQueues(bucket);
     for (const QueueAssignment& q : tiers) {
-      const std::vector<Server>& servers = servers_[q.queue];
-      const bool known = q.delay == absl::ZeroDuration() ||
-                         std::any_of(servers.begin(), servers.end(),
-                                     [&q](const Server& s) { return s.delay == q.delay; });
-      if (!known && std::find(new_delays.begin(), new_delays.end(), q.queue) == new_delays.end()) {
+      servers_[q.queue].push_back({bucket, q.delay});
+      if (q.delay == absl::ZeroDuration()) continue;
+      std::vector<absl::Duration>& delays = delays_[q.queue];
+      const auto at = std::lower_bound(delays.begin(), delays.end(), q.delay);
+      if (at != delays.end() && *at == q.delay) continue;
+      delays.insert(at, q.delay);
+      if (std::find(new_delays.begin(), new_delays.end(), q.queue) == new_delays.end()) {
         new_delays.push_back(q.queue);
       }
-      servers_[q.queue].push_back({bucket, q.delay});
-      max_delay_[q.queue] = std::max(max_delay_[q.queue], q.delay);
     }
     std::stable_sort(
         tiers.begin(), tiers.end(),
@@ -220,21 +220,26 @@ void Router::CancelWakeTimers(Item& item) {
 
 void Router::ArmWakeTimers(WorkItemId id, Item& item) {
   CancelWakeTimers(item);
-  if (max_delay_[item.queue] == absl::ZeroDuration() && !PreferredOnly(item)) return;
+  const std::vector<absl::Duration>& delays = delays_[item.queue];
+  std::optional<absl::Time> preferred_until;
+  if (PreferredOnly(item)) preferred_until = extras_[item.extras].preferred_until;
+  if (delays.empty() && !preferred_until.has_value()) return;
   const absl::Time arrival = queues_.queue(item.queue).Find(id)->arrival;
-  std::vector<absl::Time> wakes;
-  for (const Server& server : servers_[item.queue]) {
-    if (arrival + server.delay > now_) wakes.push_back(arrival + server.delay);
-  }
-  if (PreferredOnly(item)) wakes.push_back(extras_[item.extras].preferred_until);
-  if (wakes.empty()) return;
-  std::sort(wakes.begin(), wakes.end());
-  wakes.erase(std::unique(wakes.begin(), wakes.end()), wakes.end());
-  std::vector<TimerHandle>& wake_timers = ExtrasOf(item).wake_timers;
-  for (absl::Time wake : wakes) {
+  // In time order, each instant once, so that timers due together tie deterministically.
+  const auto schedule = [&](absl::Time wake) {
     absl::StatusOr<TimerHandle> timer = timers_.Schedule(wake, Timer{id, TimerKind::kWake});
-    if (timer.ok()) wake_timers.push_back(*timer);
+    if (timer.ok()) ExtrasOf(item).wake_timers.push_back(*timer);
+  };
+  for (absl::Duration delay : delays) {
+    const absl::Time wake = arrival + delay;
+    if (wake <= now_) continue;
+    if (preferred_until.has_value() && *preferred_until <= wake) {
+      if (*preferred_until < wake) schedule(*preferred_until);
+      preferred_until.reset();
+    }
+    schedule(wake);
   }
+  if (preferred_until.has_value()) schedule(*preferred_until);
 }
 
 void Router::RouteItem(WorkItemId id, bool searched) {

@@ -405,7 +405,8 @@ class Router {
   AgentPool pool_;
   std::vector<RouterQueueOptions> queue_options_;
   std::vector<std::vector<Server>> servers_;  // per queue
-  std::vector<absl::Duration> max_delay_;     // per queue: the longest delay of its servers
+  std::vector<std::vector<absl::Duration>>
+      delays_;  // per queue: its servers' nonzero delays, sorted
   size_t synced_buckets_ = 0;
   // Per bucket: its queues sorted by (profile priority, listing order).
   std::vector<std::vector<QueueAssignment>> tiers_;
