@@ -2724,7 +2724,12 @@ absl::Status Engine::Reconfigure(EngineConfig config, absl::Time at) {
   return impl_->Run(command, [&] { return impl_->Reconfigure(std::move(config), at); });
 }
 
-std::vector<EngineEvent> Engine::PollEvents() { return internal::TakeEvents(impl_->events_); }
+std::vector<EngineEvent> Engine::PollEvents() {
+  std::vector<EngineEvent> events = internal::TakeEvents(impl_->events_);
+  // The next poll likely takes about as many; growing to them would move each event repeatedly.
+  impl_->events_.reserve(events.size());
+  return events;
+}
 
 void Engine::SetEventSink(std::function<void(const EngineEvent&)> sink) {
   impl_->sink_ = std::move(sink);

@@ -719,7 +719,10 @@ absl::Status WorkQueueSet::SetPriority(WorkItemId id, int priority) {
 absl::Status WorkQueueSet::RelaxNow(WorkItemId id) {
   absl::StatusOr<QueueIndex> index = QueueOfOrError(id);
   if (!index.ok()) return index.status();
-  absl::Status status = queues_[*index].queue.RelaxNow(id);
+  WorkQueue& queue = queues_[*index].queue;
+  const bool had_events = queue.HasEvents();
+  absl::Status status = queue.RelaxNow(id);
+  NoteEvents(*index, had_events);
   Track(*index);
   return status;
 }
@@ -748,8 +751,10 @@ absl::Status WorkQueueSet::AdvanceTo(absl::Time now) {
   size_t kept = 0;
   for (const QueueIndex index : pending_) {
     WorkQueue& queue = queues_[index].queue;
+    const bool had_events = queue.HasEvents();
     // Cannot fail: `now` is finite and not before the shared clock.
     (void)queue.AdvanceTo(now);
+    NoteEvents(index, had_events);
     if (queue.HasPendingRelaxation()) {
       pending_[kept++] = index;
     } else {
@@ -784,15 +789,22 @@ void WorkQueueSet::Track(QueueIndex index) {
   pending_.push_back(index);
 }
 
+void WorkQueueSet::NoteEvents(QueueIndex index, bool had_events) {
+  if (!had_events && queues_[index].queue.HasEvents()) with_events_.push_back(index);
+}
+
 void WorkQueueSet::Reserve(size_t items) { queue_of_.reserve(items); }
 
 std::vector<QueuedRequirementRelaxed> WorkQueueSet::PollEvents() {
   std::vector<QueuedRequirementRelaxed> events;
   std::vector<RequirementRelaxed> buffer;
-  for (QueueIndex index = 0; index < queues_.size(); ++index) {
+  if (with_events_.empty()) return events;
+  std::sort(with_events_.begin(), with_events_.end());
+  for (QueueIndex index : with_events_) {
     queues_[index].queue.PollEvents(buffer);
     for (const RequirementRelaxed& relaxed : buffer) events.push_back({index, relaxed});
   }
+  with_events_.clear();
   return events;
 }
 

@@ -814,6 +814,42 @@ TEST(WorkQueueSetTest, RelaxationEventsNameTheirQueue) {
   EXPECT_TRUE(set.PollEvents().empty());
 }
 
+// Events recorded by RelaxNow and by advancing reach the next poll, each once, queue by queue.
+TEST(WorkQueueSetTest, RelaxNowAndAdvancingEventsArePolledOnce) {
+  const Skills s = MakeSkills();
+  const auto plan =
+      MustPlan(s.catalog, {.must = {{s.billing, 6}},
+                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 4),
+                                     RelaxationStep::LowerLevel(absl::Minutes(4), s.billing, 2)}});
+  WorkQueueSet set(kStart);
+  ASSERT_TRUE(set.AddQueue("a", {}).ok());
+  ASSERT_TRUE(set.AddQueue("b", {}).ok());
+  ASSERT_TRUE(set.Push("b", 1, {1, kStart, absl::InfiniteFuture(), plan}).ok());
+  ASSERT_TRUE(set.Push("a", 2, {1, kStart, absl::InfiniteFuture(), plan}).ok());
+  ASSERT_TRUE(set.RelaxNow(1).ok());
+  std::vector<QueuedRequirementRelaxed> events = set.PollEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].queue, 1u);
+  EXPECT_EQ(events[0].relaxed.item, 1u);
+  EXPECT_EQ(events[0].relaxed.steps_applied, 1);
+  EXPECT_TRUE(set.PollEvents().empty());
+  // Item 1 relaxes again at minute 4, item 2 at minutes 2 and 4; then RelaxNow has nothing left.
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(3))).ok());
+  ASSERT_TRUE(set.RelaxNow(1).ok());
+  ASSERT_TRUE(set.AdvanceTo(At(absl::Minutes(5))).ok());
+  EXPECT_EQ(set.RelaxNow(1).code(), absl::StatusCode::kFailedPrecondition);
+  events = set.PollEvents();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].queue, 0u);
+  EXPECT_EQ(events[0].relaxed.at, At(absl::Minutes(2)));
+  EXPECT_EQ(events[1].queue, 0u);
+  EXPECT_EQ(events[1].relaxed.at, At(absl::Minutes(4)));
+  EXPECT_EQ(events[2].queue, 1u);
+  EXPECT_EQ(events[2].relaxed.item, 1u);
+  EXPECT_EQ(events[2].relaxed.steps_applied, 2);
+  EXPECT_TRUE(set.PollEvents().empty());
+}
+
 // Queues with no relaxation step pending are not visited when the set advances, yet they keep
 // the set's time: waits, overdue items and later relaxations all count from the set's clock.
 TEST(WorkQueueSetTest, IdleQueuesKeepTheSetsClock) {

@@ -237,6 +237,8 @@ class WorkQueue {
   std::vector<RequirementRelaxed> PollEvents();
   // Same, into `buffer` (cleared first), reusing its storage.
   void PollEvents(std::vector<RequirementRelaxed>& buffer);
+  // Whether events wait for `PollEvents`.
+  bool HasEvents() const { return !events_.empty(); }
 
   size_t size() const { return items_by_id_.size(); }
   bool empty() const { return items_by_id_.empty(); }
@@ -567,6 +569,8 @@ class WorkQueueSet {
   absl::StatusOr<QueueIndex> QueueOfOrError(WorkItemId id) const;
   // Notes that queue `index` may now have relaxation steps pending.
   void Track(QueueIndex index);
+  // Notes that queue `index`, which had no events before, may now have some.
+  void NoteEvents(QueueIndex index, bool had_events);
 
   // Every queue's clock; its address survives moves of the set.
   std::unique_ptr<WorkQueue::Clock> clock_;
@@ -575,6 +579,8 @@ class WorkQueueSet {
   // leaves when advancing finds it has none.
   std::vector<QueueIndex> pending_;
   std::vector<bool> tracked_;
+  // Queues with events not yet polled, each once (only advancing and RelaxNow record events).
+  std::vector<QueueIndex> with_events_;
   absl::flat_hash_map<std::string, QueueIndex> by_name_;
   absl::flat_hash_map<WorkItemId, QueueIndex> queue_of_;
 };
