@@ -580,6 +580,7 @@ class Engine::Impl {
   uint64_t next_follow_up_ = 1;
 
   std::vector<EngineEvent> events_;
+  EngineEvent unkept_event_;
   // Off while a journal is replayed: its events only feed the digest, and a long journal's
   // events would be stored only to be dropped.
   bool keep_events_ = true;
@@ -629,8 +630,13 @@ class Engine::Impl {
                                 std::string_view tier) const;
   absl::Status CheckTime(absl::Time at) const;
 
+  // A new event, filled in place and then passed to `Publish` (with no other event in between):
+  // it is made where it is kept, or in `unkept_event_` when a sink or a replay takes it.
+  EngineEvent& NewEvent(EngineEventKind kind, absl::Time at);
+  // An event about `rec` now: its id, queue and agent.
+  EngineEvent& NewItemEvent(EngineEventKind kind, const Rec& rec);
+  void Publish(const EngineEvent& event);
   void Emit(EngineEvent&& event);
-  EngineEvent MakeItemEvent(EngineEventKind kind, const Rec& rec, std::string detail = "") const;
   void EmitItem(EngineEventKind kind, const Rec& rec, std::string detail = "");
   // Handles what the router and the tracker reported, until neither has more.
   void Drain();
@@ -1211,7 +1217,26 @@ namespace omniroute {
 
 // --- events -------------------------------------------------------------------------------------
 
-void Engine::Impl::Emit(EngineEvent&& event) {
+EngineEvent& Engine::Impl::NewEvent(EngineEventKind kind, absl::Time at) {
+  if (sink_ || !keep_events_) {
+    unkept_event_ = EngineEvent{.kind = kind, .at = at};
+    return unkept_event_;
+  }
+  EngineEvent& event = events_.emplace_back();
+  event.kind = kind;
+  event.at = at;
+  return event;
+}
+
+EngineEvent& Engine::Impl::NewItemEvent(EngineEventKind kind, const Rec& rec) {
+  EngineEvent& event = NewEvent(kind, now_);
+  event.item = rec.id;
+  event.queue = router_->queues().name(rec.queue);
+  if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
+  return event;
+}
+
+void Engine::Impl::Publish(const EngineEvent& event) {
   event_digest_.AddInt(static_cast<uint64_t>(event.kind));
   event_digest_.AddTime(event.at);
   event_digest_.Add(event.item);
@@ -1227,26 +1252,19 @@ void Engine::Impl::Emit(EngineEvent&& event) {
   event_digest_.Add(event.trigger);
   event_digest_.Add(event.target);
   event_digest_.Add(event.detail);
-  if (sink_) {
-    sink_(event);
-  } else if (keep_events_) {
-    events_.push_back(std::move(event));
-  }
+  if (sink_) sink_(event);
 }
 
-EngineEvent Engine::Impl::MakeItemEvent(EngineEventKind kind, const Rec& rec,
-                                        std::string detail) const {
-  EngineEvent event{.kind = kind,
-                    .at = now_,
-                    .item = rec.id,
-                    .queue = router_->queues().name(rec.queue),
-                    .detail = std::move(detail)};
-  if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
-  return event;
+void Engine::Impl::Emit(EngineEvent&& event) {
+  EngineEvent& kept = NewEvent(event.kind, event.at);
+  kept = std::move(event);
+  Publish(kept);
 }
 
 void Engine::Impl::EmitItem(EngineEventKind kind, const Rec& rec, std::string detail) {
-  Emit(MakeItemEvent(kind, rec, std::move(detail)));
+  EngineEvent& event = NewItemEvent(kind, rec);
+  event.detail = std::move(detail);
+  Publish(event);
 }
 
 void Engine::Impl::Drain() {
@@ -1326,13 +1344,12 @@ void Engine::Impl::OnRouting(const RoutingEvent& e) {
       detail = absl::StrCat(e.steps_applied);
       break;
   }
-  EngineEvent event{.kind = kind,
-                    .at = e.at,
-                    .item = rec.id,
-                    .queue = router_->queues().name(e.queue),
-                    .detail = std::move(detail)};
+  EngineEvent& event = NewEvent(kind, e.at);
+  event.item = rec.id;
+  event.queue = router_->queues().name(e.queue);
+  event.detail = std::move(detail);
   if (e.agent != kNoAgent) event.agent = agent_ids_[e.agent];
-  Emit(std::move(event));
+  Publish(event);
   now_ = saved_now;
   if (evaluate) Evaluate(e.item);
 }
@@ -1344,15 +1361,14 @@ void Engine::Impl::OnSla(const SlaEvent& e) {
   const Rec& rec = it->second;
   static constexpr EngineEventKind kKinds[] = {
       EngineEventKind::kSlaWarning, EngineEventKind::kSlaBreached, EngineEventKind::kSlaMet};
-  EngineEvent event{.kind = kKinds[static_cast<int>(e.kind)],
-                    .at = e.at,
-                    .item = rec.id,
-                    .queue = router_->queues().name(rec.queue),
-                    .metric = e.metric,
-                    .fraction = e.fraction,
-                    .late = e.late};
+  EngineEvent& event = NewEvent(kKinds[static_cast<int>(e.kind)], e.at);
+  event.item = rec.id;
+  event.queue = router_->queues().name(rec.queue);
+  event.metric = e.metric;
+  event.fraction = e.fraction;
+  event.late = e.late;
   if (rec.agent != kNoAgent) event.agent = agent_ids_[rec.agent];
-  Emit(std::move(event));
+  Publish(event);
 }
 
 void Engine::Impl::TrimRecent(QueueInfo& info) const {
@@ -1543,12 +1559,13 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
   for (const EscalationAction& action : level.actions) {
     if (action.kind == EscalationActionKind::kNotify) roles.push_back(action.target);
   }
-  EngineEvent event = MakeItemEvent(EngineEventKind::kEscalated, rec, level.name);
+  EngineEvent& event = NewItemEvent(EngineEventKind::kEscalated, rec);
+  event.detail = level.name;
   event.from_level = step.from_level;
   event.level = step.to_level;
   event.trigger = std::string(EscalationTriggerKindName(step.trigger));
   event.target = absl::StrJoin(roles, ",");
-  Emit(std::move(event));
+  Publish(event);
   if (step.to_level < step.from_level) return;  // coming down applies no actions
   const bool entering = num == entering_;
   const bool queued = !entering && rec.life.state() == ItemState::kQueued;
