@@ -2744,7 +2744,7 @@ absl::Status Engine::Reconfigure(EngineConfig config, absl::Time at) {
 std::vector<EngineEvent> Engine::PollEvents() {
   std::vector<EngineEvent> events = internal::TakeEvents(impl_->events_);
   // The next poll likely takes about as many; growing to them would move each event repeatedly.
-  impl_->events_.reserve(events.size());
+  impl_->events_.reserve(std::max<size_t>(events.size(), 16));
   return events;
 }
 

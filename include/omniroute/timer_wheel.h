@@ -220,6 +220,9 @@ class TimerWheel {
     // A one-tick slot may be the current one, which can hold timers not yet due: its start would
     // be no progress. Its few timers give the exact instant.
     if (next.level == 0) return EarliestDue();
+    if (next.tick == upper_slot_start_ && upper_slot_start_time_ != absl::InfiniteFuture()) {
+      return upper_slot_start_time_;
+    }
     return origin_ + absl::Nanoseconds(tick_ns_) * static_cast<int64_t>(next.tick);
   }
 
