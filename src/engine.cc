@@ -587,6 +587,8 @@ class Engine::Impl {
   std::function<void(const EngineEvent&)> sink_;
   StableHash event_digest_;
   ByteWriter journal_;
+  // False while a replay runs: it takes the replayed journal as it is instead of writing it again.
+  bool journaling_ = true;
   // Drain's batches, one pair per nesting level (a handler may drain again), kept for their
   // storage. A deque: a nested level's arrival moves no outer batch.
   struct DrainBatch {
@@ -1090,6 +1092,7 @@ absl::Status Engine::Impl::Intern(const std::vector<std::string_view>& names) {
   for (std::string_view name : names) {
     if (catalog_.Contains(name)) continue;
     OMNIROUTE_RETURN_IF_ERROR(catalog_.Add(name).status());
+    if (!journaling_) continue;
     journal_.U8(kInternSkillCode);
     journal_.Str(name);
   }
@@ -2454,6 +2457,7 @@ absl::Status Engine::Impl::Run(EngineCommandKind kind, absl::Time at, ApplyFn&& 
   OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
   OMNIROUTE_RETURN_IF_ERROR(Advance(at));
   absl::Status status = apply();
+  if (!journaling_) return status;
   // A refused command still moved time: the journal keeps the move.
   journal_.U8(static_cast<uint8_t>(status.ok() ? kind : EngineCommandKind::kAdvanceTo) + 1);
   journal_.Time(at);
@@ -2529,7 +2533,11 @@ absl::Status Engine::Impl::Apply(const EngineCommand& c, const EngineConfigLoade
 
 absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLoader& load) {
   keep_events_ = false;
-  absl::Cleanup keep_events_again = [this] { keep_events_ = true; };
+  journaling_ = false;
+  absl::Cleanup restore_modes = [this] {
+    keep_events_ = true;
+    journaling_ = true;
+  };
   ByteReader r(journal);
   while (!r.done()) {
     const size_t offset = r.position();
@@ -2551,6 +2559,7 @@ absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLo
                                               " was refused on replay: ", status.message()));
     }
   }
+  journal_.Raw(journal);
   return absl::OkStatus();
 }
 

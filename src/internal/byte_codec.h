@@ -77,6 +77,10 @@ class ByteWriter {
   void Int(int64_t v) { Var((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Str(std::string_view s) {
     Var(s.size());
+    Raw(s);
+  }
+  // `s` as it is, without its length.
+  void Raw(std::string_view s) {
     if (!s.empty()) std::memcpy(Extend(s.size()), s.data(), s.size());
   }
   // Infinite instants and durations are kept as such.
