@@ -1,7 +1,10 @@
 #include "omniroute/calendar.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -133,6 +136,31 @@ absl::Status NormaliseDay(std::string_view day, std::vector<DailyInterval>& inte
   return absl::OkStatus();
 }
 
+std::atomic<uint64_t> next_calendar_id{1};
+
+// The open stretch of one calendar last looked up by this thread, and the closed time before it
+// from the instant of the lookup: [closed_from, open_at) is closed, [open_at, close_at) open.
+// Within it business time runs with the clock, which answers most queries of a busy engine (its
+// clocks start now, on today's stretch) without the calendar's tables. Per thread, so calendars
+// stay immutable and shareable; a few calendars at once (SLA and escalation) each keep theirs.
+struct StretchMemo {
+  uint64_t calendar = 0;
+  absl::Time closed_from;
+  absl::Time open_at;
+  absl::Time close_at;
+};
+constexpr size_t kStretchMemos = 4;
+constexpr absl::Duration kStretchCreep = absl::Hours(24 * 7);
+thread_local std::array<StretchMemo, kStretchMemos> stretch_memos;
+thread_local size_t next_stretch_memo = 0;
+
+const StretchMemo* FindStretch(uint64_t calendar, absl::Time t) {
+  for (const StretchMemo& memo : stretch_memos) {
+    if (memo.calendar == calendar && t >= memo.closed_from && t < memo.close_at) return &memo;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 struct BusinessCalendar::Impl {
@@ -167,6 +195,8 @@ struct BusinessCalendar::Impl {
   int64_t f_cycle_end = 0;
   int64_t f_cycle_gain = 0;
   bool always_open = false;
+  // Unique among the calendars of the process: names this one in each thread's `StretchMemo`.
+  uint64_t id = 0;
 
   // Regular(c): open civil seconds of the regular week pattern in [origin, c), as a signed count
   // relative to the week origin.
@@ -283,6 +313,42 @@ struct BusinessCalendar::Impl {
       s = segment.next_transition;
       if (!OpenAt(s)) return s;
     }
+  }
+
+  // This thread's memo of the open stretch at or after `t` (see StretchMemo); nullptr when it has
+  // none that covers `t`. An instant past the remembered stretch by less than `kStretchCreep` (the
+  // next day's clocks) looks up the next one; an instant elsewhere does not, so that scattered
+  // queries do not pay for lookups they never use again.
+  const StretchMemo* StretchAround(absl::Time t) const {
+    StretchMemo* own = nullptr;
+    for (StretchMemo& memo : stretch_memos) {
+      if (memo.calendar == id) own = &memo;
+    }
+    if (own == nullptr) {
+      // Entries are taken in turn, so the calendar used least recently first makes room.
+      own = &stretch_memos[next_stretch_memo];
+      next_stretch_memo = (next_stretch_memo + 1) % kStretchMemos;
+    } else if (t >= own->closed_from && t < own->close_at) {
+      return own;
+    } else if (t < own->close_at || t - own->close_at > kStretchCreep) {
+      return nullptr;
+    }
+    const int64_t s = absl::ToUnixSeconds(t);
+    absl::Time open_at = t;
+    int64_t open_s = s;
+    if (!OpenAt(s)) {
+      const int64_t after = FInverse(F(s) + 1);
+      if (after == kPlusInfinity) return nullptr;
+      open_s = after - 1;
+      open_at = absl::FromUnixSeconds(open_s);
+    }
+    const int64_t close = StretchEnd(open_s);
+    *own = StretchMemo{
+        .calendar = id,
+        .closed_from = t,
+        .open_at = open_at,
+        .close_at = close == kPlusInfinity ? absl::InfiniteFuture() : absl::FromUnixSeconds(close)};
+    return own;
   }
 
   // Builds everything from a spec whose days are already normalised and checked.
@@ -513,6 +579,7 @@ BusinessCalendar BusinessCalendar::AlwaysOpen() {
 
 absl::StatusOr<BusinessCalendar> BusinessCalendar::Create(CalendarSpec spec) {
   auto impl = std::make_shared<Impl>();
+  impl->id = next_calendar_id.fetch_add(1, std::memory_order_relaxed);
   if (spec.time_zone.empty()) return absl::InvalidArgumentError("time zone is empty");
   if (!absl::LoadTimeZone(spec.time_zone, &impl->zone)) {
     return absl::InvalidArgumentError(fmt::format("unknown time zone \"{}\"", spec.time_zone));
@@ -572,6 +639,16 @@ absl::StatusOr<absl::Time> BusinessCalendar::AddBusinessTime(absl::Time t, absl:
   };
   const std::string_view beyond_horizon = "the result lies more than 100 years away";
   if (absl::AbsDuration(d) > kHorizon) return out_of_range(beyond_horizon);
+  if (forward) {
+    if (const StretchMemo* memo = impl_->StretchAround(t); memo != nullptr) {
+      const bool open = t >= memo->open_at;
+      const absl::Time result = (open ? t : memo->open_at) + d;
+      // From a closed instant the result may lie further than `d` away.
+      if (result < memo->close_at && InDomain(result) && (open || result - t <= kHorizon)) {
+        return result;
+      }
+    }
+  }
 
   const auto [s, fraction] = SplitSeconds(t);
   const Impl::FOffset at_s = impl_->FAndOffset(s);
@@ -592,6 +669,9 @@ absl::Duration BusinessCalendar::BusinessTimeBetween(absl::Time a, absl::Time b)
   if (a == b) return absl::ZeroDuration();
   if (b < a) return -BusinessTimeBetween(b, a);
   if (impl_->week.total() > 0 && (!InDomain(a) || !InDomain(b))) return absl::InfiniteDuration();
+  if (const StretchMemo* memo = FindStretch(impl_->id, a); memo != nullptr && b < memo->close_at) {
+    return std::max(b, memo->open_at) - std::max(a, memo->open_at);
+  }
   const absl::Time low = absl::FromUnixSeconds(-kDomainSeconds);
   const absl::Time high = absl::FromUnixSeconds(kDomainSeconds);
   const auto [sa, fa] = SplitSeconds(std::clamp(a, low, high));

@@ -1670,6 +1670,42 @@ TEST(ReferenceTest, SubSecondInstantsAndDurationsMatch) {
   }
 }
 
+// An engine asks about instants that creep forward, often several calendars in turn: each
+// calendar then answers from the open stretch it found last. Walks through every scenario with
+// sub-second steps, interleaving two calendars, and checks every answer against the reference.
+TEST(ReferenceTest, InstantsCreepingForwardMatch) {
+  std::mt19937_64 rng(23);
+  const std::vector<Scenario> scenarios = Scenarios();
+  for (size_t k = 0; k < scenarios.size(); ++k) {
+    const Scenario& s = scenarios[k];
+    const Scenario& other = scenarios[(k + 1) % scenarios.size()];
+    SCOPED_TRACE(s.name + " with " + other.name);
+    const BusinessCalendar calendar = MustCreate(s.spec);
+    const BusinessCalendar other_calendar = MustCreate(other.spec);
+    const Reference reference(s.spec);
+    const Reference other_reference(other.spec);
+    absl::Time t = RandomMinute(rng, s);
+    for (int i = 0; i < 600; ++i) {
+      t += absl::Nanoseconds(Uniform(rng, 0, int64_t{40} * 60 * 1'000'000'000));
+      const absl::Duration d =
+          absl::Nanoseconds(Uniform(rng, 1, int64_t{10} * 3600 * 1'000'000'000));
+      const std::optional<absl::Time> want = reference.Add(t, d, kReferenceReach);
+      ASSERT_TRUE(want.has_value());
+      ASSERT_THAT(calendar.AddBusinessTime(t, d), HoldsTime(*want))
+          << Describe(t, reference.zone()) << " + " << d;
+      const absl::Time b =
+          t + absl::Nanoseconds(Uniform(rng, 0, int64_t{12} * 3600 * 1'000'000'000));
+      ASSERT_EQ(calendar.BusinessTimeBetween(t, b), reference.Between(t, b))
+          << Describe(t, reference.zone()) << " to " << Describe(b, reference.zone());
+      const std::optional<absl::Time> other_want = other_reference.Add(t, d, kReferenceReach);
+      ASSERT_TRUE(other_want.has_value());
+      ASSERT_THAT(other_calendar.AddBusinessTime(t, d), HoldsTime(*other_want))
+          << other.name << ": " << Describe(t, other_reference.zone()) << " + " << d;
+      ASSERT_EQ(other_calendar.BusinessTimeBetween(t, b), other_reference.Between(t, b));
+    }
+  }
+}
+
 TEST(ReferenceTest, FarFutureMatches) {
   std::mt19937_64 rng(2600);
   for (const Scenario& s : FarFutureScenarios()) {

@@ -38,7 +38,11 @@
 // Complexity: construction costs O(z + e log e + i) for z zone transitions up to a few centuries
 // ahead, e holiday/special dates and i intervals; every query below costs O(log z + log e + log i),
 // independent of the span of time it covers (whole weeks and whole 400-year zone cycles are skipped
-// arithmetically; holidays and special days are found by binary search).
+// arithmetically; holidays and special days are found by binary search). `AddBusinessTime`
+// forward and `BusinessTimeBetween` answer in O(1) when their instants lie in the open stretch
+// (and the closed time before it) that the calling thread's last `AddBusinessTime` on this
+// calendar found: each thread remembers a few such stretches, as an engine's clocks mostly start
+// now, on today's stretch.
 //
 // Thread safety: a `BusinessCalendar` is immutable; all const methods are safe to call from many
 // threads at once. Copies are cheap (they share the immutable state).
