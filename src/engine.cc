@@ -1477,26 +1477,24 @@ const EscalationFacts& Engine::Impl::FactsOf(const Rec& rec, bool manual) {
   facts.sla.clear();
   if (rec.has_sla && policy.ReadsSla()) {
     const WorkItemId num = rec.num;
-    const SlaPolicy* sla_policy = tracker_.PolicyOf(num);
-    for (SlaMetric metric : kAllSlaMetrics) {
-      const SlaClock* clock = tracker_.Clock(num, metric);
-      if (clock == nullptr || clock->cancelled() || clock->stopped()) continue;
-      EscalationSlaFact fact{.metric = metric, .breached = clock->breached()};
+    const SlaPolicy* sla_policy = policy.ReadsSlaProgress() ? tracker_.PolicyOf(num) : nullptr;
+    tracker_.VisitClocks(num, [&](const SlaClock& clock, const BusinessCalendar& calendar) {
+      if (clock.cancelled() || clock.stopped()) return;
+      EscalationSlaFact fact{.metric = clock.metric(), .breached = clock.breached()};
       if (policy.ReadsSlaProgress()) {
-        const BusinessCalendar& calendar = tracker_.CalendarOf(num, metric);
-        fact.consumed = clock->Consumed(now_, calendar);
-        fact.remaining = clock->Remaining(now_, calendar);
+        fact.consumed = clock.Consumed(now_, calendar);
+        fact.remaining = clock.Remaining(now_, calendar);
         // A fired warning counts in full, whatever the rounding of the consumed fraction.
         if (sla_policy != nullptr) {
           for (size_t w = 0; w < sla_policy->warn_at.size(); ++w) {
-            if ((clock->warnings_fired() >> w) & 1) {
+            if ((clock.warnings_fired() >> w) & 1) {
               fact.consumed = std::max(fact.consumed, sla_policy->warn_at[w]);
             }
           }
         }
       }
       facts.sla.push_back(fact);
-    }
+    });
   }
   if (policy.ReadsQueueKpis()) {
     facts.queue_expected_wait = ExpectedWait(rec.queue, router_->queues().queue(rec.queue).size());

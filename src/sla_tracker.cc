@@ -765,10 +765,23 @@ const SlaClock* SlaTracker::Clock(SlaItemId id, SlaMetric metric) const {
 
 std::vector<SlaClock> SlaTracker::Clocks(SlaItemId id) const {
   std::vector<SlaClock> clocks;
-  for (SlaMetric metric : kAllSlaMetrics) {
-    if (const SlaClock* clock = Clock(id, metric)) clocks.push_back(*clock);
-  }
+  VisitClocks(
+      id, [&clocks](const SlaClock& clock, const BusinessCalendar&) { clocks.push_back(clock); });
   return clocks;
+}
+
+void SlaTracker::VisitClocks(
+    SlaItemId id, absl::FunctionRef<void(const SlaClock&, const BusinessCalendar&)> visit) const {
+  const Item* item = Lookup(id);
+  if (item == nullptr) return;
+  const SlaPolicy& policy = PolicyOf(*item).spec;
+  for (SlaMetric metric : kAllSlaMetrics) {
+    for (const Tracked& tracked : item->clocks) {
+      if (tracked.clock.metric() != metric) continue;
+      visit(tracked.clock, policy.settings(metric).calendar);
+      break;
+    }
+  }
 }
 
 std::span<const SlaCycleRecord> SlaTracker::History(SlaItemId id) const {

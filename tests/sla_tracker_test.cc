@@ -503,6 +503,33 @@ TEST_F(SlaTrackerTest, WarningsAndBreachesAreWhereTheCalendarPutsTheirThresholds
   }
 }
 
+// The next-response clock starts last but is visited between the other two, each clock with the
+// calendar its metric counts on.
+TEST_F(SlaTrackerTest, VisitClocksGivesEachClockInMetricOrderWithItsCalendar) {
+  SlaPolicy policy = Tiered();
+  policy.settings(SlaMetric::kNextResponse).calendar = BusinessCalendar::AlwaysOpen();
+  policy.targets["A"][SlaMetric::kNextResponse] = absl::Minutes(10);
+  const absl::Time created = Ny(2026, 11, 23, 9);
+  SlaTracker tracker = MakeTracker(created, policy);
+  ASSERT_TRUE(tracker.Start(1, "tiered", "A", "", created).ok());
+  ASSERT_TRUE(tracker.AgentResponded(1, Ny(2026, 11, 23, 9, 1)).ok());
+  ASSERT_TRUE(tracker.CustomerMessaged(1, Ny(2026, 11, 23, 9, 2)).ok());
+  std::vector<std::string> seen;
+  tracker.VisitClocks(1, [&seen](const SlaClock& clock, const BusinessCalendar& calendar) {
+    seen.push_back(std::string(SlaMetricName(clock.metric())) +
+                   (calendar.IsAlwaysOpen() ? " always" : " office"));
+  });
+  EXPECT_THAT(seen,
+              ElementsAre("first_response office", "next_response always", "resolution office"));
+  std::vector<SlaMetric> metrics;
+  for (const SlaClock& clock : tracker.Clocks(1)) metrics.push_back(clock.metric());
+  EXPECT_THAT(metrics, ElementsAre(SlaMetric::kFirstResponse, SlaMetric::kNextResponse,
+                                   SlaMetric::kResolution));
+  bool visited = false;
+  tracker.VisitClocks(2, [&visited](const SlaClock&, const BusinessCalendar&) { visited = true; });
+  EXPECT_FALSE(visited);
+}
+
 TEST_F(SlaTrackerTest, RefusedCommandsChangeNothing) {
   const absl::Time created = Ny(2026, 11, 23, 9);
   SlaTracker tracker = MakeTracker(created);

@@ -38,6 +38,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -196,6 +197,10 @@ class SlaTracker {
   const SlaClock* Clock(SlaItemId item, SlaMetric metric) const;
   // The current clocks of `item` (empty when unknown), in metric order.
   std::vector<SlaClock> Clocks(SlaItemId item) const;
+  // Calls `visit(clock, calendar)` for each current clock of `item` in metric order, with the
+  // calendar it counts on; nothing when `item` is unknown. One lookup of the item.
+  void VisitClocks(SlaItemId item,
+                   absl::FunctionRef<void(const SlaClock&, const BusinessCalendar&)> visit) const;
   // The finished cycles of `item`, oldest first.
   std::span<const SlaCycleRecord> History(SlaItemId item) const;
   // The calendar `metric` runs on for `item` (the always-open one when unknown).
