@@ -563,6 +563,7 @@ class Engine::Impl {
   std::map<std::string, int, std::less<>> policy_ids_;
   bool queue_kpi_triggers_ = false;
   TimerHandle sweep_timer_;
+  absl::Time sweep_origin_;  // queue-KPI checks come every escalation_check_interval from here
   std::vector<QueueInfo> queues_;
   std::map<std::string, int, std::less<>> priority_ids_;
   // Keys view the records' own ids; a record stays put while it is in `items_`.
@@ -646,8 +647,13 @@ class Engine::Impl {
   void OnSla(const SlaEvent& e);
   void OnTimer(const Timer& timer);
   void Sweep();
+  // Schedules the next queue-KPI check unless one is pending or running (or no policy needs
+  // them).
+  void ArmSweep();
 
-  void Evaluate(WorkItemId num, bool manual = false);
+  // Enters levels while a rule holds, then arms the item's escalation timer. False when it stopped
+  // at the step limit with a rule still holding (`deescalate` rules in a cycle).
+  bool Evaluate(WorkItemId num, bool manual = false);
   // The facts `rec`'s policy reads, in `facts_` (reused: its vectors keep their storage).
   const EscalationFacts& FactsOf(const Rec& rec, bool manual);
   // `rec`'s current level deadline (EscalationPolicy::LevelDeadline).
@@ -925,6 +931,7 @@ absl::Status Engine::Impl::ApplyConfig(const EngineConfig& config, bool initial)
   level_deadline_memo_ = LevelDeadlineMemo();
   timers_.Cancel(sweep_timer_);
   sweep_timer_ = TimerHandle();
+  sweep_origin_ = now_;
   if (queue_kpi_triggers_) {
     OMNIROUTE_ASSIGN_OR_RETURN(
         sweep_timer_,
@@ -1450,8 +1457,23 @@ void Engine::Impl::Sweep() {
   for (WorkItemId num : nums) {
     if (items_.contains(num)) Evaluate(num);
   }
-  sweep_timer_ =
-      *timers_.Schedule(now_ + config_.escalation_check_interval, {.kind = TimerKind::kSweep});
+  // With no item to check, the checks pause until one arrives (ArmSweep): an idle engine, or one
+  // whose first command comes long after its origin, does not tick through the empty time.
+  sweep_timer_ = TimerHandle();
+  if (!nums.empty()) ArmSweep();
+}
+
+void Engine::Impl::ArmSweep() {
+  // A valid handle is a pending check, or the one running (it schedules the next when done).
+  if (!queue_kpi_triggers_ || sweep_timer_.valid()) return;
+  // The checks keep their cadence from `sweep_origin_`: the next is the first after now.
+  absl::Duration since_last;
+  const int64_t checks =
+      absl::IDivDuration(now_ - sweep_origin_, config_.escalation_check_interval, &since_last);
+  const absl::StatusOr<TimerHandle> timer =
+      timers_.Schedule(sweep_origin_ + config_.escalation_check_interval * (checks + 1),
+                       {.kind = TimerKind::kSweep});
+  if (timer.ok()) sweep_timer_ = *timer;
 }
 
 // --- escalation ---------------------------------------------------------------------------------
@@ -1529,25 +1551,32 @@ absl::StatusOr<std::optional<EscalationStep>> Engine::Impl::EvaluatePolicy(const
 
 namespace omniroute {
 
-void Engine::Impl::Evaluate(WorkItemId num, bool manual) {
+bool Engine::Impl::Evaluate(WorkItemId num, bool manual) {
   auto it = items_.find(num);
-  if (it == items_.end() || it->second.policy < 0 || !WorkOpen(it->second.life.state())) return;
+  if (it == items_.end() || it->second.policy < 0 || !WorkOpen(it->second.life.state())) {
+    return true;
+  }
   const EscalationPolicy& policy = policies_[it->second.policy];
   // Each step enters a level; a policy cannot climb (or come down) more often than it has levels
   // without a cycle, which `deescalate` rules could make.
+  bool settled = false;
   for (int steps = 0; steps < policy.level_count(); ++steps) {
     it = items_.find(num);
-    if (it == items_.end() || !WorkOpen(it->second.life.state())) return;
+    if (it == items_.end() || !WorkOpen(it->second.life.state())) return true;
     absl::StatusOr<std::optional<EscalationStep>> step = EvaluatePolicy(it->second, manual);
-    if (!step.ok() || !step->has_value()) break;
+    if (!step.ok() || !step->has_value()) {
+      settled = true;
+      break;
+    }
     EnterLevel(num, it->second, **step);
     manual = false;
   }
-  // Enter evaluates an entering item again once it is routed, and arms its timer then: a timer
-  // armed now would be cancelled before it could fire.
-  if (num == entering_) return;
+  // Enter arms an entering item's timer once it is routed: a timer armed now would be cancelled
+  // before it could fire.
+  if (num == entering_) return settled;
   it = items_.find(num);
   if (it != items_.end()) ArmEscalation(num, it->second);
+  return settled;
 }
 
 void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& step) {
@@ -1630,6 +1659,7 @@ void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
   rec.escalation_timer = TimerHandle();
   if (rec.policy < 0 || !WorkOpen(rec.life.state())) return;
   const EscalationPolicy& policy = policies_[rec.policy];
+  if (policy.ReadsQueueKpis()) ArmSweep();
   absl::Time next = absl::InfiniteFuture();
   if (absl::StatusOr<absl::Time> limit = LevelDeadlineOf(rec); limit.ok()) {
     next = *limit;
@@ -1898,12 +1928,20 @@ void Engine::Impl::Enter(WorkItemId num, Rec& rec, absl::Time at) {
   // apply before the item is first routed.
   entering_ = num;
   Drain();
-  Evaluate(num);
+  const bool settled = Evaluate(num);
   entering_ = 0;
   ++queues_[rec.queue].arrived;
   (void)router_->Submit(num, rec.queue, RoutedFor(rec, at));
   Drain();
-  Evaluate(num);
+  // Routing changes no fact a rule reads but the queue's KPIs: a settled item only needs its
+  // timer.
+  const auto it = items_.find(num);
+  if (settled && it != items_.end() &&
+      (it->second.policy < 0 || !policies_[it->second.policy].ReadsQueueKpis())) {
+    ArmEscalation(num, it->second);
+  } else {
+    Evaluate(num);
+  }
   Drain();
 }
 

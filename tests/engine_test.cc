@@ -454,6 +454,52 @@ TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   EXPECT_DOUBLE_EQ(stats->service_rate_per_hour, 12.0);
 }
 
+// A queue-KPI rule sees the queue with the new item in it: the item that makes the expected wait
+// too long escalates on arrival, the one before it does not.
+TEST_F(EngineTest, AnArrivalThatLengthensTheExpectedWaitEscalatesAtOnce) {
+  std::string config(kConfig);
+  const std::string busy = R"("escalation_policies": [{"name": "busy",
+      "levels": [{"name": "calm"}, {"name": "busy", "actions": [{"kind": "notify",
+                                                                  "target": "floor"}]}],
+      "rules": [{"trigger": {"kind": "expected_wait_above", "duration": "12m"}}]},)";
+  config.replace(config.find(R"("escalation_policies": [)"), 24, busy);
+  config.replace(config.find(R"({"name": "general", "strategy": "longest_idle",)"), 47,
+                 R"({"name": "general", "strategy": "longest_idle", "escalation_policy": "busy",)");
+  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(config);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  engine_ = *std::move(engine);
+  Submit("w0", "general", "voice", "B", monday_);
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_ + absl::Minutes(1));
+  ASSERT_TRUE(engine_->Accept("w0", "ann", monday_ + absl::Minutes(1)).ok());
+  for (int i = 1; i <= 3; ++i) {
+    const absl::Time t = monday_ + absl::Minutes(1 + 5 * i);
+    ASSERT_TRUE(engine_->Resolve(absl::StrCat("w", i - 1), t).ok());
+    Submit(absl::StrCat("w", i), "general", "voice", "B", t);
+    ASSERT_TRUE(engine_->Accept(absl::StrCat("w", i), "ann", t).ok());
+  }
+  (void)engine_->PollEvents();
+  // One service per 5 minutes and ann busy: "x" waits for 2 services (10 min), "y" for 3 (15).
+  const absl::Time arrival = monday_ + absl::Minutes(17) + absl::Seconds(30);
+  Submit("x", "general", "voice", "B", arrival);
+  Submit("y", "general", "voice", "B", arrival);
+  std::vector<EngineEvent> escalated = Events(Kind::kEscalated);
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].item, "y");
+  EXPECT_EQ(escalated[0].trigger, "expected_wait_above");
+  EXPECT_EQ(escalated[0].target, "floor");
+  EXPECT_EQ(Item("x").level, 0);
+  EXPECT_EQ(Item("y").level, 1);
+  // The wait is the queue's: with "y" in it, every open item of the queue now reads 15 min. The
+  // checks come every minute counted from the origin, not from the arrivals: the next, at 10:18,
+  // escalates "x" and ann's "w3".
+  ASSERT_TRUE(engine_->AdvanceTo(monday_ + absl::Minutes(30)).ok());
+  escalated = Events(Kind::kEscalated);
+  ASSERT_EQ(escalated.size(), 2u);
+  EXPECT_EQ(escalated[0].item, "w3");
+  EXPECT_EQ(escalated[1].item, "x");
+  for (const EngineEvent& e : escalated) EXPECT_EQ(e.at, monday_ + absl::Minutes(18));
+}
+
 TEST_F(EngineTest, LiveReconfigurationRetargetsFromTheOriginalStart) {
   Submit("t1", "general", "email", "A", monday_);
   std::string doubled(kConfig);

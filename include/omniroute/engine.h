@@ -43,10 +43,11 @@
 // Escalation: each item starts at level 0 of its policy. The policy is evaluated on submission,
 // after each SLA warning or breach of the item, after a rejected or expired offer, a transfer, an
 // update, a manual escalation, when the level's time limit or a `sla_remaining_below` instant
-// passes, and every `escalation_check_interval` for queue-KPI triggers. Entering a level applies
-// its actions atomically (priority — for routing; the SLA keeps the item's own priority —,
-// queue, required skill, preferred agent, follow-up) and emits `escalated` with the level, the
-// trigger and the notified role.
+// passes, and every `escalation_check_interval` for queue-KPI triggers (counted from the origin or
+// the last reconfiguration; the checks pause while no item under such a policy is held, so that
+// empty time costs nothing). Entering a level applies its actions atomically (priority — for
+// routing; the SLA keeps the item's own priority —, queue, required skill, preferred agent,
+// follow-up) and emits `escalated` with the level, the trigger and the notified role.
 //
 // Determinism: the same configuration and command sequence give the same events and the same
 // state, byte for byte. `Snapshot()` carries the configuration and the command journal with a
