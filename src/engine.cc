@@ -1755,11 +1755,14 @@ void Engine::Impl::Finish(WorkItemId num) {
 
 absl::Duration Engine::Impl::ExpectedWait(QueueIndex q, size_t ahead) const {
   const QueueInfo& info = queues_[q];
-  size_t available = 0;
-  for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
-    if (Serves(a, q) && router_->agents().State(a) == AgentState::kAvailable) ++available;
+  // Nobody ahead and an agent free: no wait. Only then do the agents matter.
+  if (ahead == 0) {
+    for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
+      if (Serves(a, q) && router_->agents().State(a) == AgentState::kAvailable) {
+        return absl::ZeroDuration();
+      }
+    }
   }
-  if (ahead == 0 && available > 0) return absl::ZeroDuration();
   size_t recent = 0;
   for (absl::Time t : info.recent) {
     if (t > now_ - config_.expected_wait_window) ++recent;

@@ -429,6 +429,19 @@ TEST_F(EngineTest, QueueStatsCountServiceLevelAndAbandonment) {
   EXPECT_DOUBLE_EQ(engine_->Kpis().abandonment_rate, 1.0 / 3.0);
 }
 
+TEST_F(EngineTest, ExpectedWaitIsZeroOnlyWithAnAgentOfTheQueueAvailable) {
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
+  Agent("bo", {}, {{"voice", 1}}, {"tech"}, monday_);
+  absl::StatusOr<QueueStats> stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->expected_wait, absl::ZeroDuration());
+  // Ann away, bo available but not serving the queue, nothing served yet: the wait is unknown.
+  ASSERT_TRUE(engine_->SetAgentState("ann", AgentState::kAway, monday_).ok());
+  stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->expected_wait, absl::InfiniteDuration());
+}
+
 TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   // No agent: nothing served yet, the wait is unknown.
   Submit("w0", "general", "voice", "B", monday_);
