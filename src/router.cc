@@ -179,9 +179,9 @@ const Requirement& Router::CurrentRequirement(WorkItemId id, const Item& item) c
     const WorkQueue& queue = queues_.queue(item.queue);
     return *queue.ClassRequirement(queue.Find(id)->requirement_class);
   }
-  const Held& held = held_[item.held];
-  if (held.plan == nullptr) return *kAnyone;
-  return held.plan->Effective(held.steps_applied);
+  const QueuedItem& entry = held_[item.held].entry;
+  if (entry.requirement == nullptr) return *kAnyone;
+  return entry.requirement->Effective(*entry.steps_applied);
 }
 
 bool Router::Eligible(AgentIndex agent, WorkItemId id) const {
@@ -385,16 +385,7 @@ void Router::RouteAgent(AgentIndex agent) {
 
 void Router::Offer(WorkItemId id, AgentIndex agent) {
   Item& item = items_.find(id)->second;
-  const WorkQueue& queue = queues_.queue(item.queue);
-  const QueuedItemView queued = *queue.Find(id);
-  Held& held = Hold(item);
-  held.priority = queued.priority;
-  held.steps_applied = queued.steps_applied;
-  held.arrival = queued.arrival;
-  held.deadline = queued.deadline;
-  held.relaxation_origin = queued.relaxation_origin;
-  held.place = queued.place;
-  held.plan = queue.RequirementOf(id);
+  Hold(item).entry = *queues_.queue(item.queue).Reinstatement(id);
   (void)queues_.Erase(id);
   CancelWakeTimers(item);
   MakeOffer(id, item, agent);
@@ -424,11 +415,7 @@ void Router::MakeOffer(WorkItemId id, Item& item, AgentIndex agent) {
 }
 
 void Router::Requeue(WorkItemId id, Item& item) {
-  Held& held = held_[item.held];
-  (void)queues_.Push(
-      queues_.name(item.queue), id,
-      QueuedItem{held.priority, held.arrival, held.deadline, std::move(held.plan), item.channel,
-                 held.place, held.steps_applied, held.relaxation_origin});
+  (void)queues_.Push(queues_.name(item.queue), id, std::move(held_[item.held].entry));
   Unhold(item);
   Emit(RoutingEventKind::kRequeued, id, kNoAgent, item.queue);
   ArmWakeTimers(id, item);
@@ -570,13 +557,10 @@ bool Router::TryOfferOnArrival(WorkItemId id, Item& item, const QueuedItem& queu
       item, waited, requirement,
       [&](BucketIndex bucket) { return requirement.Matches(pool_.BucketSkills(bucket)); });
   if (!agent.has_value()) return false;
-  Held& held = Hold(item);
-  held.priority = queued.priority;
-  held.steps_applied = steps;
-  held.arrival = queued.arrival;
-  held.deadline = queued.deadline;
-  held.relaxation_origin = queued.arrival;
-  held.plan = queued.requirement;
+  QueuedItem& entry = Hold(item).entry;
+  entry = queued;
+  entry.steps_applied = steps;
+  entry.relaxation_origin = queued.arrival;
   Item& stored = items_.emplace(id, item).first->second;
   MakeOffer(id, stored, *agent);
   return true;
@@ -665,17 +649,15 @@ absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, std::optional<int
   if (item.state == RoutedState::kQueued) {
     if (absl::Status s = queues_.Move(id, queues_.name(queue), priority); !s.ok()) return s;
   } else {
-    const int new_priority = priority.value_or(held_[item.held].priority);
+    const int new_priority = priority.value_or(held_[item.held].entry.priority);
     if (new_priority < 0 || new_priority >= levels) {
       return absl::InvalidArgumentError(
           absl::StrCat("priority ", new_priority, " is not in [0, ", levels, ")"));
     }
     const AgentIndex agent = item.agent;
     if (absl::Status s = TakeBack(id, item, WorkOutcome::kWithdrawn); !s.ok()) return s;
-    Held& held = held_[item.held];
-    (void)queues_.Push(
-        queues_.name(queue), id,
-        QueuedItem{new_priority, held.arrival, held.deadline, std::move(held.plan), item.channel});
+    (void)queues_.Push(queues_.name(queue), id,
+                       std::move(held_[item.held].entry).ForOtherQueue(new_priority));
     Unhold(item);
     released = agent;
   }
@@ -700,7 +682,7 @@ absl::Status Router::SetPriority(WorkItemId id, int priority) {
     return absl::InvalidArgumentError(
         absl::StrCat("priority ", priority, " is not in [0, ", levels, ")"));
   }
-  held_[item.held].priority = priority;
+  held_[item.held].entry.priority = priority;
   return absl::OkStatus();
 }
 
@@ -712,7 +694,7 @@ absl::Status Router::SetDeadline(WorkItemId id, absl::Time deadline) {
   if (deadline == absl::InfinitePast()) {
     return absl::InvalidArgumentError("a deadline must be finite or InfiniteFuture");
   }
-  held_[item.held].deadline = deadline;
+  held_[item.held].entry.deadline = deadline;
   return absl::OkStatus();
 }
 
@@ -722,11 +704,11 @@ absl::Status Router::SetRequirement(WorkItemId id,
   if (!found.ok()) return found.status();
   if (Item& item = **found; item.state != RoutedState::kQueued) {
     // As WorkQueue::SetRequirement: its steps count from now.
-    Held& held = held_[item.held];
-    held.steps_applied =
+    QueuedItem& entry = held_[item.held].entry;
+    entry.steps_applied =
         requirement == nullptr ? 0 : requirement->StepsDueAfter(absl::ZeroDuration());
-    held.relaxation_origin = now_;
-    held.plan = std::move(requirement);
+    entry.relaxation_origin = now_;
+    entry.requirement = std::move(requirement);
     return absl::OkStatus();
   }
   if (absl::Status s = queues_.SetRequirement(id, std::move(requirement)); !s.ok()) return s;
@@ -958,8 +940,8 @@ std::optional<RoutedItemView> Router::Find(WorkItemId id) const {
     view.priority = queued.priority;
     view.arrival = queued.arrival;
   } else {
-    view.priority = held_[item.held].priority;
-    view.arrival = held_[item.held].arrival;
+    view.priority = held_[item.held].entry.priority;
+    view.arrival = held_[item.held].entry.arrival;
   }
   view.agent = item.agent;
   view.offer_expires =
@@ -976,7 +958,7 @@ absl::StatusOr<std::vector<Candidate>> Router::Explain(WorkItemId id) const {
   const Requirement& requirement = CurrentRequirement(id, item);
   const absl::Time arrival = item.state == RoutedState::kQueued
                                  ? queues_.queue(item.queue).Find(id)->arrival
-                                 : held_[item.held].arrival;
+                                 : held_[item.held].entry.arrival;
   const Strategy strategy = queue_options_[item.queue].strategy;
   std::vector<Candidate> candidates;
   for (AgentIndex agent = 0; agent < pool_.size(); ++agent) {

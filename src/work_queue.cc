@@ -473,10 +473,12 @@ void WorkQueue::PollEvents(std::vector<RequirementRelaxed>& buffer) {
   internal::TakeEvents(events_, buffer);
 }
 
-std::shared_ptr<const RequirementPlan> WorkQueue::RequirementOf(WorkItemId id) const {
+std::optional<QueuedItem> WorkQueue::Reinstatement(WorkItemId id) const {
   const auto it = items_by_id_.find(id);
-  if (it == items_by_id_.end()) return nullptr;
-  return items_[it->second].requirement;
+  if (it == items_by_id_.end()) return std::nullopt;
+  const Item& item = items_[it->second];
+  return QueuedItem{item.priority, item.arrival,  item.deadline,      item.requirement,
+                    item.channel,  item.sequence, item.steps_applied, item.relax_origin};
 }
 
 std::optional<QueuedItemView> WorkQueue::Find(WorkItemId id) const {
@@ -693,17 +695,18 @@ absl::Status WorkQueueSet::Move(WorkItemId id, std::string_view to_queue,
   if (*from == *to) {
     return priority.has_value() ? source.SetPriority(id, *priority) : absl::OkStatus();
   }
-  const QueuedItemView view = *source.Find(id);
-  const int new_priority = priority.value_or(view.priority);
+  QueuedItem entry = *source.Reinstatement(id);
+  const int new_priority = priority.value_or(entry.priority);
   if (new_priority < 0 || new_priority >= target.options().priority_levels) {
     return absl::InvalidArgumentError(absl::StrCat("priority ", new_priority, " is not in [0, ",
                                                    target.options().priority_levels,
                                                    ") of queue \"", queues_[*to].name, "\""));
   }
-  QueuedItem moved{new_priority, view.arrival, view.deadline, source.RequirementOf(id),
-                   view.channel};
   // Pushed before the source lets go: only the push can be refused, and then nothing changed.
-  if (absl::Status status = target.Push(id, std::move(moved)); !status.ok()) return status;
+  if (absl::Status status = target.Push(id, std::move(entry).ForOtherQueue(new_priority));
+      !status.ok()) {
+    return status;
+  }
   if (absl::Status status = source.Erase(id); !status.ok()) return status;
   queue_of_[id] = *to;
   Track(*to);

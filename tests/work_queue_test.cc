@@ -321,6 +321,15 @@ std::shared_ptr<const RequirementPlan> MustPlan(const SkillCatalog& catalog,
   return std::make_shared<const RequirementPlan>(*std::move(plan));
 }
 
+// Billing at level 6, lowered to 3 after 2 minutes and, as the second of `steps`, to 1 after 5.
+std::shared_ptr<const RequirementPlan> BillingPlan(const Skills& s, int steps) {
+  RequirementSpec spec{.must = {{s.billing, 6}},
+                       .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3),
+                                 RelaxationStep::LowerLevel(absl::Minutes(5), s.billing, 1)}};
+  spec.steps.resize(static_cast<size_t>(steps));
+  return MustPlan(s.catalog, spec);
+}
+
 TEST(WorkQueueTest, RelaxationMovesItemsBetweenClassesAndRecordsEvents) {
   const Skills s = MakeSkills();
   // billing 6 and zh 3, no trainees; after 2 min billing 3; after 5 min billing_l1 will do too;
@@ -377,10 +386,7 @@ TEST(WorkQueueTest, RelaxationMovesItemsBetweenClassesAndRecordsEvents) {
 
 TEST(WorkQueueTest, ItemsThatAlreadyWaitedStartRelaxedAndNewRequirementsCountFromNow) {
   const Skills s = MakeSkills();
-  const auto plan =
-      MustPlan(s.catalog, {.must = {{s.billing, 6}},
-                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3),
-                                     RelaxationStep::LowerLevel(absl::Minutes(5), s.billing, 1)}});
+  const auto plan = BillingPlan(s, /*steps=*/2);
   WorkQueue queue = MustQueue({}, At(absl::Minutes(3)));
   // Transferred in with its original arrival: one step is already due, silently.
   MustPush(queue, 1, 1, kStart, absl::InfiniteFuture(), plan);
@@ -736,6 +742,51 @@ TEST(WorkQueueTest, ChannelsSplitClassesAndPlacesReinstateItems) {
   EXPECT_FALSE(queue.Contains(5));
 }
 
+// An offered item leaves its queue and, rejected, returns as it was: at its place, with the
+// relaxation progress of its current plan (counted from the plan's start, not its arrival).
+TEST(WorkQueueTest, ReinstatementPutsAnItemBackAsItWas) {
+  const Skills s = MakeSkills();
+  const auto plan = BillingPlan(s, /*steps=*/2);
+  WorkQueue queue = MustQueue({});
+  MustPush(queue, 1, 1, kStart, At(absl::Hours(2)), plan);
+  MustPush(queue, 2, 1, kStart, absl::InfiniteFuture(), nullptr);
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(4))).ok());
+  ASSERT_TRUE(queue.SetRequirement(1, plan).ok());
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(7))).ok());
+  const QueuedItemView before = *queue.Find(1);
+  ASSERT_EQ(before.steps_applied, 1);
+  EXPECT_FALSE(queue.Reinstatement(3).has_value());
+
+  std::optional<QueuedItem> entry = queue.Reinstatement(1);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->requirement, plan);
+  ASSERT_TRUE(queue.Erase(1).ok());
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(8))).ok());
+  MustPush(queue, 3, 1, kStart, absl::InfiniteFuture(), nullptr);
+  ASSERT_TRUE(queue.Push(1, *entry).ok());
+  const QueuedItemView after = *queue.Find(1);
+  EXPECT_EQ(after.priority, before.priority);
+  EXPECT_EQ(after.arrival, before.arrival);
+  EXPECT_EQ(after.deadline, before.deadline);
+  EXPECT_EQ(after.place, before.place);
+  EXPECT_EQ(after.steps_applied, 1);
+  EXPECT_EQ(after.relaxation_origin, At(absl::Minutes(4)));
+  EXPECT_EQ(after.requirement_class, before.requirement_class);
+  EXPECT_THAT(queue.InOrder(), ElementsAre(1, 2, 3));
+  // The second step is due 5 minutes after the plan's start at minute 4.
+  EXPECT_EQ(queue.NextRelaxationDue(), At(absl::Minutes(9)));
+
+  // Elsewhere it keeps its wait and requirement, but neither its place nor its progress.
+  const QueuedItem moved = std::move(*entry).ForOtherQueue(0);
+  EXPECT_EQ(moved.priority, 0);
+  EXPECT_EQ(moved.arrival, kStart);
+  EXPECT_EQ(moved.deadline, At(absl::Hours(2)));
+  EXPECT_EQ(moved.requirement, plan);
+  EXPECT_FALSE(moved.place.has_value());
+  EXPECT_FALSE(moved.steps_applied.has_value());
+  EXPECT_FALSE(moved.relaxation_origin.has_value());
+}
+
 TEST(WorkQueueSetTest, NamedQueuesWithUniqueItemsAcrossThem) {
   WorkQueueSet set(kStart);
   ASSERT_TRUE(set.AddQueue("billing", {}).ok());
@@ -792,9 +843,7 @@ TEST(WorkQueueSetTest, NamedQueuesWithUniqueItemsAcrossThem) {
 
 TEST(WorkQueueSetTest, RelaxationEventsNameTheirQueue) {
   const Skills s = MakeSkills();
-  const auto plan =
-      MustPlan(s.catalog, {.must = {{s.billing, 6}},
-                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3)}});
+  const auto plan = BillingPlan(s, /*steps=*/1);
   WorkQueueSet set(kStart);
   ASSERT_TRUE(set.AddQueue("a", {}).ok());
   ASSERT_TRUE(set.AddQueue("b", {}).ok());
@@ -854,9 +903,7 @@ TEST(WorkQueueSetTest, RelaxNowAndAdvancingEventsArePolledOnce) {
 // the set's time: waits, overdue items and later relaxations all count from the set's clock.
 TEST(WorkQueueSetTest, IdleQueuesKeepTheSetsClock) {
   const Skills s = MakeSkills();
-  const auto plan =
-      MustPlan(s.catalog, {.must = {{s.billing, 6}},
-                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(2), s.billing, 3)}});
+  const auto plan = BillingPlan(s, /*steps=*/1);
   WorkQueueSet set(kStart);
   WorkQueueOptions capped{.priority_levels = 2,
                           .max_wait_by_priority = {absl::InfiniteDuration(), absl::Minutes(5)}};

@@ -314,15 +314,10 @@ class Router {
     uint32_t held = kNoSlot;    // offered or assigned: its slot in held_
     uint32_t extras = kNoSlot;  // its slot in extras_, once it needs one
   };
-  // While offered or assigned: what puts it back at its place in its queue, and the offer.
+  // While offered or assigned: the entry that puts it back at its place in its queue (no place:
+  // offered on arrival, never queued), and the offer.
   struct Held {
-    int priority = 0;
-    int steps_applied = 0;
-    absl::Time arrival;
-    absl::Time deadline;
-    absl::Time relaxation_origin;
-    std::optional<uint64_t> place;  // none: offered on arrival, never queued
-    std::shared_ptr<const RequirementPlan> plan;
+    QueuedItem entry;
     TimerHandle offer_timer;
     absl::Time offer_expires = absl::InfiniteFuture();
   };

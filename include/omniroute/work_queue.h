@@ -131,6 +131,12 @@ struct QueuedItem {
   // started counting. Omitted: the arrival, and the steps due after the wait so far.
   std::optional<int> steps_applied{};
   std::optional<absl::Time> relaxation_origin{};
+
+  // This item entering another queue: at `new_priority`, behind that queue's items, keeping its
+  // arrival, deadline, requirement and channel, its relaxation counted from its arrival.
+  QueuedItem ForOtherQueue(int new_priority) && {
+    return QueuedItem{new_priority, arrival, deadline, std::move(requirement), channel};
+  }
 };
 
 // An item as the queue holds it.
@@ -245,8 +251,10 @@ class WorkQueue {
   bool Contains(WorkItemId id) const { return items_by_id_.contains(id); }
   // The item's state; nullopt when not queued. O(1).
   std::optional<QueuedItemView> Find(WorkItemId id) const;
-  // The item's requirement plan, shared; null when anyone may take it or it is not queued. O(1).
-  std::shared_ptr<const RequirementPlan> RequirementOf(WorkItemId id) const;
+  // What `Push` takes to put the item back exactly as it is now (its place, its relaxation
+  // progress, its requirement plan shared) after it leaves, e.g. to be offered; nullopt when it
+  // is not queued. O(1).
+  std::optional<QueuedItem> Reinstatement(WorkItemId id) const;
   // Items of `priority` (0 when out of range). O(1).
   size_t CountWithPriority(int priority) const;
   // The earliest arrival among queued items; InfiniteFuture when empty. O(1).
