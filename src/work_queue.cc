@@ -317,7 +317,7 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
   }
   if (absl::Status status = Validate(queued); !status.ok()) return status;
 
-  const uint32_t slot = TakeSlot(items_, free_items_);
+  const uint32_t slot = items_.Acquire();
   Item& item = items_[slot];
   item.id = id;
   item.arrival = queued.arrival;
@@ -348,8 +348,7 @@ void WorkQueue::RemoveSlot(uint32_t slot) {
   relaxation_.Cancel(item.relax_timer);
   --count_by_priority_[item.priority];
   items_by_id_.erase(item.id);
-  item = Item();
-  free_items_.push_back(slot);
+  items_.Release(slot);
 }
 
 absl::Status WorkQueue::Erase(WorkItemId id) {
@@ -597,19 +596,22 @@ std::optional<size_t> WorkQueue::PositionOf(WorkItemId id) const {
 }
 
 void WorkQueue::Reserve(size_t items) {
-  items_.reserve(items);
+  items_.Reserve(items);
   items_by_id_.reserve(items);
   arrivals_.Reserve(items);
 }
 
 size_t WorkQueue::MemoryBytes() const {
-  size_t bytes =
-      sizeof(*this) + items_.capacity() * sizeof(Item) + free_items_.capacity() * sizeof(uint32_t) +
-      items_by_id_.capacity() * (sizeof(WorkItemId) + sizeof(uint32_t) + 1) +
-      count_by_priority_.capacity() * sizeof(size_t) + arrivals_.MemoryBytes() +
-      classes_.capacity() * sizeof(Class) + free_classes_.capacity() * sizeof(RequirementClassId) +
-      class_heads_.MemoryBytes() + class_overdue_heads_.MemoryBytes() + relaxation_.MemoryBytes() +
-      events_.capacity() * sizeof(RequirementRelaxed);
+  size_t bytes = sizeof(*this) + items_.MemoryBytes() +
+                 items_by_id_.capacity() * (sizeof(WorkItemId) + sizeof(uint32_t) + 1) +
+                 count_by_priority_.capacity() * sizeof(size_t) + arrivals_.MemoryBytes() +
+                 classes_.capacity() * sizeof(Class) +
+                 free_classes_.capacity() * sizeof(RequirementClassId) +
+                 class_heads_.MemoryBytes() + class_overdue_heads_.MemoryBytes() +
+                 relaxation_.MemoryBytes() + events_.capacity() * sizeof(RequirementRelaxed);
+  // Those members' own sizes are already in sizeof(*this).
+  bytes -=
+      sizeof(arrivals_) + sizeof(class_heads_) + sizeof(class_overdue_heads_) + sizeof(relaxation_);
   for (const Class& klass : classes_) {
     bytes += klass.main.MemoryBytes() + klass.overdue.MemoryBytes() - 2 * sizeof(Heap);
   }

@@ -61,6 +61,7 @@
 #include "absl/time/time.h"
 #include "omniroute/agents.h"
 #include "omniroute/skills.h"
+#include "omniroute/slab.h"
 #include "omniroute/timer_wheel.h"
 #include "omniroute/work_queue.h"
 
@@ -257,52 +258,6 @@ class Router {
   bool Eligible(AgentIndex agent, WorkItemId id) const;
 
  private:
-  // Records only some items need live in a slab: chunks that never move as it grows (so Reserve
-  // need not allocate them up front), a slot number finding its record; freed slots are reused.
-  template <typename T>
-  class Slab {
-   public:
-    // A default record's slot.
-    uint32_t Acquire() {
-      if (!free_.empty()) {
-        const uint32_t slot = free_.back();
-        free_.pop_back();
-        return slot;
-      }
-      if ((size_ & (kChunkRecords - 1)) == 0) chunks_.emplace_back().reserve(kChunkRecords);
-      chunks_.back().emplace_back();
-      return size_++;
-    }
-    // Resets the record (freeing what it holds) for reuse.
-    void Release(uint32_t slot) {
-      (*this)[slot] = T();
-      free_.push_back(slot);
-    }
-    T& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkRecords - 1)]; }
-    const T& operator[](uint32_t slot) const {
-      return chunks_[slot >> kChunkBits][slot & (kChunkRecords - 1)];
-    }
-    void Reserve(size_t records) { chunks_.reserve((records + kChunkRecords - 1) / kChunkRecords); }
-    // Every record, free ones included (those hold nothing).
-    template <typename F>
-    void ForEach(F&& f) const {
-      for (const std::vector<T>& chunk : chunks_) {
-        for (const T& record : chunk) f(record);
-      }
-    }
-    // Heap bytes of the chunks and the free list, not counting what records hold.
-    size_t MemoryBytes() const {
-      return chunks_.capacity() * sizeof(std::vector<T>) +
-             chunks_.size() * kChunkRecords * sizeof(T) + free_.capacity() * sizeof(uint32_t);
-    }
-
-   private:
-    static constexpr uint32_t kChunkBits = 8;
-    static constexpr uint32_t kChunkRecords = uint32_t{1} << kChunkBits;
-    std::vector<std::vector<T>> chunks_;
-    uint32_t size_ = 0;
-    std::vector<uint32_t> free_;
-  };
   static constexpr uint32_t kNoSlot = ~uint32_t{0};
   // A waiting item is only this record (its order, arrival and requirement are the queue's), so
   // that many waiting items cost little.
@@ -406,6 +361,7 @@ class Router {
   // Per bucket: its queues sorted by (profile priority, listing order).
   std::vector<std::vector<QueueAssignment>> tiers_;
   absl::flat_hash_map<WorkItemId, Item> items_;
+  // Records only some items need: a slot in Item finds them.
   Slab<Held> held_;
   Slab<Extras> extras_;
   struct ClassCompatibility {

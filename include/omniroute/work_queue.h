@@ -66,6 +66,7 @@
 #include "absl/time/time.h"
 #include "omniroute/indexed_heap.h"
 #include "omniroute/skills.h"
+#include "omniroute/slab.h"
 #include "omniroute/timer_wheel.h"
 
 namespace omniroute {
@@ -423,8 +424,8 @@ class WorkQueue {
   Clock* clock_ = nullptr;
   uint64_t next_sequence_ = 0;
 
-  std::vector<Item> items_;
-  std::vector<uint32_t> free_items_;
+  // Chunks of 64 items (8 KiB): a queue's spare room stays under one chunk.
+  Slab<Item, 6> items_;
   absl::flat_hash_map<WorkItemId, uint32_t> items_by_id_;
   std::vector<size_t> count_by_priority_;
   Heap arrivals_;
