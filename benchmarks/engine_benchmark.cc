@@ -38,7 +38,8 @@
 // malloc_trim), which also counts what MemoryBytes leaves out (the journal, the allocator's own
 // overhead).
 // bytes_per_agent and rss_bytes_per_agent: the same for a separate engine to which the 1,000 agents
-// are added. Goal: <= 256 bytes per waiting item.
+// are added. empty_engine_bytes: Engine::MemoryBytes of the configured engine (100 queues) before
+// any agent or item. Goal: <= 256 bytes per waiting item.
 //
 // BM_EngineSnapshotRestore100k: an engine (config.source "bench") with the first 100 agents
 // available and 100,000 arrivals submitted 1 ms apart, offers accepted every 100 submissions, so
@@ -596,6 +597,7 @@ void BM_EngineMemoryPerWaitingItem(benchmark::State& state) {
   const size_t items = static_cast<size_t>(state.range(0));
   const AgentMemory agents = MeasureAgents();
   double engine_bytes = 0, rss_bytes = 0;
+  const double empty_engine_bytes = static_cast<double>(NewEngine()->MemoryBytes());
   for (auto _ : state) {
     state.PauseTiming();
     std::unique_ptr<Engine> engine = NewEngine();
@@ -632,6 +634,7 @@ void BM_EngineMemoryPerWaitingItem(benchmark::State& state) {
   state.counters["rss_bytes_per_item"] = rss_bytes / n;
   state.counters["bytes_per_agent"] = agents.engine_bytes;
   state.counters["rss_bytes_per_agent"] = agents.rss_bytes;
+  state.counters["empty_engine_bytes"] = empty_engine_bytes;
 }
 BENCHMARK(BM_EngineMemoryPerWaitingItem)
     ->ArgName("items")

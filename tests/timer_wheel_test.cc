@@ -38,6 +38,26 @@ std::vector<int> AdvanceCollect(TimerWheel<int>& wheel, absl::Time now) {
   return fired;
 }
 
+TEST(TimerWheelTest, AWheelThatNeverHeldATimerIsSmallAndWorks) {
+  TimerWheel<int> wheel(kOrigin);
+  EXPECT_LT(wheel.MemoryBytes(), 1024u);
+  EXPECT_FALSE(wheel.Cancel(TimerHandle()));
+  EXPECT_EQ(wheel.NextDue(), absl::InfiniteFuture());
+  EXPECT_EQ(wheel.NextStop(), absl::InfiniteFuture());
+  EXPECT_THAT(AdvanceCollect(wheel, At(3600)), IsEmpty());
+  EXPECT_EQ(wheel.now(), At(3600));
+
+  // Moved before and after its first timer, it keeps what it holds.
+  TimerWheel<int> moved = std::move(wheel);
+  MustSchedule(moved, At(7200), 1);
+  const TimerHandle cancelled = MustSchedule(moved, At(4000), 2);
+  EXPECT_GE(moved.MemoryBytes(), size_t{72} * 1024);
+  TimerWheel<int> again = std::move(moved);
+  EXPECT_TRUE(again.Cancel(cancelled));
+  EXPECT_EQ(again.NextDue(), At(7200));
+  EXPECT_THAT(AdvanceCollect(again, At(8000)), ElementsAre(1));
+}
+
 TEST(TimerWheelTest, FiresInDueOrderThenSchedulingOrder) {
   TimerWheel<int> wheel(kOrigin);
   MustSchedule(wheel, At(30), 1);

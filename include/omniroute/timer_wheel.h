@@ -8,7 +8,7 @@
 //     ...                                              // fired in (due, scheduling order)
 //   });
 //
-// Design. Time is counted in ticks from an origin. Eleven levels of 64 slots cover every 64-bit
+// Design. Time is counted in ticks from an origin. Eight levels of 256 slots cover every 64-bit
 // tick count: a timer sits at the lowest level whose slot holds its tick relative to the wheel's
 // current tick (the level of the highest bit in which they differ), so a timer months away waits
 // in an upper level and moves down (cascades) at most once per level. Each level keeps a bitmap
@@ -16,6 +16,10 @@
 // through empty ticks. Timers of one tick are fired sorted by (due instant, scheduling order), so
 // the order is exact at any tick size; the tick only sets how finely timers are bucketed. A slot
 // whose timers were linked in firing order (as rearmed timers are) fires without sorting.
+//
+// Memory: a cache line per timer (64 bytes for a payload of up to 16 bytes), plus the slot table
+// (72 KiB), which the first `Schedule` allocates, so that a wheel that never holds a timer stays
+// small.
 //
 // Determinism: the firing order depends only on due instants and the order of `Schedule` calls.
 // A callback may schedule and cancel timers; a timer it schedules at or before the instant being
@@ -31,6 +35,7 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +100,7 @@ class TimerWheel {
       index = static_cast<uint32_t>(nodes_.size());
       nodes_.emplace_back();
     }
+    if (slots_ == nullptr) slots_ = std::make_unique<Slots>();
     // Placed relative to the current tick, a new timer's upper-level slot never starts before
     // now().
     if (elapsed_behind_) CatchUp();
@@ -119,7 +125,7 @@ class TimerWheel {
     if (node.due == next_due_) next_due_known_ = false;
     if (node.state == State::kLinked) {
       ++stale_;
-      SlotList& list = slots_[node.slot];
+      SlotList& list = slots_->lists[node.slot];
       if (--list.live == 0) {
         // Only stale entries remain in that slot.
         stale_ -= list.entries.size();
@@ -239,7 +245,9 @@ class TimerWheel {
     size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node) +
                    (scratch_.capacity() + later_.capacity()) * sizeof(Firing) +
                    taken_.capacity() * sizeof(Entry);
-    for (const SlotList& list : slots_) bytes += list.entries.capacity() * sizeof(Entry);
+    if (slots_ == nullptr) return bytes;
+    bytes += sizeof(Slots);
+    for (const SlotList& list : slots_->lists) bytes += list.entries.capacity() * sizeof(Entry);
     return bytes;
   }
 
@@ -343,14 +351,14 @@ class TimerWheel {
 
   // Empties `list` (its live count aside), keeping its capacity.
   void ClearEntries(uint16_t key) {
-    slots_[key].entries.clear();
-    if (key < kSlots) order_[key].in_order = true;
+    slots_->lists[key].entries.clear();
+    if (key < kSlots) slots_->order[key].in_order = true;
   }
 
   void Push(uint16_t key, Entry entry, const Node& node) {
-    SlotList& list = slots_[key];
+    SlotList& list = slots_->lists[key];
     if (key < kSlots) {
-      Order& order = order_[key];
+      Order& order = slots_->order[key];
       if (!list.entries.empty() &&
           (node.due != order.last_due ? node.due < order.last_due
                                       : node.sequence < order.last_sequence)) {
@@ -374,7 +382,7 @@ class TimerWheel {
     }
     node.slot = key;
     node.state = State::kLinked;
-    SlotList& list = slots_[key];
+    SlotList& list = slots_->lists[key];
     Push(key, Entry{index, node.generation}, node);
     ++list.live;
     SetOccupied(key);
@@ -399,16 +407,16 @@ class TimerWheel {
   // relinked or fired.
   void Detach(uint16_t key) {
     TakeEntries(key);
-    slots_[key].live = 0;
+    slots_->lists[key].live = 0;
   }
 
   // Moves the entries of slot `key` into `taken_` and empties the list, leaving its live count.
   // The list gets the previous batch's buffer, so capacity circulates instead of growing anew.
   void TakeEntries(uint16_t key) {
-    SlotList& list = slots_[key];
+    SlotList& list = slots_->lists[key];
     taken_.clear();
     taken_.swap(list.entries);
-    if (key < kSlots) order_[key].in_order = true;
+    if (key < kSlots) slots_->order[key].in_order = true;
     ClearOccupied(key);
   }
 
@@ -432,7 +440,9 @@ class TimerWheel {
   // Rebuilds every slot from the pending nodes, dropping stale entries, in one sequential pass.
   // Nodes being fired are in no slot and stay out.
   void Compact() {
-    for (size_t key = 0; key < slots_.size(); ++key) ClearEntries(static_cast<uint16_t>(key));
+    for (size_t key = 0; key < slots_->lists.size(); ++key) {
+      ClearEntries(static_cast<uint16_t>(key));
+    }
     stale_ = 0;
     for (uint32_t i = 0; i < nodes_.size(); ++i) {
       const Node& node = nodes_[i];
@@ -459,9 +469,9 @@ class TimerWheel {
     const Expiration next = NextExpiration();
     if (!next.found) return absl::InfiniteFuture();
     // An in-order slot's first live entry is its earliest.
-    const bool in_order = next.level == 0 && order_[next.slot].in_order;
+    const bool in_order = next.level == 0 && slots_->order[next.slot].in_order;
     absl::Time earliest = absl::InfiniteFuture();
-    for (const Entry& entry : slots_[next.level * kSlots + next.slot].entries) {
+    for (const Entry& entry : slots_->lists[next.level * kSlots + next.slot].entries) {
       if (!Valid(entry)) continue;
       earliest = std::min(earliest, nodes_[entry.index].due);
       if (in_order) break;
@@ -532,7 +542,7 @@ class TimerWheel {
   size_t FireSlot(int slot, bool last, Fire& fire, Ahead& ahead) {
     size_t fired = 0;
     while (true) {
-      if (order_[slot].in_order) {
+      if (slots_->order[slot].in_order) {
         const size_t in_order = FireInOrder(static_cast<uint16_t>(slot), last, fire, ahead);
         if (in_order == 0) return fired;
         fired += in_order;
@@ -601,7 +611,7 @@ class TimerWheel {
   size_t FireInOrder(uint16_t key, bool last, Fire& fire, Ahead& ahead) {
     if (last) {
       // Nothing due yet: the slot stays as it is, however many timers it holds.
-      for (const Entry& entry : slots_[key].entries) {
+      for (const Entry& entry : slots_->lists[key].entries) {
         if (!Valid(entry)) continue;
         if (nodes_[entry.index].due > now_) return 0;
         break;
@@ -628,7 +638,7 @@ class TimerWheel {
         not_due = i;
         break;
       }
-      --slots_[key].live;
+      --slots_->lists[key].live;
       const absl::Time due = node.due;
       Payload payload = std::move(node.payload);
       Retire(entry.index);
@@ -646,7 +656,7 @@ class TimerWheel {
   // still counted in its live count. The common case (no callback scheduled into this slot) keeps
   // their entries as they are, in order, without visiting their nodes.
   void KeepNotDue(uint16_t key, size_t first) {
-    SlotList& list = slots_[key];
+    SlotList& list = slots_->lists[key];
     if (!list.entries.empty()) {
       for (size_t i = first; i < taken_.size(); ++i) {
         if (!Valid(taken_[i])) {
@@ -686,8 +696,12 @@ class TimerWheel {
   std::vector<Firing> scratch_;
   std::vector<Firing> later_;  // FireSlot's timers not yet due
   std::vector<Entry> taken_;
-  std::array<SlotList, kLevels * kSlots> slots_{};
-  std::array<Order, kSlots> order_{};
+  // Allocated by the first `Schedule` (see the file comment).
+  struct Slots {
+    std::array<SlotList, kLevels * kSlots> lists{};
+    std::array<Order, kSlots> order{};
+  };
+  std::unique_ptr<Slots> slots_;
   std::array<uint64_t, kLevels * kWordsPerLevel> occupied_{};
 };
 
