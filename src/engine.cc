@@ -671,6 +671,10 @@ class Engine::Impl {
   void Enter(WorkItemId num, Rec& rec, absl::Time at);
   RoutedItem RoutedFor(const Rec& rec, absl::Time arrival) const;
   bool Serves(AgentIndex agent, QueueIndex queue) const;
+  // Available with room for an item of some channel now: `QueueStats::agents_available`.
+  bool FreeNow(AgentIndex agent) const;
+  // Assignments from the queue within the last `expected_wait_window`. O(log answers).
+  size_t RecentAnswers(const QueueInfo& info) const;
   absl::Duration ExpectedWait(QueueIndex q, size_t ahead) const;
   double ServiceLevel(QueueIndex q) const;
   void TrimRecent(QueueInfo& info) const;
@@ -1754,23 +1758,33 @@ void Engine::Impl::Finish(WorkItemId num) {
 }
 
 absl::Duration Engine::Impl::ExpectedWait(QueueIndex q, size_t ahead) const {
-  const QueueInfo& info = queues_[q];
-  // Nobody ahead and an agent free: no wait. Only then do the agents matter.
+  // Nobody ahead and an agent free to take it: no wait. Only then do the agents matter.
   if (ahead == 0) {
     for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
-      if (Serves(a, q) && router_->agents().State(a) == AgentState::kAvailable) {
-        return absl::ZeroDuration();
-      }
+      if (Serves(a, q) && FreeNow(a)) return absl::ZeroDuration();
     }
   }
-  size_t recent = 0;
-  for (absl::Time t : info.recent) {
-    if (t > now_ - config_.expected_wait_window) ++recent;
-  }
+  const size_t recent = RecentAnswers(queues_[q]);
   if (recent == 0) return absl::InfiniteDuration();
   const absl::Duration window = std::min(config_.expected_wait_window, now_ - config_.origin);
   if (window <= absl::ZeroDuration()) return absl::InfiniteDuration();
   return window * static_cast<double>(ahead + 1) / static_cast<double>(recent);
+}
+
+bool Engine::Impl::FreeNow(AgentIndex agent) const {
+  if (router_->agents().State(agent) != AgentState::kAvailable) return false;
+  for (ChannelId c = 0; c < channels_.size(); ++c) {
+    if (router_->agents().CanTake(agent, c)) return true;
+  }
+  return false;
+}
+
+size_t Engine::Impl::RecentAnswers(const QueueInfo& info) const {
+  const absl::Time since = now_ - config_.expected_wait_window;
+  // Assignments are recorded in time order.
+  return static_cast<size_t>(info.recent.end() -
+                             std::partition_point(info.recent.begin(), info.recent.end(),
+                                                  [since](absl::Time t) { return t <= since; }));
 }
 
 double Engine::Impl::ServiceLevel(QueueIndex q) const {
@@ -2301,20 +2315,10 @@ QueueStats Engine::Impl::StatsOf(QueueIndex q) const {
     if (!Serves(a, q)) continue;
     const AgentState state = router_->agents().State(a);
     if (state != AgentState::kOffline) ++stats.agents_staffed;
-    if (state == AgentState::kAvailable) {
-      for (ChannelId c = 0; c < channels_.size(); ++c) {
-        if (router_->agents().CanTake(a, c)) {
-          ++stats.agents_available;
-          break;
-        }
-      }
-    }
+    if (FreeNow(a)) ++stats.agents_available;
   }
   stats.expected_wait = ExpectedWait(q, stats.waiting);
-  size_t recent = 0;
-  for (absl::Time t : info.recent) {
-    if (t > now_ - config_.expected_wait_window) ++recent;
-  }
+  const size_t recent = RecentAnswers(info);
   const absl::Duration window = std::min(config_.expected_wait_window, now_ - config_.origin);
   if (window > absl::ZeroDuration()) {
     stats.service_rate_per_hour = static_cast<double>(recent) / absl::ToDoubleHours(window);

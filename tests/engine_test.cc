@@ -442,6 +442,24 @@ TEST_F(EngineTest, ExpectedWaitIsZeroOnlyWithAnAgentOfTheQueueAvailable) {
   EXPECT_EQ(stats->expected_wait, absl::InfiniteDuration());
 }
 
+// An available agent at capacity cannot take the next arrival: it waits for a service to end.
+TEST_F(EngineTest, ExpectedWaitIsZeroOnlyWhileAnAgentHasRoom) {
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
+  Submit("v1", "general", "voice", "B", monday_);
+  ASSERT_TRUE(engine_->Accept("v1", "ann", monday_).ok());
+  absl::StatusOr<QueueStats> stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->waiting, 0u);
+  EXPECT_EQ(stats->agents_available, 0u);
+  // One answer in the last 15 minutes: one service per 15 minutes.
+  EXPECT_EQ(stats->expected_wait, absl::Minutes(15));
+  ASSERT_TRUE(engine_->Resolve("v1", monday_ + absl::Minutes(3)).ok());
+  stats = engine_->Queue("general");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->agents_available, 1u);
+  EXPECT_EQ(stats->expected_wait, absl::ZeroDuration());
+}
+
 TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   // No agent: nothing served yet, the wait is unknown.
   Submit("w0", "general", "voice", "B", monday_);

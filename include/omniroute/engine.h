@@ -314,8 +314,9 @@ struct QueueStats {
   absl::Duration average_wait_answered{};
   size_t agents_staffed = 0;    // logged in (not offline) and serving it
   size_t agents_available = 0;  // available with room for some channel
-  // The expected wait of a new arrival: zero when nobody waits and an agent is available;
-  // (waiting + 1) / recent service rate otherwise; InfiniteDuration without recent service.
+  // The expected wait of a new arrival: zero when nobody waits and an agent of the queue is
+  // available with room (as `agents_available` counts); (waiting + 1) / recent service rate
+  // otherwise; InfiniteDuration without recent service.
   absl::Duration expected_wait{};
   double service_rate_per_hour = 0;
 };
