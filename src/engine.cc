@@ -576,7 +576,10 @@ class Engine::Impl {
   std::vector<std::string> agent_ids_;  // by AgentIndex
   std::vector<bool> removed_;
   absl::flat_hash_map<std::string, AgentIndex> customer_agent_;
+  // Equal requirements share one plan. Entries that nothing else holds any more are dropped once
+  // the table has doubled since the last sweep, so it stays in proportion to the live items.
   absl::flat_hash_map<NamedRequirement, Planned> plans_;
+  size_t plans_sweep_at_ = kFirstPlanSweep;
   std::map<uint64_t, FollowUpTask> follow_ups_;
   uint64_t next_follow_up_ = 1;
 
@@ -626,6 +629,8 @@ class Engine::Impl {
   // Interns the names `skills` needs (open catalog), journaling each new one.
   absl::Status Intern(const std::vector<std::string_view>& names);
   absl::StatusOr<Planned> PlanFor(const NamedRequirement& r);
+  static constexpr size_t kFirstPlanSweep = 1024;
+  void SweepPlans();
   absl::StatusOr<AgentConfig> AgentConfigFor(const EngineAgentSpec& spec);
   absl::StatusOr<std::string> SlaPolicyFor(const EngineItemSpec& spec, QueueIndex queue) const;
   // Checks that `policy` has targets for `priority`.
@@ -1126,8 +1131,21 @@ absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequireme
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
   Planned planned{.requirement = std::make_shared<const NamedRequirement>(r),
                   .plan = std::make_shared<const RequirementPlan>(std::move(plan))};
+  if (plans_.size() >= plans_sweep_at_) SweepPlans();
   plans_.emplace(r, planned);
   return planned;
+}
+
+void Engine::Impl::SweepPlans() {
+  for (auto it = plans_.begin(); it != plans_.end();) {
+    const Planned& planned = it->second;
+    if (planned.requirement.use_count() == 1 && planned.plan.use_count() == 1) {
+      plans_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  plans_sweep_at_ = std::max(kFirstPlanSweep, 2 * plans_.size());
 }
 
 absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& spec) {
@@ -2449,8 +2467,10 @@ size_t Engine::Impl::MemoryBytes() const {
   // `items_` is node-based: a pointer and a control byte per slot, and a node per record.
   size_t bytes = sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
                  items_.size() * sizeof(std::pair<const WorkItemId, Rec>) +
-                 FlatTableBytes(item_ids_) + timers_.MemoryBytes() - sizeof(timers_) +
-                 router_->MemoryBytes() + tracker_.MemoryBytes() - sizeof(tracker_);
+                 FlatTableBytes(item_ids_) + FlatTableBytes(plans_) +
+                 plans_.size() * (sizeof(NamedRequirement) + sizeof(RequirementPlan)) +
+                 timers_.MemoryBytes() - sizeof(timers_) + router_->MemoryBytes() +
+                 tracker_.MemoryBytes() - sizeof(tracker_);
   for (const auto& [num, rec] : items_) {
     bytes += HeapBytes(rec.id) + HeapBytes(rec.tier) + HeapBytes(rec.customer) +
              HeapBytes(rec.tags) + HeapBytes(rec.pauses);

@@ -460,6 +460,46 @@ TEST_F(EngineTest, ExpectedWaitIsZeroOnlyWhileAnAgentHasRoom) {
   EXPECT_EQ(stats->expected_wait, absl::ZeroDuration());
 }
 
+// Items with equal requirements share a plan; the plans of items that left are let go, so an
+// engine seeing ever new requirements does not grow with them.
+TEST_F(EngineTest, PlansOfRequirementsNoItemHoldsAreLetGo) {
+  absl::Time at = monday_;
+  size_t bytes_after_warm_up = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    if (i == 2'000) bytes_after_warm_up = engine_->MemoryBytes();
+    EngineItemSpec spec{.id = "t", .queue = "general", .channel = "voice", .priority = "B"};
+    spec.requirement.must = {{"billing", 1 + i % 100}, {"zh", 1 + i / 100}};
+    at += absl::Seconds(1);
+    ASSERT_TRUE(engine_->Submit(spec, at).ok());
+    ASSERT_TRUE(engine_->Cancel("t", at).ok());
+  }
+  EXPECT_LE(engine_->MemoryBytes(), bytes_after_warm_up + bytes_after_warm_up / 10);
+  // A requirement still held keeps its plan through the sweeps; an equal one shares it.
+  EngineItemSpec held{.id = "kept", .queue = "general", .channel = "voice", .priority = "B"};
+  held.requirement.must = {{"billing", 7}, {"zh", 3}};
+  ASSERT_TRUE(engine_->Submit(held, at).ok());
+  for (int i = 0; i < 3'000; ++i) {
+    EngineItemSpec spec{.id = "t", .queue = "general", .channel = "voice", .priority = "B"};
+    spec.requirement.must = {{"billing", 1 + i % 100}, {"tech", 1 + i / 100}};
+    ASSERT_TRUE(engine_->Submit(spec, at).ok());
+    ASSERT_TRUE(engine_->Cancel("t", at).ok());
+  }
+  held.id = "twin";
+  ASSERT_TRUE(engine_->Submit(held, at).ok());
+  const auto offered = [this] {
+    std::vector<std::string> items;
+    for (const EngineEvent& e : engine_->PollEvents()) {
+      if (e.kind == Kind::kOffered) items.push_back(e.item);
+    }
+    return items;
+  };
+  (void)offered();
+  Agent("low", {{"billing", 6}, {"zh", 3}}, {{"voice", 1}}, {"general"}, at);
+  EXPECT_THAT(offered(), ElementsAre());
+  Agent("ann", {{"billing", 7}, {"zh", 3}}, {{"voice", 2}}, {"general"}, at);
+  EXPECT_THAT(offered(), ElementsAre("kept", "twin"));
+}
+
 TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   // No agent: nothing served yet, the wait is unknown.
   Submit("w0", "general", "voice", "B", monday_);
