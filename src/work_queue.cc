@@ -333,7 +333,7 @@ absl::Status WorkQueue::Push(WorkItemId id, QueuedItem queued) {
           : std::clamp(std::max(queued.steps_applied.value_or(0),
                                 item.requirement->StepsDueAfter(now() - item.relax_origin)),
                        0, item.requirement->step_count());
-  item.in_arrivals = arrivals_.Push(Ranked{Key{Nanos(item.arrival), 0, item.sequence}, slot});
+  item.in_arrivals = arrivals_.Push(ArrivalRanked{Nanos(item.arrival), slot});
   LinkToClass(slot, AcquireClass(item));
   ArmRelaxation(slot);
   ++count_by_priority_[item.priority];

@@ -342,6 +342,14 @@ class WorkQueue {
     friend bool operator<(const Ranked& a, const Ranked& b) { return a.key < b.key; }
   };
   using Heap = IndexedHeap<Ranked>;
+  // The arrival order only answers "the earliest arrival", for which ties need no breaking.
+  struct ArrivalRanked {
+    int64_t arrival_ns;
+    uint32_t slot;
+    friend bool operator<(const ArrivalRanked& a, const ArrivalRanked& b) {
+      return a.arrival_ns < b.arrival_ns;
+    }
+  };
 
   struct Item {
     WorkItemId id = 0;
@@ -428,7 +436,7 @@ class WorkQueue {
   Slab<Item, 6> items_;
   absl::flat_hash_map<WorkItemId, uint32_t> items_by_id_;
   std::vector<size_t> count_by_priority_;
-  Heap arrivals_;
+  IndexedHeap<ArrivalRanked> arrivals_;
 
   std::vector<Class> classes_;
   std::vector<RequirementClassId> free_classes_;
