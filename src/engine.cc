@@ -2465,17 +2465,18 @@ size_t Engine::Impl::MemoryBytes() const {
   using internal::FlatTableBytes;
   using internal::HeapBytes;
   // `items_` is node-based: a pointer and a control byte per slot, and a node per record.
-  size_t bytes = sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
-                 items_.size() * sizeof(std::pair<const WorkItemId, Rec>) +
-                 FlatTableBytes(item_ids_) + FlatTableBytes(plans_) +
-                 plans_.size() * (sizeof(NamedRequirement) + sizeof(RequirementPlan)) +
-                 timers_.MemoryBytes() - sizeof(timers_) + router_->MemoryBytes() +
-                 tracker_.MemoryBytes() - sizeof(tracker_);
+  size_t bytes =
+      sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
+      items_.size() * sizeof(std::pair<const WorkItemId, Rec>) + FlatTableBytes(item_ids_) +
+      FlatTableBytes(customer_agent_) + FlatTableBytes(plans_) +
+      plans_.size() * (sizeof(NamedRequirement) + sizeof(RequirementPlan)) + timers_.MemoryBytes() -
+      sizeof(timers_) + router_->MemoryBytes() + tracker_.MemoryBytes() - sizeof(tracker_);
   for (const auto& [num, rec] : items_) {
     bytes += HeapBytes(rec.id) + HeapBytes(rec.tier) + HeapBytes(rec.customer) +
              HeapBytes(rec.tags) + HeapBytes(rec.pauses);
     for (const std::string& tag : rec.tags) bytes += HeapBytes(tag);
   }
+  for (const auto& [customer, agent] : customer_agent_) bytes += HeapBytes(customer);
   return bytes;
 }
 

@@ -491,9 +491,9 @@ class Engine {
                                                         const EngineConfigLoader& load);
 
   // Estimated memory of the engine's tables, in bytes: item records and their id index, the
-  // requirement plans items share, the router's item records, the queues, the agents, the SLA
-  // clocks and the timers. Leaves out events not yet polled and the journal, which the process's
-  // resident set shows. O(items + agents + queues).
+  // requirement plans items share, each customer's last agent, the router's item records, the
+  // queues, the agents, the SLA clocks and the timers. Leaves out events not yet polled and the
+  // journal, which the process's resident set shows. O(items + agents + queues + customers).
   size_t MemoryBytes() const;
 
  private:
