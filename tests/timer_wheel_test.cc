@@ -117,6 +117,37 @@ TEST(TimerWheelTest, PastDueAndPreOriginTimersFireOnTheNextAdvance) {
   EXPECT_THAT(AdvanceCollect(wheel, At(100)), ElementsAre(2, 1, 3));
 }
 
+TEST(TimerWheelTest, DueInstantsStayExactToTheNanosecondAtAnyDistanceFromTheOrigin) {
+  // 7 ms ticks: instants are kept as whole ticks and nanoseconds past the tick, and a thousand
+  // years from the origin no longer fit in int64 nanoseconds.
+  TimerWheel<int> wheel(kOrigin, absl::Milliseconds(7));
+  const absl::Duration millennium = absl::Hours(24 * 365 * 1000);
+  const std::vector<absl::Time> dues = {kOrigin + millennium + absl::Nanoseconds(3),
+                                        kOrigin - millennium + absl::Nanoseconds(5),
+                                        kOrigin - absl::Nanoseconds(1),
+                                        kOrigin + absl::Milliseconds(7),
+                                        kOrigin + absl::Milliseconds(7) - absl::Nanoseconds(1),
+                                        kOrigin + absl::Nanoseconds(6'999'999)};
+  std::vector<TimerHandle> handles;
+  for (size_t i = 0; i < dues.size(); ++i) {
+    handles.push_back(MustSchedule(wheel, dues[i], static_cast<int>(i)));
+    EXPECT_EQ(wheel.Due(handles.back()), dues[i]) << i;
+  }
+  EXPECT_EQ(wheel.NextDue(), kOrigin - millennium + absl::Nanoseconds(5));
+  std::vector<std::pair<int, absl::Time>> fired;
+  wheel.Advance(kOrigin + 2 * millennium, [&](TimerHandle, absl::Time due, int payload) {
+    fired.emplace_back(payload, due);
+  });
+  ASSERT_EQ(fired.size(), dues.size());
+  EXPECT_EQ(fired[0].first, 1);
+  EXPECT_EQ(fired[1].first, 2);
+  EXPECT_EQ(fired[2].first, 4);  // the same instant as 5, scheduled first
+  EXPECT_EQ(fired[3].first, 5);
+  EXPECT_EQ(fired[4].first, 3);
+  EXPECT_EQ(fired[5].first, 0);
+  for (const auto& [payload, due] : fired) EXPECT_EQ(due, dues[static_cast<size_t>(payload)]);
+}
+
 TEST(TimerWheelTest, AdvancingBackwardsFiresNothingAndKeepsNow) {
   TimerWheel<int> wheel(kOrigin);
   MustSchedule(wheel, At(5), 1);
@@ -180,6 +211,8 @@ TEST(TimerWheelTest, RejectsInfiniteAndTooFarInstantsChangingNothing) {
   EXPECT_EQ(wheel.Schedule(absl::InfinitePast(), 1).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(wheel.Schedule(kOrigin + absl::Seconds(5e18), 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(wheel.Schedule(kOrigin - absl::Seconds(5e18), 1).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(wheel.empty());
   EXPECT_THAT(AdvanceCollect(wheel, At(1e9)), IsEmpty());

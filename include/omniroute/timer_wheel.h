@@ -17,9 +17,9 @@
 // the order is exact at any tick size; the tick only sets how finely timers are bucketed. A slot
 // whose timers were linked in firing order (as rearmed timers are) fires without sorting.
 //
-// Memory: a cache line per timer (64 bytes for a payload of up to 16 bytes), plus the slot table
-// (72 KiB), which the first `Schedule` allocates, so that a wheel that never holds a timer stays
-// small.
+// Memory: 32 bytes per timer plus its payload (40 bytes for a payload of up to 8 bytes), and an
+// 8-byte slot entry; the slot table (72 KiB) is allocated by the first `Schedule`, so that a wheel
+// that never holds a timer stays small.
 //
 // Determinism: the firing order depends only on due instants and the order of `Schedule` calls.
 // A callback may schedule and cancel timers; a timer it schedules at or before the instant being
@@ -82,20 +82,20 @@ class TimerWheel {
       : origin_(origin), tick_(ValidTick(tick)), now_(origin) {}
 
   // Schedules `payload` to fire at `due`. A `due` at or before `now()` fires on the next
-  // `Advance`. InvalidArgument for an infinite `due`, or one more than 4e18 ticks after the
+  // `Advance`. InvalidArgument for an infinite `due`, or one more than 4e18 ticks from the
   // origin. O(1).
   absl::StatusOr<TimerHandle> Schedule(absl::Time due, Payload payload) {
     if (due == absl::InfiniteFuture() || due == absl::InfinitePast()) {
       return absl::InvalidArgumentError("a timer's due instant must be finite");
     }
-    const int64_t ticks = TickOf(due);
-    if (ticks == kTooFar) {
-      return absl::InvalidArgumentError("a timer's due instant is too far in the future");
+    const Instant instant = InstantOf(due);
+    if (instant.ticks == kTooFar) {
+      return absl::InvalidArgumentError("a timer's due instant is too far from the wheel's origin");
     }
     uint32_t index;
     if (free_ != kNone) {
       index = free_;
-      free_ = nodes_[index].next;
+      free_ = static_cast<uint32_t>(nodes_[index].sequence);
     } else {
       index = static_cast<uint32_t>(nodes_.size());
       nodes_.emplace_back();
@@ -105,13 +105,12 @@ class TimerWheel {
     // now().
     if (elapsed_behind_) CatchUp();
     Node& node = nodes_[index];
-    node.due = due;
-    node.tick = static_cast<uint64_t>(std::max<int64_t>(ticks, 0));
+    node.due = instant;
     node.sequence = next_sequence_++;
     node.payload = std::move(payload);
     Link(index);
     ++size_;
-    if (next_due_known_ && due < next_due_) next_due_ = due;
+    if (next_due_known_ && due < next_due_) SetNextDue(instant, due);
     return TimerHandle(index, node.generation);
   }
 
@@ -122,7 +121,7 @@ class TimerWheel {
   bool Cancel(TimerHandle handle) {
     if (!IsPending(handle)) return false;
     Node& node = nodes_[handle.index_];
-    if (node.due == next_due_) next_due_known_ = false;
+    if (node.due == next_due_instant_) next_due_known_ = false;
     if (node.state == State::kLinked) {
       ++stale_;
       SlotList& list = slots_->lists[node.slot];
@@ -136,10 +135,7 @@ class TimerWheel {
     Retire(handle.index_);
     Free(handle.index_);
     CompactIfWorthIt();
-    if (size_ == 0) {
-      next_due_ = absl::InfiniteFuture();
-      next_due_known_ = true;
-    }
+    if (size_ == 0) SetNextDue(kNever, absl::InfiniteFuture());
     return true;
   }
 
@@ -153,7 +149,7 @@ class TimerWheel {
 
   // The due instant of a pending timer; InfiniteFuture when `handle` is not pending.
   absl::Time Due(TimerHandle handle) const {
-    return IsPending(handle) ? nodes_[handle.index_].due : absl::InfiniteFuture();
+    return IsPending(handle) ? TimeOf(nodes_[handle.index_].due) : absl::InfiniteFuture();
   }
 
   // The payload of a pending timer; nullptr when `handle` is not pending.
@@ -186,10 +182,11 @@ class TimerWheel {
     elapsed_behind_ = false;
     // Nothing fires unless the earliest timer is due; cascading keeps every due instant.
     if (next_due_ <= now) next_due_known_ = false;
-    const int64_t target_ticks = TickOf(now_);
-    if (target_ticks < 0) return 0;
-    const uint64_t target = target_ticks == kTooFar ? std::numeric_limits<uint64_t>::max()
-                                                    : static_cast<uint64_t>(target_ticks);
+    now_instant_ = InstantOf(now_);
+    if (now_instant_.ticks < 0) return 0;
+    const uint64_t target = now_instant_.ticks == kTooFar
+                                ? std::numeric_limits<uint64_t>::max()
+                                : static_cast<uint64_t>(now_instant_.ticks);
     size_t fired = 0;
     while (true) {
       const Expiration next = NextExpiration();
@@ -212,7 +209,7 @@ class TimerWheel {
   // The earliest due instant among pending timers; InfiniteFuture when none. O(1): kept up to
   // date by `Schedule`, and found again by `Advance` or `Cancel` when the earliest timer fires or
   // is cancelled (O(timers in the earliest occupied slot)).
-  absl::Time NextDue() const { return next_due_known_ ? next_due_ : EarliestDue(); }
+  absl::Time NextDue() const { return next_due_known_ ? next_due_ : TimeOf(EarliestDue()); }
 
   // Where the next `Advance` should stop to make progress: NextDue() when it is known at no cost,
   // else the start of the earliest occupied slot, which is never after NextDue(). Advancing to it
@@ -225,7 +222,7 @@ class TimerWheel {
     if (!next.found) return absl::InfiniteFuture();
     // A one-tick slot may be the current one, which can hold timers not yet due: its start would
     // be no progress. Its few timers give the exact instant.
-    if (next.level == 0) return EarliestDue();
+    if (next.level == 0) return TimeOf(EarliestDue());
     if (next.tick == upper_slot_start_ && upper_slot_start_time_ != absl::InfiniteFuture()) {
       return upper_slot_start_time_;
     }
@@ -258,6 +255,13 @@ class TimerWheel {
   static constexpr int kWordsPerLevel = (kSlots + 63) / 64;  // of the occupancy bitmap
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   static constexpr int64_t kTooFar = std::numeric_limits<int64_t>::max();
+  // How far from the origin a timer may be, in ticks.
+  static constexpr int64_t kFarTicks = 4'000'000'000'000'000'000;
+  // The instants whose Unix nanoseconds fit an int64.
+  static constexpr absl::Time kFirstNanosecond =
+      absl::FromUnixNanos(std::numeric_limits<int64_t>::min());
+  static constexpr absl::Time kLastNanosecond =
+      absl::FromUnixNanos(std::numeric_limits<int64_t>::max());
   static constexpr size_t kCompactionFloor = 1024;
   // Slot walks are bound by memory latency and do little per entry: fetch far ahead.
   static constexpr size_t kPrefetchDistance = 64;
@@ -283,18 +287,26 @@ class TimerWheel {
   // Of a level-0 slot (only those fire): whether its entries were appended in firing order, and
   // the last one's sort key. Timers rearmed in firing order keep a slot in order, and such a slot
   // fires without sorting.
+  // An instant as whole ticks from the origin (floored; negative before it) and the nanoseconds
+  // past that tick's start: exact, ordered as the instants are, and cheaper to compare than an
+  // absl::Time. It also gives the tick a timer belongs to without a division.
+  struct Instant {
+    int64_t ticks = 0;
+    int64_t offset_ns = 0;  // in [0, tick)
+    friend auto operator<=>(const Instant&, const Instant&) = default;
+  };
+  static constexpr Instant kNever{kTooFar, 0};
+
   struct Order {
     bool in_order = true;
-    absl::Time last_due;
+    Instant last_due;
     uint64_t last_sequence = 0;
   };
 
-  // Cache-line aligned, so that visiting a node costs one line.
-  struct alignas(64) Node {
-    absl::Time due;
-    uint64_t tick = 0;
-    uint64_t sequence = 0;
-    uint32_t next = kNone;  // the free list
+  struct Node {
+    Instant due;
+    // Scheduling order while pending; the next free node while on the free list.
+    uint64_t sequence = kNone;
     uint32_t generation = 1;
     uint16_t slot = 0;  // level * kSlots + slot index, while linked
     State state = State::kFree;
@@ -303,7 +315,7 @@ class TimerWheel {
 
   // A timer taken out to fire, with its sort key copied so that sorting stays in cache.
   struct Firing {
-    absl::Time due;
+    Instant due;
     uint64_t sequence;
     uint32_t index;
     uint32_t generation;
@@ -325,20 +337,50 @@ class TimerWheel {
     return x.due != y.due ? x.due < y.due : x.sequence < y.sequence;
   }
 
-  // Ticks from the origin, floored; negative before it; kTooFar past 4e18 ticks.
-  int64_t TickOf(absl::Time t) const {
-    const absl::Duration since = t - origin_;
-    if (since > too_far_) return kTooFar;
-    if (since < absl::Hours(2'000'000) && since > -absl::Hours(2'000'000)) {
-      const int64_t ns = absl::ToInt64Nanoseconds(since);
-      int64_t ticks = ns / tick_ns_;
-      if (ns % tick_ns_ < 0) --ticks;
-      return ticks;
+  // `t` as ticks from the origin and nanoseconds past the tick; kNever more than 4e18 ticks from
+  // the origin.
+  Instant InstantOf(absl::Time t) const {
+    int64_t since_ns;
+    if (origin_has_ns_ && t >= kFirstNanosecond && t <= kLastNanosecond &&
+        !__builtin_sub_overflow(absl::ToUnixNanos(t), origin_ns_, &since_ns)) {
+      Instant instant{since_ns / tick_ns_, since_ns % tick_ns_};
+      if (instant.offset_ns < 0) {
+        --instant.ticks;
+        instant.offset_ns += tick_ns_;
+      }
+      const bool too_far = instant.ticks > kFarTicks ||
+                           (instant.ticks == kFarTicks && instant.offset_ns > 0) ||
+                           instant.ticks < -kFarTicks;
+      return too_far ? kNever : instant;
     }
+    const absl::Duration since = t - origin_;
+    if (since > too_far_ || since < -too_far_) return kNever;
     absl::Duration rest;
-    int64_t ticks = absl::IDivDuration(since, tick_, &rest);
-    if (rest < absl::ZeroDuration()) --ticks;
-    return ticks;
+    Instant instant{absl::IDivDuration(since, tick_, &rest), 0};
+    if (rest < absl::ZeroDuration()) {
+      --instant.ticks;
+      rest += tick_;
+    }
+    instant.offset_ns = absl::ToInt64Nanoseconds(rest);
+    return instant;
+  }
+
+  // The inverse of InstantOf; InfiniteFuture for kNever.
+  absl::Time TimeOf(Instant instant) const {
+    if (instant == kNever) return absl::InfiniteFuture();
+    int64_t ns;
+    if (origin_has_ns_ && !__builtin_mul_overflow(instant.ticks, tick_ns_, &ns) &&
+        !__builtin_add_overflow(ns, instant.offset_ns, &ns) &&
+        !__builtin_add_overflow(ns, origin_ns_, &ns)) {
+      return absl::FromUnixNanos(ns);
+    }
+    return origin_ + tick_ * instant.ticks + absl::Nanoseconds(instant.offset_ns);
+  }
+
+  void SetNextDue(Instant instant, absl::Time due) {
+    next_due_instant_ = instant;
+    next_due_ = due;
+    next_due_known_ = true;
   }
 
   static int LevelFor(uint64_t elapsed, uint64_t tick) {
@@ -372,7 +414,8 @@ class TimerWheel {
 
   void Link(uint32_t index) {
     Node& node = nodes_[index];
-    const uint64_t tick = std::max(node.tick, elapsed_);
+    const uint64_t tick =
+        std::max(static_cast<uint64_t>(std::max<int64_t>(node.due.ticks, 0)), elapsed_);
     const int level = LevelFor(elapsed_, tick);
     const int shift = level * kLevelBits;
     const int slot = static_cast<int>((tick >> shift) & (kSlots - 1));
@@ -399,7 +442,7 @@ class TimerWheel {
   void Free(uint32_t index) {
     Node& node = nodes_[index];
     node.state = State::kFree;
-    node.next = free_;
+    node.sequence = free_;
     free_ = index;
   }
 
@@ -423,7 +466,14 @@ class TimerWheel {
   // Slot lists are index arrays, so walking one issues independent loads; fetching ahead hides
   // their latency.
   void Prefetch(size_t position) const {
-    if (position < taken_.size()) __builtin_prefetch(&nodes_[taken_[position].index]);
+    if (position < taken_.size()) PrefetchNode(taken_[position].index);
+  }
+
+  // A node may straddle two cache lines: fetch both.
+  void PrefetchNode(uint32_t index) const {
+    const char* node = reinterpret_cast<const char*>(&nodes_[index]);
+    __builtin_prefetch(node);
+    __builtin_prefetch(node + sizeof(Node) - 1);
   }
 
   bool Valid(const Entry& entry) const {
@@ -464,13 +514,13 @@ class TimerWheel {
     return -1;
   }
 
-  // The earliest due instant, from the earliest occupied slot's timers.
-  absl::Time EarliestDue() const {
+  // The earliest due instant, from the earliest occupied slot's timers; kNever when none.
+  Instant EarliestDue() const {
     const Expiration next = NextExpiration();
-    if (!next.found) return absl::InfiniteFuture();
+    if (!next.found) return kNever;
     // An in-order slot's first live entry is its earliest.
     const bool in_order = next.level == 0 && slots_->order[next.slot].in_order;
-    absl::Time earliest = absl::InfiniteFuture();
+    Instant earliest = kNever;
     for (const Entry& entry : slots_->lists[next.level * kSlots + next.slot].entries) {
       if (!Valid(entry)) continue;
       earliest = std::min(earliest, nodes_[entry.index].due);
@@ -484,8 +534,8 @@ class TimerWheel {
   void RefreshNextDueIfCheap() {
     const Expiration next = NextExpiration();
     if (next.found && next.level > 0) return;
-    next_due_ = EarliestDue();
-    next_due_known_ = true;
+    const Instant earliest = EarliestDue();
+    SetNextDue(earliest, TimeOf(earliest));
   }
 
   // The start tick of the earliest occupied slot above level 0; the largest tick when none.
@@ -497,7 +547,7 @@ class TimerWheel {
   // Moves the current tick up to now() after `Advance` calls that had nothing to do.
   void CatchUp() {
     elapsed_behind_ = false;
-    const int64_t ticks = TickOf(now_);
+    const int64_t ticks = InstantOf(now_).ticks;
     if (ticks > 0 && ticks != kTooFar) elapsed_ = std::max(elapsed_, static_cast<uint64_t>(ticks));
   }
 
@@ -559,7 +609,7 @@ class TimerWheel {
         Node& node = nodes_[entry.index];
         if (!Valid(entry)) {
           --stale_;
-        } else if (!last || node.due <= now_) {
+        } else if (!last || node.due <= now_instant_) {
           node.state = State::kFiring;
           const Firing firing{node.due, node.sequence, entry.index, entry.generation};
           if (!scratch_.empty() && FiresBefore(firing, scratch_.back())) ordered = false;
@@ -581,7 +631,7 @@ class TimerWheel {
       // nodes: the handle's generation tells.
       for (size_t i = 0; i < scratch_.size(); ++i) {
         if (i + kFirePrefetchDistance < scratch_.size()) {
-          __builtin_prefetch(&nodes_[scratch_[i + kFirePrefetchDistance].index]);
+          PrefetchNode(scratch_[i + kFirePrefetchDistance].index);
         }
         if (i + kAheadDistance < scratch_.size()) {
           const Firing& soon = scratch_[i + kAheadDistance];
@@ -593,7 +643,7 @@ class TimerWheel {
         const TimerHandle handle(scratch_[i].index, scratch_[i].generation);
         if (!IsPending(handle)) continue;
         Node& node = nodes_[handle.index_];
-        const absl::Time due = node.due;
+        const absl::Time due = TimeOf(node.due);
         Payload payload = std::move(node.payload);
         Retire(handle.index_);
         Free(handle.index_);
@@ -613,7 +663,7 @@ class TimerWheel {
       // Nothing due yet: the slot stays as it is, however many timers it holds.
       for (const Entry& entry : slots_->lists[key].entries) {
         if (!Valid(entry)) continue;
-        if (nodes_[entry.index].due > now_) return 0;
+        if (nodes_[entry.index].due > now_instant_) return 0;
         break;
       }
     }
@@ -623,7 +673,7 @@ class TimerWheel {
     size_t not_due = taken_.size();
     for (size_t i = 0; i < taken_.size(); ++i) {
       if (i + kFirePrefetchDistance < taken_.size()) {
-        __builtin_prefetch(&nodes_[taken_[i + kFirePrefetchDistance].index]);
+        PrefetchNode(taken_[i + kFirePrefetchDistance].index);
       }
       if (i + kAheadDistance < taken_.size() && Valid(taken_[i + kAheadDistance])) {
         ahead(std::as_const(nodes_[taken_[i + kAheadDistance].index].payload));
@@ -634,12 +684,12 @@ class TimerWheel {
         continue;
       }
       Node& node = nodes_[entry.index];
-      if (last && node.due > now_) {
+      if (last && node.due > now_instant_) {
         not_due = i;
         break;
       }
       --slots_->lists[key].live;
-      const absl::Time due = node.due;
+      const absl::Time due = TimeOf(node.due);
       Payload payload = std::move(node.payload);
       Retire(entry.index);
       Free(entry.index);
@@ -676,8 +726,13 @@ class TimerWheel {
   absl::Time origin_;
   absl::Duration tick_;
   int64_t tick_ns_ = absl::ToInt64Nanoseconds(tick_);
-  absl::Duration too_far_ = tick_ * 4e18;
+  absl::Duration too_far_ = tick_ * static_cast<double>(kFarTicks);
+  // The origin in Unix nanoseconds, when it has one: instants near it then convert in integers
+  // (absl's Duration arithmetic is out of line).
+  bool origin_has_ns_ = origin_ >= kFirstNanosecond && origin_ <= kLastNanosecond;
+  int64_t origin_ns_ = origin_has_ns_ ? absl::ToUnixNanos(origin_) : 0;
   absl::Time now_;
+  Instant now_instant_;   // now() as an Instant, set by `Advance`
   uint64_t elapsed_ = 0;  // the current tick
   uint64_t next_sequence_ = 0;
   size_t size_ = 0;
@@ -686,6 +741,7 @@ class TimerWheel {
   bool firing_in_order_ = false;
   // The earliest pending due instant, when `next_due_known_`.
   absl::Time next_due_ = absl::InfiniteFuture();
+  Instant next_due_instant_ = kNever;
   bool next_due_known_ = true;
   // No occupied slot above level 0 starts before this tick (a bound: cancelling and cascading
   // leave it low), so `Advance` to an earlier tick with nothing due has nothing to cascade.
