@@ -434,6 +434,14 @@ class Engine::Impl {
     std::shared_ptr<const RequirementPlan> plan;
   };
 
+  // What few items carry, kept out of line.
+  struct Labels {
+    std::string tier{};
+    std::vector<std::string> tags{};
+    std::vector<std::string> pauses{};  // reasons, in the order given
+    bool empty() const { return tier.empty() && tags.empty() && pauses.empty(); }
+  };
+
   struct Rec {
     std::string id{};
     WorkItemId num = 0;
@@ -442,8 +450,6 @@ class Engine::Impl {
     ChannelId channel = 0;
     int sla_priority = 0;  // index into the priority labels
     int routing_priority = 0;
-    std::string tier{};
-    std::vector<std::string> tags{};
     std::string customer{};
     // As written (escalation may add to it); null when empty, which most are.
     std::shared_ptr<const NamedRequirement> requirement{};
@@ -458,12 +464,27 @@ class Engine::Impl {
     int level = 0;
     absl::Time level_entered{};
     int rejected = 0;
-    std::vector<std::string> pauses{};
     bool responded = false;
     bool resolved_once = false;
     bool clean_first_resolution = false;
     TimerHandle escalation_timer{};
     TimerHandle close_timer{};
+    std::unique_ptr<Labels> labels{};  // null while every label is empty, as for most items
+
+    const std::string& tier() const { return LabelsOrNone().tier; }
+    const std::vector<std::string>& tags() const { return LabelsOrNone().tags; }
+    const std::vector<std::string>& pauses() const { return LabelsOrNone().pauses; }
+    Labels& MutableLabels() {
+      if (labels == nullptr) labels = std::make_unique<Labels>();
+      return *labels;
+    }
+    void DropEmptyLabels() {
+      if (labels != nullptr && labels->empty()) labels.reset();
+    }
+    const Labels& LabelsOrNone() const {
+      static const Labels none;
+      return labels != nullptr ? *labels : none;
+    }
   };
 
   struct QueueInfo {
@@ -1509,12 +1530,12 @@ const EscalationFacts& Engine::Impl::FactsOf(const Rec& rec, bool manual) {
   facts.transfers = rec.life.transfers();
   facts.manual = manual;
   if (policy.ReadsTags()) {
-    facts.tags = rec.tags;
+    facts.tags = rec.tags();
   } else {
     facts.tags.clear();
   }
   if (policy.ReadsTier()) {
-    facts.tier = rec.tier;
+    facts.tier = rec.tier();
   } else {
     facts.tier.clear();
   }
@@ -1728,9 +1749,12 @@ void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, bool count
 
 void Engine::Impl::ResumeAllPauses(WorkItemId num, Rec& rec, absl::Time at) {
   if (rec.has_sla) {
-    for (const std::string& reason : rec.pauses) (void)tracker_.Resume(num, reason, at);
+    for (const std::string& reason : rec.pauses()) (void)tracker_.Resume(num, reason, at);
   }
-  rec.pauses.clear();
+  if (rec.labels != nullptr) {
+    rec.labels->pauses.clear();
+    rec.DropEmptyLabels();
+  }
 }
 
 void Engine::Impl::ScheduleFollowUp(const Rec& rec, const FollowUpSpec& spec, absl::Time at) {
@@ -1739,7 +1763,7 @@ void Engine::Impl::ScheduleFollowUp(const Rec& rec, const FollowUpSpec& spec, ab
                .queue = spec.queue,
                .channel = spec.channel.empty() ? channels_.spec(rec.channel).name : spec.channel,
                .priority = config_.priorities[rec.sla_priority],
-               .tier = rec.tier,
+               .tier = rec.tier(),
                .tags = {},
                .customer = rec.customer},
       .parent = rec.id};
@@ -1927,8 +1951,6 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
           .channel = channel,
           .sla_priority = priority,
           .routing_priority = priority,
-          .tier = spec.tier,
-          .tags = spec.tags,
           .customer = spec.customer,
           .requirement = std::move(planned.requirement),
           .plan = std::move(planned.plan),
@@ -1937,6 +1959,9 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
           .arrival = at,
           .policy = queues_[queue].policy,
           .level_entered = at};
+  if (!spec.tier.empty() || !spec.tags.empty()) {
+    rec.labels = std::make_unique<Labels>(Labels{.tier = spec.tier, .tags = spec.tags});
+  }
   if (!spec.customer.empty()) {
     if (const auto last = customer_agent_.find(spec.customer); last != customer_agent_.end()) {
       rec.preferred = last->second;
@@ -1988,8 +2013,8 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
   if (update.priority) {
     OMNIROUTE_ASSIGN_OR_RETURN(priority, FindPriority(*update.priority));
   }
-  const std::string tier = update.tier.value_or(rec->tier);
-  const bool retarget = rec->has_sla && (priority != rec->sla_priority || tier != rec->tier);
+  const std::string tier = update.tier.value_or(rec->tier());
+  const bool retarget = rec->has_sla && (priority != rec->sla_priority || tier != rec->tier());
   if (retarget) {
     OMNIROUTE_RETURN_IF_ERROR(
         CheckSlaPriority(tracker_.PolicyOf(num)->name, config_.priorities[priority], tier));
@@ -2008,8 +2033,9 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
     rec->routing_priority = priority;
     if (routed) (void)router_->SetPriority(num, priority);
   }
-  rec->tier = tier;
-  if (update.tags) rec->tags = *update.tags;
+  if (tier != rec->tier()) rec->MutableLabels().tier = tier;
+  if (update.tags) rec->MutableLabels().tags = *update.tags;
+  rec->DropEmptyLabels();
   if (update.requirement) {
     rec->requirement = std::move(planned.requirement);
     rec->plan = std::move(planned.plan);
@@ -2063,7 +2089,8 @@ absl::Status Engine::Impl::CustomerMessage(std::string_view id, absl::Time at) {
   const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.CustomerMessaged(num, at));
   Drain();
-  if (std::find(rec->pauses.begin(), rec->pauses.end(), "customer") != rec->pauses.end()) {
+  const std::vector<std::string>& pauses = rec->pauses();
+  if (std::find(pauses.begin(), pauses.end(), "customer") != pauses.end()) {
     return Resume(id, at, "customer");
   }
   return absl::OkStatus();
@@ -2076,13 +2103,14 @@ absl::Status Engine::Impl::Pause(std::string_view id, absl::Time at, std::string
     return NotAllowed(id, state, "pause (only assigned work can)");
   }
   if (reason.empty()) return absl::InvalidArgumentError("a pause needs a reason");
-  if (std::find(rec->pauses.begin(), rec->pauses.end(), reason) != rec->pauses.end()) {
+  const std::vector<std::string>& pauses = rec->pauses();
+  if (std::find(pauses.begin(), pauses.end(), reason) != pauses.end()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "item \"", std::string(id), "\" is already paused for \"", std::string(reason), "\""));
   }
   const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Pause(num, reason, at));
-  rec->pauses.emplace_back(reason);
+  rec->MutableLabels().pauses.emplace_back(reason);
   if (state == ItemState::kAssigned) (void)rec->life.Apply(ItemEvent::kAwaitCustomer);
   EmitItem(EngineEventKind::kPendingCustomer, *rec, std::string(reason));
   Drain();
@@ -2091,15 +2119,19 @@ absl::Status Engine::Impl::Pause(std::string_view id, absl::Time at, std::string
 
 absl::Status Engine::Impl::Resume(std::string_view id, absl::Time at, std::string_view reason) {
   OMNIROUTE_ASSIGN_OR_RETURN(Rec * rec, Find(id));
-  const auto found = std::find(rec->pauses.begin(), rec->pauses.end(), reason);
-  if (found == rec->pauses.end()) {
+  const std::vector<std::string>& pauses = rec->pauses();
+  const auto found = std::find(pauses.begin(), pauses.end(), reason);
+  if (found == pauses.end()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "item \"", std::string(id), "\" is not paused for \"", std::string(reason), "\""));
   }
   const WorkItemId num = rec->num;
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Resume(num, reason, at));
-  rec->pauses.erase(found);
-  if (rec->pauses.empty()) (void)rec->life.Apply(ItemEvent::kCustomerReplied);
+  rec->labels->pauses.erase(found);
+  if (rec->labels->pauses.empty()) {
+    rec->DropEmptyLabels();
+    (void)rec->life.Apply(ItemEvent::kCustomerReplied);
+  }
   EmitItem(EngineEventKind::kResumed, *rec, std::string(reason));
   Drain();
   return absl::OkStatus();
@@ -2253,8 +2285,8 @@ absl::StatusOr<EngineItemView> Engine::Impl::ItemView(std::string_view id) const
                       .channel = channels_.spec(rec->channel).name,
                       .priority = config_.priorities[rec->sla_priority],
                       .routing_priority = rec->routing_priority,
-                      .tier = rec->tier,
-                      .tags = rec->tags,
+                      .tier = rec->tier(),
+                      .tags = rec->tags(),
                       .customer = rec->customer,
                       .created = rec->created,
                       .level = rec->level,
@@ -2472,9 +2504,12 @@ size_t Engine::Impl::MemoryBytes() const {
       plans_.size() * (sizeof(NamedRequirement) + sizeof(RequirementPlan)) + timers_.MemoryBytes() -
       sizeof(timers_) + router_->MemoryBytes() + tracker_.MemoryBytes() - sizeof(tracker_);
   for (const auto& [num, rec] : items_) {
-    bytes += HeapBytes(rec.id) + HeapBytes(rec.tier) + HeapBytes(rec.customer) +
-             HeapBytes(rec.tags) + HeapBytes(rec.pauses);
-    for (const std::string& tag : rec.tags) bytes += HeapBytes(tag);
+    bytes += HeapBytes(rec.id) + HeapBytes(rec.customer);
+    if (rec.labels == nullptr) continue;
+    bytes += sizeof(Labels) + HeapBytes(rec.labels->tier) + HeapBytes(rec.labels->tags) +
+             HeapBytes(rec.labels->pauses);
+    for (const std::string& tag : rec.labels->tags) bytes += HeapBytes(tag);
+    for (const std::string& reason : rec.labels->pauses) bytes += HeapBytes(reason);
   }
   for (const auto& [customer, agent] : customer_agent_) bytes += HeapBytes(customer);
   return bytes;

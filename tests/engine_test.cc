@@ -536,6 +536,65 @@ TEST_F(EngineTest, MemoryCountsEachCustomersLastAgent) {
   EXPECT_GE(memory_after_serving(true), memory_after_serving(false) + kItems * prefix.size());
 }
 
+TEST_F(EngineTest, TierTagsAndPausesOutliveEachOtherAndAreCounted) {
+  const std::vector<std::string> tags = {"upset", "a-tag-name-longer-than-inline-storage"};
+  Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
+  ASSERT_TRUE(engine_
+                  ->Submit({.id = "v",
+                            .queue = "general",
+                            .channel = "voice",
+                            .priority = "B",
+                            .tier = "gold",
+                            .tags = tags},
+                           monday_)
+                  .ok());
+  ASSERT_TRUE(engine_->Accept("v", "ann", monday_).ok());
+  ASSERT_TRUE(engine_->Pause("v", monday_, "customer").ok());
+  ASSERT_TRUE(engine_->Pause("v", monday_, "parts").ok());
+  EXPECT_EQ(engine_->Pause("v", monday_, "parts").code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(engine_->Resume("v", monday_, "customer").ok());
+  EXPECT_EQ(engine_->Item("v")->state, ItemState::kPendingCustomer);
+  ASSERT_TRUE(engine_->Resume("v", monday_, "parts").ok());
+  absl::StatusOr<EngineItemView> view = engine_->Item("v");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->state, ItemState::kAssigned);
+  EXPECT_EQ(view->tier, "gold");
+  EXPECT_EQ(view->tags, tags);
+  EXPECT_EQ(engine_->Resume("v", monday_, "parts").code(), absl::StatusCode::kFailedPrecondition);
+
+  // Labels cleared, then a pause again: it is kept, and the cleared labels stay cleared.
+  ASSERT_TRUE(engine_->Update("v", {.tier = "", .tags = std::vector<std::string>{}}, monday_).ok());
+  ASSERT_TRUE(engine_->Pause("v", monday_, "customer").ok());
+  view = engine_->Item("v");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->state, ItemState::kPendingCustomer);
+  EXPECT_EQ(view->tier, "");
+  EXPECT_TRUE(view->tags.empty());
+  ASSERT_TRUE(engine_->Update("v", {.tier = "silver"}, monday_).ok());
+  ASSERT_TRUE(engine_->Resume("v", monday_, "customer").ok());
+  EXPECT_EQ(engine_->Item("v")->tier, "silver");
+  EXPECT_EQ(engine_->Item("v")->state, ItemState::kAssigned);
+
+  // Memory counts what the labels hold.
+  const auto memory_with = [&](const std::vector<std::string>& item_tags) -> size_t {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(kConfig);
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    if (!engine.ok()) return 0;
+    for (int i = 0; i < 200; ++i) {
+      EXPECT_TRUE((*engine)
+                      ->Submit({.id = absl::StrCat("t", i),
+                                .queue = "general",
+                                .channel = "voice",
+                                .priority = "B",
+                                .tags = item_tags},
+                               monday_)
+                      .ok());
+    }
+    return (*engine)->MemoryBytes();
+  };
+  EXPECT_GE(memory_with(tags), memory_with({}) + 200 * tags[1].size());
+}
+
 TEST_F(EngineTest, ExpectedWaitFollowsTheRecentServiceRate) {
   // No agent: nothing served yet, the wait is unknown.
   Submit("w0", "general", "voice", "B", monday_);
