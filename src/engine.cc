@@ -450,6 +450,7 @@ class Engine::Impl {
     ChannelId channel = 0;
     int sla_priority = 0;  // index into the priority labels
     int routing_priority = 0;
+    int rejected = 0;
     std::string customer{};
     // As written (escalation may add to it); null when empty, which most are.
     std::shared_ptr<const NamedRequirement> requirement{};
@@ -459,14 +460,13 @@ class Engine::Impl {
     absl::Time arrival{};  // when its wait in the current queue began
     AgentIndex agent = kNoAgent;
     std::optional<AgentIndex> preferred{};
-    bool has_sla = false;
     int policy = -1;  // escalation policy
     int level = 0;
-    absl::Time level_entered{};
-    int rejected = 0;
+    bool has_sla = false;
     bool responded = false;
     bool resolved_once = false;
     bool clean_first_resolution = false;
+    absl::Time level_entered{};
     TimerHandle escalation_timer{};
     TimerHandle close_timer{};
     std::unique_ptr<Labels> labels{};  // null while every label is empty, as for most items
@@ -501,10 +501,12 @@ class Engine::Impl {
   };
 
   enum class TimerKind : uint8_t { kEscalation, kAutoClose, kFollowUp, kSweep };
+  // Eight bytes, so that a wheel node is 40.
   struct Timer {
-    TimerKind kind = TimerKind::kSweep;
-    uint64_t key = 0;  // item number or follow-up number
+    TimerKind kind : 8 = TimerKind::kSweep;
+    uint64_t key : 56 = 0;  // item number or follow-up number
   };
+  static_assert(sizeof(Timer) == 8);
 
   explicit Impl(EngineConfig config)
       : initial_source_(config.source),
