@@ -81,6 +81,11 @@ class EngineTest : public ::testing::Test {
   }
 
   // An item without requirement, tier or tags.
+  // A priority-B voice item for the general queue; tests set what else it carries.
+  static EngineItemSpec GeneralVoice(std::string id) {
+    return {.id = std::move(id), .queue = "general", .channel = "voice", .priority = "B"};
+  }
+
   void Submit(const std::string& id, const std::string& queue, const std::string& channel,
               const std::string& priority, absl::Time at) {
     const absl::Status submitted =
@@ -467,7 +472,7 @@ TEST_F(EngineTest, PlansOfRequirementsNoItemHoldsAreLetGo) {
   size_t bytes_after_warm_up = 0;
   for (int i = 0; i < 10'000; ++i) {
     if (i == 2'000) bytes_after_warm_up = engine_->MemoryBytes();
-    EngineItemSpec spec{.id = "t", .queue = "general", .channel = "voice", .priority = "B"};
+    EngineItemSpec spec = GeneralVoice("t");
     spec.requirement.must = {{"billing", 1 + i % 100}, {"zh", 1 + i / 100}};
     at += absl::Seconds(1);
     ASSERT_TRUE(engine_->Submit(spec, at).ok());
@@ -475,11 +480,11 @@ TEST_F(EngineTest, PlansOfRequirementsNoItemHoldsAreLetGo) {
   }
   EXPECT_LE(engine_->MemoryBytes(), bytes_after_warm_up + bytes_after_warm_up / 10);
   // A requirement still held keeps its plan through the sweeps; an equal one shares it.
-  EngineItemSpec held{.id = "kept", .queue = "general", .channel = "voice", .priority = "B"};
+  EngineItemSpec held = GeneralVoice("kept");
   held.requirement.must = {{"billing", 7}, {"zh", 3}};
   ASSERT_TRUE(engine_->Submit(held, at).ok());
   for (int i = 0; i < 3'000; ++i) {
-    EngineItemSpec spec{.id = "t", .queue = "general", .channel = "voice", .priority = "B"};
+    EngineItemSpec spec = GeneralVoice("t");
     spec.requirement.must = {{"billing", 1 + i % 100}, {"tech", 1 + i / 100}};
     ASSERT_TRUE(engine_->Submit(spec, at).ok());
     ASSERT_TRUE(engine_->Cancel("t", at).ok());
@@ -519,13 +524,9 @@ TEST_F(EngineTest, MemoryCountsEachCustomersLastAgent) {
     for (int i = 0; i < kItems; ++i) {
       const std::string id = absl::StrCat("t", i);
       const std::string customer = named ? absl::StrCat(prefix, i) : "";
-      EXPECT_TRUE(e.Submit({.id = id,
-                            .queue = "general",
-                            .channel = "voice",
-                            .priority = "B",
-                            .customer = customer},
-                           monday_)
-                      .ok());
+      EngineItemSpec spec = GeneralVoice(id);
+      spec.customer = customer;
+      EXPECT_TRUE(e.Submit(spec, monday_).ok());
       EXPECT_TRUE(e.Accept(id, "ann", monday_).ok());
       EXPECT_TRUE(e.Resolve(id, monday_).ok());
       EXPECT_TRUE(e.Confirm(id, monday_).ok());
@@ -539,15 +540,10 @@ TEST_F(EngineTest, MemoryCountsEachCustomersLastAgent) {
 TEST_F(EngineTest, TierTagsAndPausesOutliveEachOtherAndAreCounted) {
   const std::vector<std::string> tags = {"upset", "a-tag-name-longer-than-inline-storage"};
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
-  ASSERT_TRUE(engine_
-                  ->Submit({.id = "v",
-                            .queue = "general",
-                            .channel = "voice",
-                            .priority = "B",
-                            .tier = "gold",
-                            .tags = tags},
-                           monday_)
-                  .ok());
+  EngineItemSpec labelled = GeneralVoice("v");
+  labelled.tier = "gold";
+  labelled.tags = tags;
+  ASSERT_TRUE(engine_->Submit(labelled, monday_).ok());
   ASSERT_TRUE(engine_->Accept("v", "ann", monday_).ok());
   ASSERT_TRUE(engine_->Pause("v", monday_, "customer").ok());
   ASSERT_TRUE(engine_->Pause("v", monday_, "parts").ok());
@@ -581,14 +577,9 @@ TEST_F(EngineTest, TierTagsAndPausesOutliveEachOtherAndAreCounted) {
     EXPECT_TRUE(engine.ok()) << engine.status();
     if (!engine.ok()) return 0;
     for (int i = 0; i < 200; ++i) {
-      EXPECT_TRUE((*engine)
-                      ->Submit({.id = absl::StrCat("t", i),
-                                .queue = "general",
-                                .channel = "voice",
-                                .priority = "B",
-                                .tags = item_tags},
-                               monday_)
-                      .ok());
+      EngineItemSpec spec = GeneralVoice(absl::StrCat("t", i));
+      spec.tags = item_tags;
+      EXPECT_TRUE((*engine)->Submit(spec, monday_).ok());
     }
     return (*engine)->MemoryBytes();
   };
