@@ -100,28 +100,49 @@ void WriteRequirement(ByteWriter& w, const NamedRequirement& r) {
   }
 }
 
-absl::StatusOr<NamedRequirement> ReadRequirement(ByteReader& r) {
-  NamedRequirement req;
+void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
+  w.Var(list.size());
+  for (const std::string& s : list) w.Str(s);
+}
+
+// Reads a string into `field`, reusing its storage: a replay decodes every command into one
+// record.
+absl::Status ReadInto(ByteReader& r, std::string& field) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view text, r.StrView());
+  field.assign(text);
+  return absl::OkStatus();
+}
+
+absl::Status ReadStrings(ByteReader& r, std::vector<std::string>& list) {
+  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t n, r.Var());
+  // Each string takes at least its length byte: a corrupt count cannot make this reserve more
+  // than the journal's size.
+  if (n > r.remaining()) return r.Malformed("string list");
+  list.resize(n);
+  for (std::string& s : list) OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, s));
+  return absl::OkStatus();
+}
+
+absl::Status ReadRequirement(ByteReader& r, NamedRequirement& req) {
+  req.must.clear();
+  req.preferred.clear();
   OMNIROUTE_ASSIGN_OR_RETURN(uint64_t must, r.Var());
   for (uint64_t i = 0; i < must; ++i) {
-    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view name, r.StrView());
     OMNIROUTE_ASSIGN_OR_RETURN(int64_t level, r.Int());
-    req.must[name] = static_cast<int>(level);
+    req.must[std::string(name)] = static_cast<int>(level);
   }
   OMNIROUTE_ASSIGN_OR_RETURN(uint64_t preferred, r.Var());
   for (uint64_t i = 0; i < preferred; ++i) {
-    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view name, r.StrView());
     OMNIROUTE_ASSIGN_OR_RETURN(uint64_t bits, r.U64());
     double weight;
     std::memcpy(&weight, &bits, sizeof weight);
-    req.preferred[name] = weight;
+    req.preferred[std::string(name)] = weight;
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t excluded, r.Var());
-  for (uint64_t i = 0; i < excluded; ++i) {
-    OMNIROUTE_ASSIGN_OR_RETURN(std::string name, r.Str());
-    req.excluded.push_back(std::move(name));
-  }
+  OMNIROUTE_RETURN_IF_ERROR(ReadStrings(r, req.excluded));
   OMNIROUTE_ASSIGN_OR_RETURN(uint64_t steps, r.Var());
+  req.steps.clear();
   for (uint64_t i = 0; i < steps; ++i) {
     NamedRelaxationStep step;
     OMNIROUTE_ASSIGN_OR_RETURN(step.after, r.Duration());
@@ -134,22 +155,7 @@ absl::StatusOr<NamedRequirement> ReadRequirement(ByteReader& r) {
     step.level = static_cast<int>(level);
     req.steps.push_back(std::move(step));
   }
-  return req;
-}
-
-void WriteStrings(ByteWriter& w, const std::vector<std::string>& list) {
-  w.Var(list.size());
-  for (const std::string& s : list) w.Str(s);
-}
-
-absl::StatusOr<std::vector<std::string>> ReadStrings(ByteReader& r) {
-  OMNIROUTE_ASSIGN_OR_RETURN(uint64_t n, r.Var());
-  std::vector<std::string> list;
-  for (uint64_t i = 0; i < n; ++i) {
-    OMNIROUTE_ASSIGN_OR_RETURN(std::string s, r.Str());
-    list.push_back(std::move(s));
-  }
-  return list;
+  return absl::OkStatus();
 }
 
 void WriteAgent(ByteWriter& w, const EngineAgentSpec& a) {
@@ -220,23 +226,24 @@ void WriteItem(ByteWriter& w, const EngineItemSpec& item) {
   w.Time(item.deadline);
 }
 
-absl::StatusOr<EngineItemSpec> ReadItem(ByteReader& r) {
-  EngineItemSpec item;
-  OMNIROUTE_ASSIGN_OR_RETURN(item.id, r.Str());
-  OMNIROUTE_ASSIGN_OR_RETURN(item.queue, r.Str());
-  OMNIROUTE_ASSIGN_OR_RETURN(item.channel, r.Str());
-  OMNIROUTE_ASSIGN_OR_RETURN(item.priority, r.Str());
-  OMNIROUTE_ASSIGN_OR_RETURN(item.requirement, ReadRequirement(r));
-  OMNIROUTE_ASSIGN_OR_RETURN(item.tier, r.Str());
-  OMNIROUTE_ASSIGN_OR_RETURN(item.tags, ReadStrings(r));
-  OMNIROUTE_ASSIGN_OR_RETURN(item.customer, r.Str());
+// Overwrites every field of `item`.
+absl::Status ReadItem(ByteReader& r, EngineItemSpec& item) {
+  OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, item.id));
+  OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, item.queue));
+  OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, item.channel));
+  OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, item.priority));
+  OMNIROUTE_RETURN_IF_ERROR(ReadRequirement(r, item.requirement));
+  OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, item.tier));
+  OMNIROUTE_RETURN_IF_ERROR(ReadStrings(r, item.tags));
+  OMNIROUTE_RETURN_IF_ERROR(ReadInto(r, item.customer));
   OMNIROUTE_ASSIGN_OR_RETURN(uint8_t has_created, r.U8());
+  item.created.reset();
   if (has_created) {
     OMNIROUTE_ASSIGN_OR_RETURN(absl::Time created, r.Time());
     item.created = created;
   }
   OMNIROUTE_ASSIGN_OR_RETURN(item.deadline, r.Time());
-  return item;
+  return absl::OkStatus();
 }
 
 void WriteUpdate(ByteWriter& w, const EngineItemUpdate& u) {
@@ -266,13 +273,11 @@ absl::StatusOr<EngineItemUpdate> ReadUpdate(ByteReader& r) {
   }
   OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
   if (has) {
-    OMNIROUTE_ASSIGN_OR_RETURN(std::vector<std::string> tags, ReadStrings(r));
-    u.tags = std::move(tags);
+    OMNIROUTE_RETURN_IF_ERROR(ReadStrings(r, u.tags.emplace()));
   }
   OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
   if (has) {
-    OMNIROUTE_ASSIGN_OR_RETURN(NamedRequirement req, ReadRequirement(r));
-    u.requirement = std::move(req);
+    OMNIROUTE_RETURN_IF_ERROR(ReadRequirement(r, u.requirement.emplace()));
   }
   OMNIROUTE_ASSIGN_OR_RETURN(has, r.U8());
   if (has) {
@@ -326,12 +331,9 @@ void WriteCommand(ByteWriter& w, const EngineCommand& c) {
   }
 }
 
-// The inverse of WriteCommand for `c.kind`.
+// The inverse of WriteCommand for `c.kind`: sets the fields that kind uses, reusing their storage.
 absl::Status ReadCommand(ByteReader& r, EngineCommand& c) {
-  const auto read = [&r](std::string& field) -> absl::Status {
-    OMNIROUTE_ASSIGN_OR_RETURN(field, r.Str());
-    return absl::OkStatus();
-  };
+  const auto read = [&r](std::string& field) { return ReadInto(r, field); };
   switch (c.kind) {
     case EngineCommandKind::kAddAgent:
     case EngineCommandKind::kUpdateAgent: {
@@ -347,10 +349,8 @@ absl::Status ReadCommand(ByteReader& r, EngineCommand& c) {
       c.state = static_cast<AgentState>(state);
       return read(c.text);
     }
-    case EngineCommandKind::kSubmit: {
-      OMNIROUTE_ASSIGN_OR_RETURN(c.item_spec, ReadItem(r));
-      return absl::OkStatus();
-    }
+    case EngineCommandKind::kSubmit:
+      return ReadItem(r, c.item_spec);
     case EngineCommandKind::kUpdate: {
       OMNIROUTE_RETURN_IF_ERROR(read(c.item));
       OMNIROUTE_ASSIGN_OR_RETURN(c.update, ReadUpdate(r));
@@ -2469,13 +2469,10 @@ uint64_t Engine::Impl::StateDigest() const {
       h.AddInt(rank->sequence);
     }
     if (rec.has_sla) {
-      // Clocks(num) would copy them into a new vector, item after item.
-      for (SlaMetric metric : kAllSlaMetrics) {
-        const SlaClock* clock = tracker_.Clock(num, metric);
-        if (clock == nullptr) continue;
-        h.AddInt(static_cast<uint64_t>(clock->state()));
-        h.AddTime(clock->Deadline());
-      }
+      tracker_.VisitClocks(num, [&h](const SlaClock& clock, const BusinessCalendar&) {
+        h.AddInt(static_cast<uint64_t>(clock.state()));
+        h.AddTime(clock.Deadline());
+      });
     }
   }
   for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
@@ -2640,6 +2637,8 @@ absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLo
     journaling_ = true;
   };
   ByteReader r(journal);
+  // One record for every command: decoding reuses its strings' storage.
+  EngineCommand command;
   while (!r.done()) {
     const size_t offset = r.position();
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t code, r.U8());
@@ -2652,7 +2651,7 @@ absl::Status Engine::Impl::Replay(std::string_view journal, const EngineConfigLo
       return absl::InvalidArgumentError(
           absl::StrCat("journal: unknown command ", code, " at byte ", offset));
     }
-    EngineCommand command{.kind = static_cast<EngineCommandKind>(code - 1)};
+    command.kind = static_cast<EngineCommandKind>(code - 1);
     OMNIROUTE_ASSIGN_OR_RETURN(command.at, r.Time());
     OMNIROUTE_RETURN_IF_ERROR(ReadCommand(r, command));
     if (absl::Status status = Apply(command, load); !status.ok()) {

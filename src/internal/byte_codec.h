@@ -164,6 +164,7 @@ class ByteReader {
   explicit ByteReader(std::string_view in) : in_(in) {}
   bool done() const { return pos_ == in_.size(); }
   size_t position() const { return pos_; }
+  size_t remaining() const { return in_.size() - pos_; }
 
   absl::StatusOr<uint8_t> U8() {
     if (pos_ >= in_.size()) return Truncated();
