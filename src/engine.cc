@@ -428,11 +428,18 @@ absl::StatusOr<CapacityHints> ReadCapacityHints(ByteReader& r, uint64_t limit) {
 class Engine::Impl {
  public:
   // One work item.
-  // A requirement as items share it, with its plan; both null for no requirement.
-  struct Planned {
-    std::shared_ptr<const NamedRequirement> requirement;
-    std::shared_ptr<const RequirementPlan> plan;
+  // A requirement as written (escalation may add to it) and its plan, one object that equal
+  // requirements share; null for no requirement, as for most items.
+  struct PlannedRequirement {
+    NamedRequirement named;
+    RequirementPlan plan;
   };
+  using Planned = std::shared_ptr<const PlannedRequirement>;
+  // The plan the router and the queues hold, sharing the requirement's ownership.
+  static std::shared_ptr<const RequirementPlan> PlanOf(const Planned& planned) {
+    if (planned == nullptr) return nullptr;
+    return std::shared_ptr<const RequirementPlan>(planned, &planned->plan);
+  }
 
   // What few items carry, kept out of line.
   struct Labels {
@@ -452,9 +459,7 @@ class Engine::Impl {
     int routing_priority = 0;
     int rejected = 0;
     std::string customer{};
-    // As written (escalation may add to it); null when empty, which most are.
-    std::shared_ptr<const NamedRequirement> requirement{};
-    std::shared_ptr<const RequirementPlan> plan{};
+    Planned requirement{};
     absl::Time created{};
     absl::Time deadline = absl::InfiniteFuture();
     absl::Time arrival{};  // when its wait in the current queue began
@@ -1152,8 +1157,7 @@ absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequireme
   OMNIROUTE_RETURN_IF_ERROR(Intern(names));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementSpec spec, RequirementSpecFromNames(catalog_, r));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
-  Planned planned{.requirement = std::make_shared<const NamedRequirement>(r),
-                  .plan = std::make_shared<const RequirementPlan>(std::move(plan))};
+  Planned planned = std::make_shared<const PlannedRequirement>(r, std::move(plan));
   if (plans_.size() >= plans_sweep_at_) SweepPlans();
   plans_.emplace(r, planned);
   return planned;
@@ -1161,8 +1165,8 @@ absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequireme
 
 void Engine::Impl::SweepPlans() {
   for (auto it = plans_.begin(); it != plans_.end();) {
-    const Planned& planned = it->second;
-    if (planned.requirement.use_count() == 1 && planned.plan.use_count() == 1) {
+    // The router's and the queues' plans share the requirement's count.
+    if (it->second.use_count() == 1) {
       plans_.erase(it++);
     } else {
       ++it;
@@ -1257,7 +1261,7 @@ RoutedItem Engine::Impl::RoutedFor(const Rec& rec, absl::Time arrival) const {
   RoutedItem routed{.priority = rec.routing_priority,
                     .arrival = arrival,
                     .deadline = rec.deadline,
-                    .requirement = rec.plan,
+                    .requirement = PlanOf(rec.requirement),
                     .channel = rec.channel};
   if (rec.preferred && Serves(*rec.preferred, rec.queue) &&
       queues_[rec.queue].spec.preferred_agent_window > absl::ZeroDuration()) {
@@ -1669,14 +1673,13 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
       }
       case EscalationActionKind::kRequireSkill: {
         NamedRequirement requirement =
-            rec.requirement == nullptr ? NamedRequirement{} : *rec.requirement;
+            rec.requirement == nullptr ? NamedRequirement{} : rec.requirement->named;
         int& min_level = requirement.must[action.target];
         min_level = std::max({min_level, action.amount, kMinSkillLevel});
         absl::StatusOr<Planned> planned = PlanFor(requirement);
         if (!planned.ok()) break;
-        rec.requirement = std::move(planned->requirement);
-        rec.plan = std::move(planned->plan);
-        if (routed) (void)router_->SetRequirement(num, rec.plan);
+        rec.requirement = *std::move(planned);
+        if (routed) (void)router_->SetRequirement(num, PlanOf(rec.requirement));
         break;
       }
       case EscalationActionKind::kSetPreferredAgent: {
@@ -1954,8 +1957,7 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
           .sla_priority = priority,
           .routing_priority = priority,
           .customer = spec.customer,
-          .requirement = std::move(planned.requirement),
-          .plan = std::move(planned.plan),
+          .requirement = std::move(planned),
           .created = created,
           .deadline = spec.deadline,
           .arrival = at,
@@ -2021,7 +2023,7 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
     OMNIROUTE_RETURN_IF_ERROR(
         CheckSlaPriority(tracker_.PolicyOf(num)->name, config_.priorities[priority], tier));
   }
-  Planned planned{.requirement = rec->requirement, .plan = rec->plan};
+  Planned planned = rec->requirement;
   if (update.requirement) {
     OMNIROUTE_ASSIGN_OR_RETURN(planned, PlanFor(*update.requirement));
   }
@@ -2039,9 +2041,8 @@ absl::Status Engine::Impl::Update(std::string_view id, const EngineItemUpdate& u
   if (update.tags) rec->MutableLabels().tags = *update.tags;
   rec->DropEmptyLabels();
   if (update.requirement) {
-    rec->requirement = std::move(planned.requirement);
-    rec->plan = std::move(planned.plan);
-    if (routed) (void)router_->SetRequirement(num, rec->plan);
+    rec->requirement = std::move(planned);
+    if (routed) (void)router_->SetRequirement(num, PlanOf(rec->requirement));
   }
   if (update.deadline) {
     rec->deadline = *update.deadline;
@@ -2496,12 +2497,12 @@ size_t Engine::Impl::MemoryBytes() const {
   using internal::FlatTableBytes;
   using internal::HeapBytes;
   // `items_` is node-based: a pointer and a control byte per slot, and a node per record.
-  size_t bytes =
-      sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
-      items_.size() * sizeof(std::pair<const WorkItemId, Rec>) + FlatTableBytes(item_ids_) +
-      FlatTableBytes(customer_agent_) + FlatTableBytes(plans_) +
-      plans_.size() * (sizeof(NamedRequirement) + sizeof(RequirementPlan)) + timers_.MemoryBytes() -
-      sizeof(timers_) + router_->MemoryBytes() + tracker_.MemoryBytes() - sizeof(tracker_);
+  size_t bytes = sizeof(*this) + items_.capacity() * (sizeof(void*) + 1) +
+                 items_.size() * sizeof(std::pair<const WorkItemId, Rec>) +
+                 FlatTableBytes(item_ids_) + FlatTableBytes(customer_agent_) +
+                 FlatTableBytes(plans_) + plans_.size() * sizeof(PlannedRequirement) +
+                 timers_.MemoryBytes() - sizeof(timers_) + router_->MemoryBytes() +
+                 tracker_.MemoryBytes() - sizeof(tracker_);
   for (const auto& [num, rec] : items_) {
     bytes += HeapBytes(rec.id) + HeapBytes(rec.customer);
     if (rec.labels == nullptr) continue;
