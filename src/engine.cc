@@ -1327,6 +1327,8 @@ void Engine::Impl::EmitItem(EngineEventKind kind, const Rec& rec, std::string de
 }
 
 void Engine::Impl::Drain() {
+  // Most calls find nothing to handle.
+  if (!router_->has_events() && !tracker_.has_events()) return;
   if (drain_depth_ == drain_batches_.size()) drain_batches_.emplace_back();
   DrainBatch& batch = drain_batches_[drain_depth_++];
   std::vector<RoutingEvent>& routing = batch.routing;

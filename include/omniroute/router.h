@@ -238,6 +238,8 @@ class Router {
   std::vector<RoutingEvent> PollEvents();
   // Same, into `buffer` (cleared first), reusing its storage.
   void PollEvents(std::vector<RoutingEvent>& buffer);
+  // Whether PollEvents would return any event. O(1).
+  bool has_events() const { return !events_.empty(); }
 
   std::optional<RoutedItemView> Find(WorkItemId id) const;
   size_t size() const { return items_.size(); }

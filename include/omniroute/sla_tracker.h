@@ -185,6 +185,8 @@ class SlaTracker {
   // The same into `buffer` (cleared first), reusing its capacity: the loop form for hosts that
   // poll often.
   void PollEvents(std::vector<SlaEvent>& buffer);
+  // Whether PollEvents would return any event. O(1).
+  bool has_events() const { return !events_.empty(); }
 
   absl::Time now() const { return now_; }
   // The earliest instant a warning or breach is due; InfiniteFuture when none is.
