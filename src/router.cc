@@ -291,10 +291,15 @@ std::optional<AgentIndex> Router::BestAgentAmong(const Item& item, absl::Duratio
   const Strategy strategy = queue_options_[item.queue].strategy;
   const auto refused = [&item, this](AgentIndex agent) { return Refused(item, agent); };
 
+  // Most buckets of a busy floor have nobody ready: that is known before the skill match.
+  const auto candidate_bucket = [&](const Server& server) {
+    return waited >= server.delay && pool_.HasReady(server.bucket, item.channel, strategy) &&
+           compatible(server.bucket);
+  };
   if (strategy == Strategy::kRandom) {
     std::vector<BucketIndex> buckets;
     for (const Server& server : servers_[item.queue]) {
-      if (waited >= server.delay && compatible(server.bucket)) buckets.push_back(server.bucket);
+      if (candidate_bucket(server)) buckets.push_back(server.bucket);
     }
     return pool_.RandomAmong(buckets, item.channel, refused);
   }
@@ -303,7 +308,7 @@ std::optional<AgentIndex> Router::BestAgentAmong(const Item& item, absl::Duratio
   double best_score = 0;
   AgentPool::RankKey best_key;
   for (const Server& server : servers_[item.queue]) {
-    if (waited < server.delay || !compatible(server.bucket)) continue;
+    if (!candidate_bucket(server)) continue;
     const std::optional<AgentIndex> candidate =
         pool_.BestInBucket(server.bucket, item.channel, strategy, refused);
     if (!candidate.has_value()) continue;

@@ -441,6 +441,14 @@ TEST(AgentPoolRandomTest, IndexAgreesWithAScan) {
     const AgentIndex skipped = uniform(0, 39);
     for (BucketIndex b = 0; b < pool.bucket_count(); ++b) {
       for (ChannelId c = 0; c < 3; ++c) {
+        bool anyone = false;
+        for (AgentIndex a = 0; a < pool.size(); ++a) {
+          anyone = anyone || (pool.BucketOf(a) == b && pool.CanTake(a, c));
+        }
+        for (int s = 0; s < kStrategyCount; ++s) {
+          ASSERT_EQ(pool.HasReady(b, c, static_cast<Strategy>(s)), anyone)
+              << "step " << step << " bucket " << b << " channel " << c;
+        }
         for (int s = 0; s < kStrategyCount - 1; ++s) {
           const Strategy strategy = static_cast<Strategy>(s);
           for (bool skip : {false, true}) {

@@ -310,6 +310,11 @@ class AgentPool {
   size_t LoggedInCount(BucketIndex bucket) const { return buckets_[bucket].logged_in; }
   // The bucket's agents that can take an item of `channel` now.
   size_t ReadyCount(BucketIndex bucket, ChannelId channel) const;
+  // Whether any agent of `bucket` can take an item of `channel` now, by the index of `strategy`
+  // (enabled). O(1).
+  bool HasReady(BucketIndex bucket, ChannelId channel, Strategy strategy) const {
+    return !buckets_[bucket].ready[channel * kStrategyCount + static_cast<int>(strategy)].empty();
+  }
 
   // The best agent of `bucket` for `channel` by `strategy` (enabled; not kRandom), skipping
   // agents for which `skip(AgentIndex)` is true; nullopt when none can take it. O(1) without
