@@ -340,6 +340,13 @@ void SlaTracker::FireThreshold(SlaItemId id, Item& item, Tracked& tracked, int t
 void SlaTracker::Arm(SlaItemId id, Item& item, Tracked& tracked, absl::Time at,
                      const Reached* reached) {
   Disarm(tracked);
+  // Where its running stretch began, a running clock had counted what it had accumulated: a point
+  // of the stretch, from which most thresholds follow without asking the calendar.
+  Reached mark;
+  if (reached == nullptr && tracked.clock.running()) {
+    mark = {tracked.clock.MarkNanos(), tracked.clock.AccumulatedNanos()};
+    reached = &mark;
+  }
   Policy& entry = policies_[item.policy];
   const SlaMetric metric = tracked.clock.metric();
   const BusinessCalendar& calendar = entry.spec.settings(metric).calendar;

@@ -228,6 +228,8 @@ TEST(SlaClockTest, ThresholdRoundsHalfAwayFromZeroLikeLlround) {
 TEST(SlaClockTest, PauseExcludesOnlyOpenTime) {
   const absl::Time created = Ny(2026, 11, 20, 16);
   SlaClock clock = MustStart(SlaMetric::kResolution, created, absl::Hours(4), Office());
+  EXPECT_EQ(clock.MarkNanos(), absl::ToUnixNanos(created));
+  EXPECT_EQ(clock.AccumulatedNanos(), 0);
   // Paused over the weekend, which is closed anyway: the deadline does not move.
   ASSERT_TRUE(clock.Pause(Ny(2026, 11, 20, 17), Office()).ok());
   EXPECT_EQ(clock.state(), SlaState::kPaused);
@@ -235,10 +237,14 @@ TEST(SlaClockTest, PauseExcludesOnlyOpenTime) {
   EXPECT_EQ(clock.Elapsed(Ny(2026, 11, 25, 12), Office()), absl::Hours(1));
   ASSERT_TRUE(clock.Resume(Ny(2026, 11, 23, 9), Office()).ok());
   EXPECT_EQ(clock.Deadline(), Ny(2026, 11, 23, 12));
+  // The running stretch began at the resume, with the hour counted before the pause.
+  EXPECT_EQ(clock.MarkNanos(), absl::ToUnixNanos(Ny(2026, 11, 23, 9)));
+  EXPECT_EQ(clock.AccumulatedNanos(), absl::ToInt64Nanoseconds(absl::Hours(1)));
   // Paused for 90 open minutes around lunch (11:00-12:00 and 13:00-13:30).
   ASSERT_TRUE(clock.Pause(Ny(2026, 11, 23, 11), Office()).ok());
   EXPECT_EQ(clock.stopped_at(), Ny(2026, 11, 23, 11));
   ASSERT_TRUE(clock.Resume(Ny(2026, 11, 23, 13, 30), Office()).ok());
+  EXPECT_EQ(clock.AccumulatedNanos(), absl::ToInt64Nanoseconds(absl::Hours(3)));
   EXPECT_EQ(clock.Elapsed(Ny(2026, 11, 23, 13, 30), Office()), absl::Hours(3));
   EXPECT_EQ(clock.Deadline(), Ny(2026, 11, 23, 14, 30));
 }

@@ -243,6 +243,10 @@ class SlaClock {
   int64_t TargetNanos() const { return target_ns_; }
   int64_t DeadlineNanos() const { return running() ? deadline_ns_ : kNoDeadlineNanos; }
   int64_t ThresholdNanos(double fraction) const;
+  // The clock had counted AccumulatedNanos() of business time at MarkNanos() (since the Unix
+  // epoch): while it runs, the start of its current running stretch.
+  int64_t MarkNanos() const { return mark_ns_; }
+  int64_t AccumulatedNanos() const { return accumulated_ns_; }
   // The instant elapsed time reaches `business` if the clock keeps running from now on: exact for
   // a running clock; InfiniteFuture for a clock that is not running. For `business` already
   // reached, the instant it was reached when that happened in the current running stretch, else
