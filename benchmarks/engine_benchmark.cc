@@ -354,7 +354,8 @@ class MixedWorkload {
   }
 
   void Poll() {
-    for (const EngineEvent& e : engine_->PollEvents()) {
+    engine_->PollEvents(polled_);
+    for (const EngineEvent& e : polled_) {
       ++events_;
       if (e.item.empty() || NumberOf(e.item) >= items_.size()) continue;
       switch (e.kind) {
@@ -516,6 +517,7 @@ class MixedWorkload {
   std::vector<Tracked> items_;  // by item number
   EngineItemSpec arrival_;
   std::vector<uint32_t> offers_;
+  std::vector<EngineEvent> polled_;  // the last poll's events, its storage reused
   std::deque<uint32_t> waiting_fifo_, assigned_, paused_, responded_, resolved_;
   size_t waiting_ = 0;
   std::string error_;

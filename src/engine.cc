@@ -2860,6 +2860,10 @@ std::vector<EngineEvent> Engine::PollEvents() {
   return events;
 }
 
+void Engine::PollEvents(std::vector<EngineEvent>& buffer) {
+  internal::TakeEvents(impl_->events_, buffer);
+}
+
 void Engine::SetEventSink(std::function<void(const EngineEvent&)> sink) {
   impl_->sink_ = std::move(sink);
 }

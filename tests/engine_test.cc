@@ -80,7 +80,6 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(engine_->SetAgentState(id, AgentState::kAvailable, at).ok());
   }
 
-  // An item without requirement, tier or tags.
   // A priority-B voice item for the general queue; tests set what else it carries.
   static EngineItemSpec GeneralVoice(std::string id) {
     return {.id = std::move(id), .queue = "general", .channel = "voice", .priority = "B"};
@@ -164,6 +163,23 @@ TEST_F(EngineTest, ASinkTakesTheEventsInsteadOfPollEvents) {
   const std::vector<EngineEvent> polled = engine_->PollEvents();
   ASSERT_FALSE(polled.empty());
   EXPECT_EQ(polled.front().item, "later");
+}
+
+TEST_F(EngineTest, PollingIntoABufferReplacesItsContentWithTheNewEvents) {
+  EngineEvent stale;
+  stale.item = "stale";
+  std::vector<EngineEvent> buffer(3, stale);
+  Submit("first", "general", "voice", "B", monday_);
+  engine_->PollEvents(buffer);
+  ASSERT_FALSE(buffer.empty());
+  for (const EngineEvent& e : buffer) EXPECT_EQ(e.item, "first");
+  engine_->PollEvents(buffer);
+  EXPECT_TRUE(buffer.empty());
+  Submit("second", "general", "voice", "B", monday_);
+  engine_->PollEvents(buffer);
+  ASSERT_FALSE(buffer.empty());
+  EXPECT_EQ(buffer.front().item, "second");
+  EXPECT_TRUE(engine_->PollEvents().empty());
 }
 
 TEST_F(EngineTest, VipChatGoesToTheSeniorAgent) {

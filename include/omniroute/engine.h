@@ -453,6 +453,9 @@ class Engine {
 
   // The events since the last call, oldest first.
   std::vector<EngineEvent> PollEvents();
+  // Same, into `buffer` (cleared first), whose storage the engine then reuses: the loop form for
+  // hosts that poll after every few commands.
+  void PollEvents(std::vector<EngineEvent>& buffer);
   // Every event goes to `sink` as it happens instead of waiting for `PollEvents` (nullptr: back
   // to `PollEvents`). Events already waiting stay there. The sink runs inside the command that
   // caused the event: it must not call the engine (record what to do, and do it afterwards).
