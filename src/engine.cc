@@ -1157,7 +1157,8 @@ absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequireme
   OMNIROUTE_RETURN_IF_ERROR(Intern(names));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementSpec spec, RequirementSpecFromNames(catalog_, r));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
-  Planned planned = std::make_shared<const PlannedRequirement>(r, std::move(plan));
+  Planned planned =
+      std::make_shared<const PlannedRequirement>(PlannedRequirement{r, std::move(plan)});
   if (plans_.size() >= plans_sweep_at_) SweepPlans();
   plans_.emplace(r, planned);
   return planned;
