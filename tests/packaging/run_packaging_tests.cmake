@@ -1,6 +1,6 @@
 # Installs the build tree into a scratch prefix, then configures, builds and runs the consumer
-# project against it (find_package) and against the source tree (add_subdirectory), and imports
-# the installed Python package.
+# project against it (find_package) and against the source tree (add_subdirectory, also through
+# both phases of profile-guided optimisation), and imports the installed Python package.
 foreach(var SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "${var} is required")
@@ -35,6 +35,23 @@ run(${CMAKE_COMMAND} -S "${consumer}" -B "${WORK_DIR}/add_subdirectory" -G "${GE
     -DOMNIROUTE_SOURCE_DIR=${SOURCE_DIR} ${launcher})
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/add_subdirectory")
 run("${WORK_DIR}/add_subdirectory/consumer")
+
+# Profile-guided optimisation as an embedder runs it (README): the instrumented consumer writes
+# profiles of the library's sources, and the rebuild optimises with them.
+if(COMPILER_ID STREQUAL "GNU")
+  set(pgo "${WORK_DIR}/pgo")
+  run(${CMAKE_COMMAND} -S "${consumer}" -B "${pgo}" -G "${GENERATOR}"
+      -DOMNIROUTE_SOURCE_DIR=${SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release -DOMNIROUTE_PGO=generate)
+  run(${CMAKE_COMMAND} --build "${pgo}")
+  run("${pgo}/consumer")
+  file(GLOB_RECURSE profiles "${pgo}/omniroute/*calendar.cc.gcda")
+  if(NOT profiles)
+    message(FATAL_ERROR "the instrumented consumer wrote no profile of the calendar under ${pgo}")
+  endif()
+  run(${CMAKE_COMMAND} -S "${consumer}" -B "${pgo}" -DOMNIROUTE_PGO=use)
+  run(${CMAKE_COMMAND} --build "${pgo}")
+  run("${pgo}/consumer")
+endif()
 
 if(PYTHON)
   file(GLOB_RECURSE installed_modules "${prefix}/*/_omniroute*.so")
