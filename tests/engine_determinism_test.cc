@@ -789,6 +789,43 @@ TEST(EngineSnapshotTest, SnapshotTakenAfterAReconfigurationRestores) {
   EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
 }
 
+// Instants and durations keep their quarter nanoseconds through the journal: a command between
+// two nanoseconds is restored at its very instant, and the next command may follow a quarter
+// nanosecond later.
+TEST(EngineSnapshotTest, InstantsBetweenNanosecondsRestoreExactly) {
+  std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  ASSERT_NE(engine, nullptr);
+  const absl::Time t0 = engine->now() + absl::Hours(2) + absl::Seconds(1) / 3;
+  ASSERT_TRUE(
+      engine->Submit({.id = "t1", .queue = "billing", .channel = "chat", .priority = "A"}, t0)
+          .ok());
+  const absl::Time t1 = t0 + absl::Nanoseconds(1) / 4;
+  ASSERT_TRUE(engine->AdvanceTo(t1).ok());
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(engine->Snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->now(), t1);
+  EXPECT_TRUE((*restored)->AdvanceTo(t1).ok());
+
+  for (const absl::Time t : {t0, t1, absl::UnixEpoch() - absl::Seconds(1) / 3,
+                             absl::FromUnixNanos(-5) - absl::Nanoseconds(3) / 4}) {
+    internal::ByteWriter w;
+    w.Time(t);
+    internal::ByteReader r(w.bytes());
+    absl::StatusOr<absl::Time> back = r.Time();
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, t);
+  }
+  for (const absl::Duration d : {absl::Seconds(1) / 3, -absl::Seconds(1) / 3,
+                                 -absl::Nanoseconds(1) / 4, absl::Nanoseconds(7)}) {
+    internal::ByteWriter w;
+    w.Duration(d);
+    internal::ByteReader r(w.bytes());
+    absl::StatusOr<absl::Duration> back = r.Duration();
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, d);
+  }
+}
+
 // Random sequences whose reconfigurations come before the snapshot, restored. A few seeds,
 // stopping at the first failure to keep the report short.
 TEST(EngineSnapshotTest, RandomSequencesWithReconfigurationsBeforeTheSnapshotRestore) {

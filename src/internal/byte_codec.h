@@ -19,6 +19,9 @@
 
 namespace omniroute::internal {
 
+// absl::Time and absl::Duration resolve a quarter of a nanosecond.
+inline const absl::Duration kQuarterNanosecond = absl::Nanoseconds(1) / 4;
+
 // A stable 64-bit digest across runs and builds, fed eight bytes at a step: a multiply-rotate
 // mix per word and a final avalanche (the finaliser of MurmurHash3).
 class StableHash {
@@ -98,8 +101,15 @@ class ByteWriter {
       I64(seconds);
       Var(static_cast<uint64_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
     } else {
-      U8(0);
-      I64(absl::ToUnixNanos(t));
+      // absl::Time counts quarter nanoseconds: an instant between two nanoseconds keeps its
+      // quarters, so that what is read back is the very instant written.
+      const int64_t ns = absl::ToUnixNanos(t);
+      absl::Duration none;
+      const int64_t quarters =
+          absl::IDivDuration(t - absl::FromUnixNanos(ns), kQuarterNanosecond, &none);
+      U8(quarters == 0 ? 0 : 4);
+      I64(ns);
+      if (quarters != 0) U8(static_cast<uint8_t>(quarters));
     }
   }
   void Duration(absl::Duration d) {
@@ -112,8 +122,12 @@ class ByteWriter {
       I64(seconds);
       Int(absl::ToInt64Nanoseconds(d - absl::Seconds(seconds)));
     } else {
-      U8(0);
-      I64(absl::ToInt64Nanoseconds(d));
+      absl::Duration rest;
+      const int64_t ns = absl::IDivDuration(d, absl::Nanoseconds(1), &rest);
+      const int64_t quarters = absl::IDivDuration(rest, kQuarterNanosecond, &rest);
+      U8(quarters == 0 ? 0 : 3);
+      I64(ns);
+      if (quarters != 0) Int(quarters);
     }
   }
   std::string_view bytes() const { return std::string_view(buffer_.get(), size_); }
@@ -222,10 +236,15 @@ class ByteReader {
       return absl::FromUnixSeconds(static_cast<int64_t>(*seconds)) +
              absl::Nanoseconds(static_cast<int64_t>(*ns));
     }
-    if (*tag != 0) return Malformed("instant");
+    if (*tag != 0 && *tag != 4) return Malformed("instant");
     absl::StatusOr<uint64_t> ns = U64();
     if (!ns.ok()) return ns.status();
-    return absl::FromUnixNanos(static_cast<int64_t>(*ns));
+    const absl::Time t = absl::FromUnixNanos(static_cast<int64_t>(*ns));
+    if (*tag == 0) return t;
+    absl::StatusOr<uint8_t> quarters = U8();
+    if (!quarters.ok()) return quarters.status();
+    if (*quarters == 0 || *quarters > 3) return Malformed("instant");
+    return t + kQuarterNanosecond * *quarters;
   }
   absl::StatusOr<absl::Duration> Duration() {
     absl::StatusOr<uint8_t> tag = U8();
@@ -239,10 +258,15 @@ class ByteReader {
       if (*ns <= -1'000'000'000 || *ns >= 1'000'000'000) return Malformed("duration");
       return absl::Seconds(static_cast<int64_t>(*seconds)) + absl::Nanoseconds(*ns);
     }
-    if (*tag != 0) return Malformed("duration");
+    if (*tag != 0 && *tag != 3) return Malformed("duration");
     absl::StatusOr<uint64_t> ns = U64();
     if (!ns.ok()) return ns.status();
-    return absl::Nanoseconds(static_cast<int64_t>(*ns));
+    const absl::Duration d = absl::Nanoseconds(static_cast<int64_t>(*ns));
+    if (*tag == 0) return d;
+    absl::StatusOr<int64_t> quarters = Int();
+    if (!quarters.ok()) return quarters.status();
+    if (*quarters == 0 || *quarters < -3 || *quarters > 3) return Malformed("duration");
+    return d + kQuarterNanosecond * *quarters;
   }
   absl::Status Malformed(std::string_view what) const {
     return absl::InvalidArgumentError(
