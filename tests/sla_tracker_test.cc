@@ -15,6 +15,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/byte_codec.h"
+#include "internal/state_codec.h"
 #include "omniroute/config_json.h"
 #include "sla_test_support.h"
 
@@ -771,6 +773,169 @@ TEST(SlaTrackerPropertyTest, OneStepAndManyStepsGiveTheSameEventsExactlyOnce) {
     }
   }
   EXPECT_GT(checked, 2000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saved state: a tracker loaded from another's state, anywhere in a random command stream,
+// behaves exactly as the original from there on.
+
+std::string SaveTracker(const SlaTracker& tracker) {
+  internal::ByteWriter out;
+  internal::StateCodec::Save(tracker, out);
+  return std::string(out.bytes());
+}
+
+absl::Status LoadTracker(SlaTracker& tracker, std::string_view bytes) {
+  internal::ByteReader in(bytes);
+  absl::Status status = internal::StateCodec::Load(tracker, in);
+  if (status.ok() && !in.done()) return absl::InvalidArgumentError("trailing bytes");
+  return status;
+}
+
+SlaTracker PropertyTracker(absl::Time origin, bool other_policy_first) {
+  SlaTracker tracker(SlaTracker::Options{.origin = origin});
+  if (other_policy_first) {
+    SlaPolicy other = Tiered();
+    other.name = "other";
+    other.settings(SlaMetric::kResolution).paused_by = {"legal"};
+    EXPECT_TRUE(tracker.AddPolicy(other).ok());
+  }
+  EXPECT_TRUE(tracker.AddPolicy(PropertyPolicy()).ok());
+  return tracker;
+}
+
+// Applies `command`, and forgets some items once cancelled or resolved (reusing their slots).
+absl::StatusCode ApplyAndForget(SlaTracker& tracker, const Command& command) {
+  const absl::Status status = Apply(tracker, command);
+  if (status.ok() && command.item % 3 == 0 &&
+      (command.kind == Command::kCancel || command.kind == Command::kResolve)) {
+    EXPECT_TRUE(tracker.Forget(command.item).ok());
+  }
+  return status.code();
+}
+
+void ExpectSameObservableState(const SlaTracker& loaded, const SlaTracker& original, int items) {
+  EXPECT_EQ(loaded.now(), original.now());
+  EXPECT_EQ(loaded.NextDue(), original.NextDue());
+  EXPECT_EQ(loaded.NextStop(), original.NextStop());
+  EXPECT_EQ(loaded.item_count(), original.item_count());
+  EXPECT_EQ(loaded.open_clock_count(), original.open_clock_count());
+  EXPECT_EQ(loaded.pending_timer_count(), original.pending_timer_count());
+  for (int item = 0; item < items; ++item) {
+    ASSERT_EQ(loaded.Clocks(item), original.Clocks(item)) << item;
+    const std::span<const SlaCycleRecord> a = loaded.History(item);
+    const std::span<const SlaCycleRecord> b = original.History(item);
+    ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << item;
+  }
+  const auto a = loaded.AllAttainment();
+  const auto b = original.AllAttainment();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].policy, b[i].policy);
+    EXPECT_EQ(a[i].metric, b[i].metric);
+    EXPECT_EQ(a[i].priority, b[i].priority);
+    const SlaAttainment& x = *a[i].attainment;
+    const SlaAttainment& y = *b[i].attainment;
+    EXPECT_EQ(std::tie(x.started, x.met, x.met_late, x.breached, x.cancelled),
+              std::tie(y.started, y.met, y.met_late, y.breached, y.cancelled));
+    EXPECT_EQ(x.business_seconds.count(), y.business_seconds.count());
+    EXPECT_EQ(x.business_seconds.Quantile(0.9), y.business_seconds.Quantile(0.9));
+    EXPECT_EQ(x.wall_seconds.sum(), y.wall_seconds.sum());
+    EXPECT_EQ(x.wall_seconds.Quantile(0.5), y.wall_seconds.Quantile(0.5));
+  }
+}
+
+TEST(SlaTrackerStateTest, ALoadedTrackerBehavesAsTheOriginal) {
+  const absl::Time origin = Ny(2026, 11, 23, 0);
+  const absl::Time end = Ny(2027, 1, 31, 0);
+  constexpr int kItems = 800;
+  std::mt19937_64 rng(7);
+  const std::vector<Command> commands = RandomCommands(rng, origin, kItems);
+  for (const size_t split : {size_t{0}, commands.size() / 4, commands.size() / 2,
+                             commands.size() * 3 / 4, commands.size()}) {
+    for (const bool other_policy_first : {false, true}) {
+      SCOPED_TRACE(absl::StrCat("split ", split, other_policy_first ? ", policies reordered" : ""));
+      SlaTracker original = PropertyTracker(origin, false);
+      for (size_t i = 0; i < split; ++i) {
+        ASSERT_TRUE(original.AdvanceTo(commands[i].at).ok());
+        ApplyAndForget(original, commands[i]);
+      }
+      // Events not yet polled are part of the state.
+      const std::string saved = SaveTracker(original);
+      SlaTracker loaded = PropertyTracker(origin, other_policy_first);
+      ASSERT_TRUE(LoadTracker(loaded, saved).ok()) << LoadTracker(loaded, saved);
+      if (!other_policy_first) {
+        EXPECT_EQ(SaveTracker(loaded), saved);
+      }
+      ExpectSameObservableState(loaded, original, kItems);
+
+      std::vector<absl::StatusCode> original_codes, loaded_codes;
+      for (size_t i = split; i < commands.size(); ++i) {
+        ASSERT_TRUE(original.AdvanceTo(commands[i].at).ok());
+        ASSERT_TRUE(loaded.AdvanceTo(commands[i].at).ok());
+        original_codes.push_back(ApplyAndForget(original, commands[i]));
+        loaded_codes.push_back(ApplyAndForget(loaded, commands[i]));
+      }
+      ASSERT_TRUE(original.AdvanceTo(end).ok());
+      ASSERT_TRUE(loaded.AdvanceTo(end).ok());
+      EXPECT_EQ(loaded_codes, original_codes);
+      const std::vector<SlaEvent> original_events = original.PollEvents();
+      const std::vector<SlaEvent> loaded_events = loaded.PollEvents();
+      ASSERT_EQ(loaded_events.size(), original_events.size());
+      for (size_t i = 0; i < original_events.size(); ++i) {
+        ASSERT_EQ(loaded_events[i], original_events[i])
+            << i << ": " << Describe(loaded_events[i]) << " vs " << Describe(original_events[i]);
+      }
+      EXPECT_GT(original_events.size(), split == commands.size() ? 0u : 500u);
+      ExpectSameObservableState(loaded, original, kItems);
+      if (!other_policy_first) {
+        EXPECT_EQ(SaveTracker(loaded), SaveTracker(original));
+      }
+    }
+  }
+}
+
+TEST(SlaTrackerStateTest, APolicyTheTrackerLacksIsAnError) {
+  const absl::Time origin = Ny(2026, 11, 23, 0);
+  SlaTracker original = PropertyTracker(origin, true);
+  ASSERT_TRUE(original.Start(1, "other", "A", "", origin + absl::Hours(9)).ok());
+  SlaTracker lacking = PropertyTracker(origin, false);
+  ASSERT_TRUE(lacking.Start(2, "tiered", "B", "", origin + absl::Hours(10)).ok());
+  const absl::Status status = LoadTracker(lacking, SaveTracker(original));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("no SLA policy \"other\""));
+  EXPECT_TRUE(lacking.Tracks(2));
+  EXPECT_FALSE(lacking.Tracks(1));
+}
+
+// Truncated state is refused and changes nothing; corrupt bytes never make the load read or write
+// out of bounds (what they change within the structure is the engine snapshot's checksum's to
+// catch).
+TEST(SlaTrackerStateTest, CorruptStateIsRefusedOrStaysInBounds) {
+  const absl::Time origin = Ny(2026, 11, 23, 0);
+  std::mt19937_64 rng(3);
+  const std::vector<Command> commands = RandomCommands(rng, origin, 40);
+  SlaTracker original = PropertyTracker(origin, false);
+  for (size_t i = 0; i < commands.size() / 2; ++i) {
+    ASSERT_TRUE(original.AdvanceTo(commands[i].at).ok());
+    ApplyAndForget(original, commands[i]);
+  }
+  const std::string saved = SaveTracker(original);
+  SlaTracker target = PropertyTracker(origin, false);
+  ASSERT_TRUE(target.Start(999, "tiered", "A", "", origin).ok());
+  const std::string before = SaveTracker(target);
+  for (size_t length = 0; length < saved.size(); ++length) {
+    ASSERT_FALSE(LoadTracker(target, saved.substr(0, length)).ok()) << length;
+  }
+  EXPECT_EQ(SaveTracker(target), before);
+  int refused = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string corrupt = saved;
+    corrupt[rng() % corrupt.size()] ^= static_cast<char>(1 + rng() % 255);
+    SlaTracker loaded = PropertyTracker(origin, false);
+    refused += LoadTracker(loaded, corrupt).ok() ? 0 : 1;
+  }
+  EXPECT_GT(refused, 500);
 }
 
 }  // namespace

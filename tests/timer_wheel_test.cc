@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/byte_codec.h"
 
 namespace omniroute {
 namespace {
@@ -533,6 +534,185 @@ TEST(TimerWheelTest, StepSizeDoesNotChangeWhatFires) {
   ASSERT_EQ(one_step.size(), dues.size());
   EXPECT_EQ(run(absl::Minutes(7)), one_step);
   EXPECT_EQ(run(absl::Hours(13)), one_step);
+}
+
+// Saving and loading the state.
+
+std::string SaveWheel(const TimerWheel<int>& wheel) {
+  internal::ByteWriter out;
+  wheel.SaveState(out, [](internal::ByteWriter& w, int payload) { w.Int(payload); });
+  return std::string(out.bytes());
+}
+
+absl::Status LoadWheel(TimerWheel<int>& wheel, std::string_view bytes) {
+  internal::ByteReader in(bytes);
+  absl::Status status = wheel.LoadState(in, [](internal::ByteReader& r, int& payload) {
+    absl::StatusOr<int64_t> value = r.Int();
+    if (!value.ok()) return value.status();
+    payload = static_cast<int>(*value);
+    return absl::OkStatus();
+  });
+  if (status.ok() && !in.done()) return absl::InvalidArgumentError("trailing bytes");
+  return status;
+}
+
+struct Firing {
+  TimerHandle handle;
+  absl::Time due;
+  int payload;
+  friend bool operator==(const Firing&, const Firing&) = default;
+};
+
+// Random schedules (near, far, past, on the same instant), cancels (some stale), advances of
+// every size, and timers scheduled and cancelled from inside callbacks.
+class WheelDriver {
+ public:
+  explicit WheelDriver(uint64_t seed) : rng_(seed) {}
+
+  // Applies the next random step to `wheel`, recording what fired in `fired`; `handles` are the
+  // handles issued so far (shared by the wheels driven in lockstep).
+  void Step(TimerWheel<int>& wheel, std::vector<TimerHandle>& handles, std::vector<Firing>& fired,
+            uint64_t draw, uint64_t amount) {
+    const absl::Time now = wheel.now();
+    switch (draw % 10) {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
+        static constexpr int64_t kSpans[] = {0, 5, 999, 60'000, 3'600'000, 86'400'000 * 40LL};
+        const int64_t span = kSpans[amount % 6];
+        const absl::Time due = now + absl::Milliseconds(span == 0 ? 0 : (amount / 7) % span) -
+                               absl::Milliseconds(amount % 11 == 0 ? 3 : 0);
+        handles.push_back(MustSchedule(wheel, due, static_cast<int>(handles.size())));
+        break;
+      }
+      case 4:
+      case 5:
+        if (!handles.empty()) wheel.Cancel(handles[amount % handles.size()]);
+        break;
+      default: {
+        static constexpr int64_t kSteps[] = {0, 1, 700, 90'000, 7'200'000, 86'400'000 * 3LL};
+        const absl::Time to = now + absl::Milliseconds((amount / 5) % (kSteps[amount % 6] + 1));
+        wheel.Advance(to, [&](TimerHandle handle, absl::Time due, int payload) {
+          fired.push_back({handle, due, payload});
+          // Some callbacks schedule a timer due at once, or cancel one.
+          if (payload % 17 == 0) {
+            handles.push_back(MustSchedule(wheel, due, static_cast<int>(handles.size())));
+          } else if (payload % 19 == 0 && !handles.empty()) {
+            wheel.Cancel(handles[static_cast<size_t>(payload) % handles.size()]);
+          }
+        });
+      }
+    }
+  }
+
+  std::mt19937_64& rng() { return rng_; }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+void Step(WheelDriver& driver, TimerWheel<int>& wheel, std::vector<TimerHandle>& handles,
+          std::vector<Firing>& fired, uint64_t draw, uint64_t amount) {
+  driver.Step(wheel, handles, fired, draw, amount);
+}
+
+// A wheel loaded from another's saved state behaves exactly as the original from there on: the
+// same timers fire in the same order with the same handles, new timers get the same handles, and
+// the saved bytes of both stay equal.
+TEST(TimerWheelStateTest, ALoadedWheelBehavesAsTheOriginal) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    SCOPED_TRACE(seed);
+    WheelDriver driver(seed);
+    TimerWheel<int> original(kOrigin, absl::Milliseconds(seed % 3 == 0 ? 250 : 1));
+    std::vector<TimerHandle> handles;
+    std::vector<Firing> fired;
+    const int before = static_cast<int>(driver.rng()() % 3000);
+    for (int i = 0; i < before; ++i) {
+      Step(driver, original, handles, fired, driver.rng()(), driver.rng()());
+    }
+    const std::string saved = SaveWheel(original);
+    TimerWheel<int> loaded(kOrigin, original.tick());
+    ASSERT_TRUE(LoadWheel(loaded, saved).ok()) << LoadWheel(loaded, saved);
+    EXPECT_EQ(SaveWheel(loaded), saved);
+    EXPECT_EQ(loaded.size(), original.size());
+    EXPECT_EQ(loaded.now(), original.now());
+    EXPECT_EQ(loaded.NextDue(), original.NextDue());
+    for (const TimerHandle handle : handles) {
+      ASSERT_EQ(loaded.IsPending(handle), original.IsPending(handle));
+      ASSERT_EQ(loaded.Due(handle), original.Due(handle));
+    }
+
+    std::vector<TimerHandle> loaded_handles = handles;
+    std::vector<Firing> loaded_fired;
+    fired.clear();
+    for (int i = 0; i < 3000; ++i) {
+      const uint64_t draw = driver.rng()();
+      const uint64_t amount = driver.rng()();
+      Step(driver, original, handles, fired, draw, amount);
+      Step(driver, loaded, loaded_handles, loaded_fired, draw, amount);
+      ASSERT_EQ(loaded.NextStop(), original.NextStop()) << i;
+    }
+    EXPECT_EQ(loaded_fired, fired);
+    EXPECT_EQ(loaded_handles, handles);
+    EXPECT_EQ(SaveWheel(loaded), SaveWheel(original));
+    EXPECT_FALSE(fired.empty());
+  }
+}
+
+TEST(TimerWheelStateTest, AnEmptyWheelRoundTrips) {
+  TimerWheel<int> wheel(kOrigin);
+  TimerWheel<int> loaded(kOrigin);
+  ASSERT_TRUE(LoadWheel(loaded, SaveWheel(wheel)).ok());
+  EXPECT_EQ(SaveWheel(loaded), SaveWheel(wheel));
+  EXPECT_LT(loaded.MemoryBytes(), 1024u);
+  MustSchedule(loaded, At(5), 7);
+  EXPECT_THAT(AdvanceCollect(loaded, At(10)), ElementsAre(7));
+}
+
+// A wheel with another origin or tick refuses the state and keeps its own.
+TEST(TimerWheelStateTest, AnotherOriginOrTickIsRefused) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(5), 1);
+  const std::string saved = SaveWheel(wheel);
+  TimerWheel<int> other_origin(At(1));
+  MustSchedule(other_origin, At(7), 2);
+  absl::Status status = LoadWheel(other_origin, saved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("origin or tick"));
+  EXPECT_THAT(AdvanceCollect(other_origin, At(10)), ElementsAre(2));
+  TimerWheel<int> other_tick(kOrigin, absl::Seconds(1));
+  EXPECT_EQ(LoadWheel(other_tick, saved).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Every truncation is refused and changes nothing; no corruption of a byte crashes, and what
+// loads keeps its invariants (it can fire everything it holds).
+TEST(TimerWheelStateTest, CorruptStateIsRefusedOrConsistent) {
+  WheelDriver driver(99);
+  TimerWheel<int> wheel(kOrigin);
+  std::vector<TimerHandle> handles;
+  std::vector<Firing> fired;
+  for (int i = 0; i < 400; ++i) Step(driver, wheel, handles, fired, driver.rng()(), driver.rng()());
+  ASSERT_GT(wheel.size(), 0u);
+  const std::string saved = SaveWheel(wheel);
+  TimerWheel<int> target(kOrigin);
+  MustSchedule(target, At(1), -1);
+  const std::string target_before = SaveWheel(target);
+  for (size_t length = 0; length < saved.size(); ++length) {
+    ASSERT_FALSE(LoadWheel(target, saved.substr(0, length)).ok()) << length;
+  }
+  EXPECT_EQ(SaveWheel(target), target_before);
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string corrupt = saved;
+    corrupt[rng() % corrupt.size()] ^= static_cast<char>(1 + rng() % 255);
+    TimerWheel<int> loaded(kOrigin);
+    if (!LoadWheel(loaded, corrupt).ok()) continue;
+    const size_t pending = loaded.size();
+    size_t count = 0;
+    loaded.Advance(absl::InfiniteFuture(), [&](TimerHandle, absl::Time, int) { ++count; });
+    EXPECT_EQ(count + loaded.size(), pending);
+  }
 }
 
 }  // namespace

@@ -21,6 +21,10 @@
 
 namespace omniroute {
 
+namespace internal {
+class StateCodec;  // the engine's state snapshot (src/internal/state_codec.h)
+}  // namespace internal
+
 class QuantileSketch {
  public:
   static constexpr double kDefaultRelativeAccuracy = 0.01;
@@ -49,6 +53,7 @@ class QuantileSketch {
 
  private:
   int Index(double value) const;
+  friend class internal::StateCodec;
   double Value(int index) const;
   // The counter of bucket `index`, growing the range to hold it.
   uint64_t& Bin(int index);

@@ -47,6 +47,10 @@
 
 namespace omniroute {
 
+namespace internal {
+class StateCodec;  // the engine's state snapshot (src/internal/state_codec.h)
+}  // namespace internal
+
 // What an SLA measures. Each metric runs in cycles:
 // - kFirstResponse: from creation to the first agent response (one cycle).
 // - kNextResponse: from a customer message that follows an agent response to the next agent
@@ -279,6 +283,7 @@ class SlaClock {
 
  private:
   enum class Phase : uint8_t { kRunning, kPaused, kStopped, kCancelled };
+  friend class internal::StateCodec;
 
   SlaClock() = default;
   absl::Status CheckOrder(absl::Time at) const;

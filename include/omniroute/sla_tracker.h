@@ -238,6 +238,7 @@ class SlaTracker {
   std::vector<AttainmentEntry> AllAttainment() const;
 
  private:
+  friend class internal::StateCodec;
   // One cache line: a firing timer touches its item's first line and its clock's line.
   struct Tracked {
     SlaClock clock;

@@ -42,9 +42,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace omniroute {
+
+namespace internal {
+class StateCodec;  // the engine's state snapshot (src/internal/state_codec.h)
+}  // namespace internal
 
 // Names one scheduled timer. Stays valid (and harmless) after the timer fired or was cancelled:
 // the wheel then reports it as no longer pending. A default-constructed handle names no timer.
@@ -63,6 +68,7 @@ class TimerHandle {
  private:
   template <typename>
   friend class TimerWheel;
+  friend class internal::StateCodec;
   constexpr TimerHandle(uint32_t index, uint32_t generation)
       : index_(index), generation_(generation) {}
   uint32_t index_ = 0;
@@ -248,6 +254,86 @@ class TimerWheel {
     return bytes;
   }
 
+  // Writes the wheel's whole state (clock, counters, every timer node with its payload, the
+  // slots' lists) to `out`, so that `LoadState` rebuilds a wheel that fires, schedules and hands
+  // out handles exactly as this one would from here on. `out` offers the little-endian writer's
+  // U8, Var (unsigned), Int (signed), Time and Duration; `save(out, payload)` writes a payload.
+  // Not from inside an `Advance` callback. O(timers + slot entries).
+  template <typename Writer, typename SavePayload>
+  void SaveState(Writer& out, SavePayload&& save) const {
+    out.Time(origin_);
+    out.Duration(tick_);
+    out.Time(now_);
+    SaveInstant(out, now_instant_);
+    out.Var(elapsed_);
+    out.Var(next_sequence_);
+    out.Var(size_);
+    out.Var(stale_);
+    out.Var(free_ == kNone ? 0 : uint64_t{free_} + 1);
+    out.U8(static_cast<uint8_t>((next_due_known_ ? 1 : 0) | (elapsed_behind_ ? 2 : 0)));
+    out.Time(next_due_);
+    SaveInstant(out, next_due_instant_);
+    out.Var(upper_slot_start_);
+    out.Var(nodes_.size());
+    for (const Node& node : nodes_) {
+      out.U8(static_cast<uint8_t>(node.state));
+      out.Var(node.generation);
+      if (node.state == State::kFree) {
+        out.Var(node.sequence == kNone ? 0 : node.sequence + 1);
+        continue;
+      }
+      SaveInstant(out, node.due);
+      out.Var(node.sequence);
+      out.Var(node.slot);
+      save(out, node.payload);
+    }
+    for (const uint64_t word : occupied_) out.Var(word);
+    if (slots_ == nullptr) {
+      out.U8(0);
+      return;
+    }
+    out.U8(1);
+    size_t lists = 0;
+    for (const SlotList& list : slots_->lists)
+      lists += list.entries.empty() && list.live == 0 ? 0 : 1;
+    out.Var(lists);
+    for (size_t key = 0; key < slots_->lists.size(); ++key) {
+      const SlotList& list = slots_->lists[key];
+      if (list.entries.empty() && list.live == 0) continue;
+      out.Var(key);
+      out.Var(list.live);
+      out.Var(list.entries.size());
+      for (const Entry& entry : list.entries) {
+        out.Var(entry.index);
+        out.Var(entry.generation);
+      }
+      if (key < kSlots) {
+        const Order& order = slots_->order[key];
+        out.U8(order.in_order ? 1 : 0);
+        SaveInstant(out, order.last_due);
+        out.Var(order.last_sequence);
+      }
+    }
+  }
+
+  // Replaces this wheel's state with what `SaveState` wrote, reading each payload with
+  // `load(in, payload)` (an absl::Status). The wheel must have been built with the saved origin
+  // and tick. `in` offers the bounds-checked reader's U8, Var, Int, Time and Duration, each an
+  // absl::StatusOr. InvalidArgument, changing nothing, for truncated or inconsistent input (a
+  // different origin or tick, a node in no slot or in two, a broken free list, miscounted
+  // entries): the loaded wheel's invariants are checked, so corrupt input cannot make it misfire.
+  // O(timers + slot entries).
+  template <typename Reader, typename LoadPayload>
+  absl::Status LoadState(Reader& in, LoadPayload&& load) {
+    TimerWheel loaded(origin_, tick_);
+    absl::Status status = loaded.ReadState(in, load);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("timer wheel state: ", status.message()));
+    }
+    *this = std::move(loaded);
+    return absl::OkStatus();
+  }
+
  private:
   static constexpr int kLevelBits = 8;
   static constexpr int kSlots = 1 << kLevelBits;
@@ -327,6 +413,193 @@ class TimerWheel {
     int slot = 0;
     uint64_t tick = 0;  // the start of the slot
   };
+
+  template <typename Writer>
+  static void SaveInstant(Writer& out, Instant instant) {
+    out.Int(instant.ticks);
+    out.Var(static_cast<uint64_t>(instant.offset_ns));
+  }
+
+  template <typename Reader>
+  absl::StatusOr<Instant> ReadInstant(Reader& in) const {
+    auto ticks = in.Int();
+    if (!ticks.ok()) return ticks.status();
+    auto offset = in.Var();
+    if (!offset.ok()) return offset.status();
+    const Instant instant{*ticks, static_cast<int64_t>(*offset)};
+    if (instant == kNever) return instant;
+    if (*offset >= static_cast<uint64_t>(tick_ns_) || *ticks > kFarTicks || *ticks < -kFarTicks) {
+      return absl::InvalidArgumentError("an instant out of range");
+    }
+    return instant;
+  }
+
+  // Reads into this wheel, freshly built; see LoadState.
+  template <typename Reader, typename LoadPayload>
+  absl::Status ReadState(Reader& in, LoadPayload& load) {
+#define OMNIROUTE_WHEEL_READ(lhs, expr)     \
+  {                                         \
+    auto value = (expr);                    \
+    if (!value.ok()) return value.status(); \
+    lhs = *value;                           \
+  }
+    absl::Time origin;
+    absl::Duration tick;
+    OMNIROUTE_WHEEL_READ(origin, in.Time());
+    OMNIROUTE_WHEEL_READ(tick, in.Duration());
+    if (origin != origin_ || tick != tick_) {
+      return absl::InvalidArgumentError("saved with another origin or tick");
+    }
+    OMNIROUTE_WHEEL_READ(now_, in.Time());
+    OMNIROUTE_WHEEL_READ(now_instant_, ReadInstant(in));
+    OMNIROUTE_WHEEL_READ(elapsed_, in.Var());
+    OMNIROUTE_WHEEL_READ(next_sequence_, in.Var());
+    uint64_t size, stale, free, flags, nodes;
+    OMNIROUTE_WHEEL_READ(size, in.Var());
+    OMNIROUTE_WHEEL_READ(stale, in.Var());
+    OMNIROUTE_WHEEL_READ(free, in.Var());
+    OMNIROUTE_WHEEL_READ(flags, in.U8());
+    if (flags > 3) return absl::InvalidArgumentError("unknown flags");
+    next_due_known_ = (flags & 1) != 0;
+    elapsed_behind_ = (flags & 2) != 0;
+    OMNIROUTE_WHEEL_READ(next_due_, in.Time());
+    OMNIROUTE_WHEEL_READ(next_due_instant_, ReadInstant(in));
+    OMNIROUTE_WHEEL_READ(upper_slot_start_, in.Var());
+    SetUpperSlotStart(upper_slot_start_);
+    OMNIROUTE_WHEEL_READ(nodes, in.Var());
+    // Every node takes at least two bytes: a count beyond the input is corrupt, not a reason to
+    // allocate.
+    if (nodes >= kNone || nodes > in.remaining()) {
+      return absl::InvalidArgumentError("too many nodes");
+    }
+    nodes_.resize(nodes);
+    size_t linked = 0;
+    for (Node& node : nodes_) {
+      uint64_t state, generation;
+      OMNIROUTE_WHEEL_READ(state, in.U8());
+      OMNIROUTE_WHEEL_READ(generation, in.Var());
+      if (generation == 0 || generation > std::numeric_limits<uint32_t>::max()) {
+        return absl::InvalidArgumentError("a node's generation out of range");
+      }
+      node.generation = static_cast<uint32_t>(generation);
+      if (state == static_cast<uint64_t>(State::kFree)) {
+        uint64_t next;
+        OMNIROUTE_WHEEL_READ(next, in.Var());
+        if (next > nodes) return absl::InvalidArgumentError("a free node's link out of range");
+        node.sequence = next == 0 ? kNone : next - 1;
+        continue;
+      }
+      if (state != static_cast<uint64_t>(State::kLinked)) {
+        return absl::InvalidArgumentError("a node in an unknown state");
+      }
+      node.state = State::kLinked;
+      uint64_t slot;
+      OMNIROUTE_WHEEL_READ(node.due, ReadInstant(in));
+      OMNIROUTE_WHEEL_READ(node.sequence, in.Var());
+      OMNIROUTE_WHEEL_READ(slot, in.Var());
+      if (node.due == kNever || node.sequence >= next_sequence_ || slot >= kLevels * kSlots) {
+        return absl::InvalidArgumentError("a pending node out of range");
+      }
+      node.slot = static_cast<uint16_t>(slot);
+      if (absl::Status status = load(in, node.payload); !status.ok()) return status;
+      ++linked;
+    }
+    if (linked != size) return absl::InvalidArgumentError("the pending count is off");
+    size_ = linked;
+    // The free list must run through every free node once.
+    free_ = free == 0 ? kNone : static_cast<uint32_t>(free - 1);
+    if (free > nodes) return absl::InvalidArgumentError("the free list's head out of range");
+    std::vector<bool> seen(nodes_.size());
+    size_t free_nodes = 0;
+    for (uint32_t index = free_; index != kNone;
+         index = static_cast<uint32_t>(nodes_[index].sequence)) {
+      if (nodes_[index].state != State::kFree || seen[index]) {
+        return absl::InvalidArgumentError("a broken free list");
+      }
+      seen[index] = true;
+      ++free_nodes;
+    }
+    if (free_nodes + linked != nodes_.size()) {
+      return absl::InvalidArgumentError("a free node off the free list");
+    }
+    for (uint64_t& word : occupied_) OMNIROUTE_WHEEL_READ(word, in.Var());
+    uint64_t has_slots;
+    OMNIROUTE_WHEEL_READ(has_slots, in.U8());
+    if (has_slots > 1 || (has_slots == 0 && (linked > 0 || stale > 0))) {
+      return absl::InvalidArgumentError("timers without slots");
+    }
+    if (has_slots == 0) {
+      for (const uint64_t word : occupied_) {
+        if (word != 0) return absl::InvalidArgumentError("an occupied slot without slots");
+      }
+      return absl::OkStatus();
+    }
+    slots_ = std::make_unique<Slots>();
+    uint64_t lists;
+    OMNIROUTE_WHEEL_READ(lists, in.Var());
+    if (lists > slots_->lists.size()) return absl::InvalidArgumentError("too many slot lists");
+    std::fill(seen.begin(), seen.end(), false);
+    size_t previous_key = 0;
+    size_t stale_entries = 0;
+    for (uint64_t l = 0; l < lists; ++l) {
+      uint64_t key, live, entries;
+      OMNIROUTE_WHEEL_READ(key, in.Var());
+      OMNIROUTE_WHEEL_READ(live, in.Var());
+      OMNIROUTE_WHEEL_READ(entries, in.Var());
+      if (key >= slots_->lists.size() || (l > 0 && key <= previous_key) ||
+          entries > in.remaining()) {
+        return absl::InvalidArgumentError("a slot list out of range");
+      }
+      previous_key = key;
+      SlotList& list = slots_->lists[key];
+      list.entries.resize(entries);
+      size_t valid = 0;
+      for (Entry& entry : list.entries) {
+        uint64_t index, generation;
+        OMNIROUTE_WHEEL_READ(index, in.Var());
+        OMNIROUTE_WHEEL_READ(generation, in.Var());
+        if (index >= nodes_.size() || generation > std::numeric_limits<uint32_t>::max()) {
+          return absl::InvalidArgumentError("a slot entry out of range");
+        }
+        entry = Entry{static_cast<uint32_t>(index), static_cast<uint32_t>(generation)};
+        if (!Valid(entry)) {
+          ++stale_entries;
+          continue;
+        }
+        if (nodes_[index].slot != key || seen[index]) {
+          return absl::InvalidArgumentError("a timer listed in the wrong slot, or twice");
+        }
+        seen[index] = true;
+        ++valid;
+      }
+      if (valid != live) return absl::InvalidArgumentError("a slot's live count is off");
+      list.live = static_cast<uint32_t>(live);
+      if (key < kSlots) {
+        Order& order = slots_->order[key];
+        uint64_t in_order;
+        OMNIROUTE_WHEEL_READ(in_order, in.U8());
+        if (in_order > 1) return absl::InvalidArgumentError("a slot's order flag out of range");
+        order.in_order = in_order == 1;
+        OMNIROUTE_WHEEL_READ(order.last_due, ReadInstant(in));
+        OMNIROUTE_WHEEL_READ(order.last_sequence, in.Var());
+      }
+    }
+#undef OMNIROUTE_WHEEL_READ
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i].state == State::kLinked && !seen[i]) {
+        return absl::InvalidArgumentError("a pending timer in no slot");
+      }
+    }
+    if (stale_entries != stale) return absl::InvalidArgumentError("the stale count is off");
+    stale_ = stale_entries;
+    for (size_t key = 0; key < slots_->lists.size(); ++key) {
+      const bool occupied = (occupied_[key / 64] >> (key % 64)) & 1;
+      if (slots_->lists[key].live > 0 && !occupied) {
+        return absl::InvalidArgumentError("a slot with timers marked empty");
+      }
+    }
+    return absl::OkStatus();
+  }
 
   static absl::Duration ValidTick(absl::Duration tick) {
     if (tick <= absl::ZeroDuration()) return kDefaultTick;
