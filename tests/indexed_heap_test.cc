@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/byte_codec.h"
 
 namespace omniroute {
 namespace {
@@ -155,6 +156,127 @@ TEST(IndexedHeapTest, RandomOperationsMatchAReferenceBinary) { RunAgainstReferen
 TEST(IndexedHeapTest, RandomOperationsMatchAReferenceQuaternary) { RunAgainstReference<4>(2); }
 TEST(IndexedHeapTest, RandomOperationsMatchAReferenceOctonary) { RunAgainstReference<8>(3); }
 TEST(IndexedHeapTest, RandomOperationsMatchAReferenceTernary) { RunAgainstReference<3>(4); }
+
+// Saving and loading the state.
+
+using TieHeap = IndexedHeap<int64_t>;
+
+std::string SaveHeap(const TieHeap& heap) {
+  internal::ByteWriter out;
+  heap.SaveState(out, [](internal::ByteWriter& w, int64_t value) { w.Int(value); });
+  return std::string(out.bytes());
+}
+
+bool LoadHeap(TieHeap& heap, std::string_view bytes) {
+  internal::ByteReader in(bytes);
+  const bool loaded = heap.LoadState(in, [](internal::ByteReader& r, int64_t& value) {
+    absl::StatusOr<int64_t> read = r.Int();
+    if (read.ok()) value = *read;
+    return read.status();
+  });
+  return loaded && in.done();
+}
+
+// One random operation, the same on every heap given the same draws; `handles` are those issued.
+void HeapStep(TieHeap& heap, std::vector<HeapHandle>& handles, std::vector<int64_t>& popped,
+              uint64_t draw, uint64_t amount) {
+  const int64_t key = static_cast<int64_t>(amount % 40);  // many ties
+  switch (draw % 8) {
+    case 0:
+    case 1:
+    case 2:
+      handles.push_back(heap.Push(key));
+      break;
+    case 3:
+      if (!heap.empty()) {
+        handles.push_back(heap.TopHandle());
+        popped.push_back(heap.Pop());
+      }
+      break;
+    case 4:
+    case 5:
+      if (!handles.empty()) heap.Update(handles[amount % handles.size()], key);
+      break;
+    default:
+      if (!handles.empty()) heap.Erase(handles[amount % handles.size()]);
+  }
+}
+
+// A heap loaded from another's state pops the same elements (ties included) through the same
+// handles, and hands out the same new handles.
+TEST(IndexedHeapStateTest, ALoadedHeapBehavesAsTheOriginal) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937_64 rng(seed);
+    TieHeap original;
+    std::vector<HeapHandle> handles;
+    std::vector<int64_t> popped;
+    const uint64_t before = rng() % 4000;
+    for (uint64_t i = 0; i < before; ++i) HeapStep(original, handles, popped, rng(), rng());
+    const std::string saved = SaveHeap(original);
+    TieHeap loaded;
+    loaded.Push(99);  // replaced by the load
+    ASSERT_TRUE(LoadHeap(loaded, saved));
+    EXPECT_EQ(SaveHeap(loaded), saved);
+    for (const HeapHandle handle : handles) {
+      ASSERT_EQ(loaded.Contains(handle), original.Contains(handle));
+    }
+    std::vector<HeapHandle> loaded_handles = handles;
+    std::vector<int64_t> loaded_popped;
+    popped.clear();
+    for (int i = 0; i < 4000; ++i) {
+      const uint64_t draw = rng();
+      const uint64_t amount = rng();
+      HeapStep(original, handles, popped, draw, amount);
+      HeapStep(loaded, loaded_handles, loaded_popped, draw, amount);
+      if (!original.empty()) {
+        ASSERT_EQ(loaded.TopHandle(), original.TopHandle()) << i;
+      }
+    }
+    EXPECT_EQ(loaded_handles, handles);
+    EXPECT_EQ(loaded_popped, popped);
+    EXPECT_EQ(SaveHeap(loaded), SaveHeap(original));
+  }
+}
+
+// Every truncation is refused and changes nothing; a corrupt state that loads is a valid heap
+// (it pops in order and every handle it reports names its element).
+TEST(IndexedHeapStateTest, CorruptStateIsRefusedOrAValidHeap) {
+  std::mt19937_64 rng(8);
+  TieHeap original;
+  std::vector<HeapHandle> handles;
+  std::vector<int64_t> popped;
+  for (int i = 0; i < 300; ++i) HeapStep(original, handles, popped, rng(), rng());
+  ASSERT_FALSE(original.empty());
+  const std::string saved = SaveHeap(original);
+  TieHeap target;
+  target.Push(7);
+  const std::string before = SaveHeap(target);
+  for (size_t length = 0; length < saved.size(); ++length) {
+    ASSERT_FALSE(LoadHeap(target, saved.substr(0, length))) << length;
+  }
+  EXPECT_EQ(SaveHeap(target), before);
+  int refused = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string corrupt = saved;
+    corrupt[rng() % corrupt.size()] ^= static_cast<char>(1 + rng() % 255);
+    TieHeap loaded;
+    if (!LoadHeap(loaded, corrupt)) {
+      ++refused;
+      continue;
+    }
+    for (const HeapHandle handle : handles) {
+      if (loaded.Contains(handle)) {
+        ASSERT_NE(loaded.Find(handle), nullptr);
+      }
+    }
+    std::vector<int64_t> all = Drain(loaded);
+    ASSERT_TRUE(std::is_sorted(all.begin(), all.end()));
+    loaded.Push(3);
+    ASSERT_EQ(loaded.Pop(), 3);
+  }
+  EXPECT_GT(refused, 1000);
+}
 
 }  // namespace
 }  // namespace omniroute

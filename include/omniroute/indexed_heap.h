@@ -183,8 +183,86 @@ class IndexedHeap {
     return sizeof(*this) + heap_.capacity() * sizeof(Entry) + slots_.capacity() * sizeof(Slot);
   }
 
+  // Writes the heap's whole state (elements in heap order, handle slots, the free list) to `out`,
+  // so that `LoadState` rebuilds a heap that pops, updates and hands out handles exactly as this
+  // one would. `out` offers the little-endian writer's Var (unsigned); `save(out, value)` writes
+  // a value. O(n + handle slots).
+  template <typename Writer, typename SaveValue>
+  void SaveState(Writer& out, SaveValue&& save) const {
+    out.Var(slots_.size());
+    for (const Slot& slot : slots_) {
+      out.Var(slot.position_or_next == kNone ? 0 : uint64_t{slot.position_or_next} + 1);
+      out.Var(slot.generation);
+    }
+    out.Var(free_ == kNone ? 0 : uint64_t{free_} + 1);
+    out.Var(heap_.size());
+    for (const Entry& entry : heap_) {
+      out.Var(entry.slot);
+      save(out, entry.value);
+    }
+  }
+
+  // Replaces this heap's contents with what `SaveState` wrote, reading each value with
+  // `load(in, value)` (an absl::Status-like result with ok()). `in` offers the bounds-checked
+  // reader's Var and remaining(). Returns false, changing nothing, for truncated or inconsistent
+  // input (a slot and its element not naming each other, a broken free list, values out of heap
+  // order) or when `load` fails. O(n + handle slots).
+  template <typename Reader, typename LoadValue>
+  bool LoadState(Reader& in, LoadValue&& load) {
+    IndexedHeap loaded(less_);
+    if (!loaded.ReadState(in, load)) return false;
+    *this = std::move(loaded);
+    return true;
+  }
+
  private:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  template <typename Reader, typename LoadValue>
+  bool ReadState(Reader& in, LoadValue& load) {
+    const auto read = [&in](uint64_t& out) {
+      auto value = in.Var();
+      if (!value.ok()) return false;
+      out = *value;
+      return true;
+    };
+    uint64_t slots, free, size;
+    // Each slot and element takes at least two bytes: a count beyond the input is corrupt.
+    if (!read(slots) || slots >= kNone || slots > in.remaining()) return false;
+    slots_.resize(slots);
+    for (Slot& slot : slots_) {
+      uint64_t link, generation;
+      if (!read(link) || !read(generation) || link > kNone || generation > kNone) {
+        return false;
+      }
+      slot = Slot{link == 0 ? kNone : static_cast<uint32_t>(link - 1),
+                  static_cast<uint32_t>(generation)};
+    }
+    if (!read(free) || free > slots || !read(size) || size > slots) return false;
+    free_ = free == 0 ? kNone : static_cast<uint32_t>(free - 1);
+    heap_.resize(size);
+    std::vector<bool> seen(slots_.size());
+    for (size_t position = 0; position < heap_.size(); ++position) {
+      uint64_t slot;
+      if (!read(slot) || slot >= slots_.size() || seen[slot]) return false;
+      const Slot& held = slots_[slot];
+      if (held.generation % 2 == 0 || held.position_or_next != position) return false;
+      seen[slot] = true;
+      heap_[position].slot = static_cast<uint32_t>(slot);
+      if (!load(in, heap_[position].value).ok()) return false;
+      if (position > 0 && less_(heap_[position].value, heap_[(position - 1) / Arity].value)) {
+        return false;
+      }
+    }
+    // Every other slot is free, on the free list once.
+    size_t free_slots = 0;
+    for (uint32_t slot = free_; slot != kNone; slot = slots_[slot].position_or_next) {
+      if (slot >= slots_.size() || seen[slot] || slots_[slot].generation % 2 != 0) return false;
+      seen[slot] = true;
+      ++free_slots;
+    }
+    return free_slots + heap_.size() == slots_.size();
+  }
 
   void Release(uint32_t slot) {
     ++slots_[slot].generation;
