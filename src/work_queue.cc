@@ -141,9 +141,13 @@ WorkQueue::Key WorkQueue::OverdueKey(const Item& item) const {
   return Key{SaturatingAdd(arrival, DurationNanos(MaxWait(item.priority))), arrival, item.sequence};
 }
 
-const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
+const Requirement& WorkQueue::Anyone() {
   static const Requirement* const kAnyone = new Requirement();
-  if (item.requirement == nullptr) return *kAnyone;
+  return *kAnyone;
+}
+
+const Requirement& WorkQueue::CurrentRequirement(const Item& item) const {
+  if (item.requirement == nullptr) return Anyone();
   return item.requirement->Effective(item.steps_applied);
 }
 

@@ -15,6 +15,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/byte_codec.h"
+#include "internal/state_codec.h"
 #include "omniroute/skills.h"
 
 namespace omniroute {
@@ -543,20 +545,22 @@ class ReferenceQueue {
   WorkQueueOptions options_;
 };
 
+// No plan; billing 5; billing 8 and zh 2, relaxed twice; zh 2 without trainees, relaxed twice.
+std::vector<std::shared_ptr<const RequirementPlan>> RandomTestPlans(const Skills& s) {
+  return {nullptr, MustPlan(s.catalog, {.must = {{s.billing, 5}}}),
+          MustPlan(s.catalog, {.must = {{s.billing, 8}, {s.zh, 2}},
+                               .steps = {RelaxationStep::LowerLevel(absl::Minutes(3), s.billing, 5),
+                                         RelaxationStep::Drop(absl::Minutes(7), s.zh)}}),
+          MustPlan(s.catalog, {.must = {{s.zh, 2}},
+                               .excluded = {s.trainee},
+                               .steps = {RelaxationStep::Drop(absl::Minutes(1), s.trainee),
+                                         RelaxationStep::Drop(absl::Minutes(4), s.zh)}})};
+}
+
 void RunRandomOperations(const WorkQueueOptions& options, uint64_t seed) {
   SCOPED_TRACE(absl::StrCat(std::string(QueueOrderName(options.order)), " seed ", seed));
   const Skills s = MakeSkills();
-  const std::vector<std::shared_ptr<const RequirementPlan>> plans = {
-      nullptr,
-      MustPlan(s.catalog, {.must = {{s.billing, 5}}}),
-      MustPlan(s.catalog, {.must = {{s.billing, 8}, {s.zh, 2}},
-                           .steps = {RelaxationStep::LowerLevel(absl::Minutes(3), s.billing, 5),
-                                     RelaxationStep::Drop(absl::Minutes(7), s.zh)}}),
-      MustPlan(s.catalog, {.must = {{s.zh, 2}},
-                           .excluded = {s.trainee},
-                           .steps = {RelaxationStep::Drop(absl::Minutes(1), s.trainee),
-                                     RelaxationStep::Drop(absl::Minutes(4), s.zh)}}),
-  };
+  const std::vector<std::shared_ptr<const RequirementPlan>> plans = RandomTestPlans(s);
   WorkQueue queue = MustQueue(options);
   ReferenceQueue reference(options);
   std::mt19937_64 rng(seed);
@@ -934,6 +938,200 @@ TEST(WorkQueueSetTest, IdleQueuesKeepTheSetsClock) {
   EXPECT_EQ(events[1].relaxed.item, 4u);
   EXPECT_EQ(events[1].relaxed.at, At(absl::Minutes(8)));
   EXPECT_EQ(plain.LongestWait(), absl::Hours(3));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saved state: a set loaded from another's state behaves exactly as the original from there on.
+
+struct SetFixture {
+  Skills skills = MakeSkills();
+  std::vector<std::shared_ptr<const RequirementPlan>> plans;
+
+  SetFixture() : plans(RandomTestPlans(skills)) {}
+
+  static WorkQueueSet NewSet(std::string_view second = "deadline") {
+    WorkQueueSet set(kStart);
+    EXPECT_TRUE(set.AddQueue("fifo", {.max_wait_by_priority = {absl::Minutes(2), absl::Minutes(9),
+                                                               absl::InfiniteDuration()}})
+                    .ok());
+    EXPECT_TRUE(set.AddQueue(second, {.order = QueueOrder::kDeadlineFirst,
+                                      .priority_levels = 2,
+                                      .max_wait = absl::Minutes(6)})
+                    .ok());
+    EXPECT_TRUE(set.AddQueue("aging", {.order = QueueOrder::kWeightedAging}).ok());
+    return set;
+  }
+};
+
+constexpr std::string_view kSetQueues[] = {"fifo", "deadline", "aging"};
+
+// One random command on `set`; returns a line describing what it did and saw.
+std::string SetStep(WorkQueueSet& set, const SetFixture& fixture, uint64_t draw, uint64_t amount,
+                    WorkItemId& next_id) {
+  const WorkItemId known = amount % (next_id + 1);
+  const std::string_view queue = kSetQueues[amount % 3];
+  const int priority = static_cast<int>((amount / 3) % 2);
+  const auto& plan = fixture.plans[(amount / 7) % fixture.plans.size()];
+  switch (draw % 10) {
+    case 0:
+    case 1:
+    case 2: {
+      const absl::Time arrival =
+          set.now() - absl::Seconds((amount / 11) % 4 == 0 ? amount % 600 : 0);
+      const absl::Time deadline = (amount / 13) % 4 == 0 ? absl::InfiniteFuture()
+                                                         : set.now() + absl::Seconds(amount % 3600);
+      const absl::Status status =
+          set.Push(queue, next_id, {priority, arrival, deadline, plan, uint32_t(amount % 2)});
+      return absl::StrCat("push ", next_id++, " ", status.ToString());
+    }
+    case 3:
+      return absl::StrCat("erase ", set.Erase(known).ToString());
+    case 4:
+      return absl::StrCat("move ", set.Move(known, queue, priority).ToString());
+    case 5:
+      return absl::StrCat("priority ", set.SetPriority(known, priority).ToString());
+    case 6:
+      return absl::StrCat("relax ", set.RelaxNow(known).ToString(), " ",
+                          set.SetRequirement(known + 1, plan).ToString());
+    default: {
+      const absl::Time to = set.now() + absl::Seconds(amount % 400);
+      std::string line = absl::StrCat("advance ", set.AdvanceTo(to).ToString());
+      for (const QueuedRequirementRelaxed& e : set.PollEvents()) {
+        absl::StrAppend(&line, " ", e.queue, ":", e.relaxed.item, "/", e.relaxed.steps_applied, "/",
+                        e.relaxed.from_class, ">", e.relaxed.to_class);
+      }
+      return line;
+    }
+  }
+}
+
+// Every queue's serving order and each item's view, rank and class.
+std::string DescribeSet(const WorkQueueSet& set) {
+  std::string out = absl::StrCat(absl::FormatTime(set.now()), " ",
+                                 absl::FormatTime(set.NextRelaxationDue()), "\n");
+  for (QueueIndex q = 0; q < set.queue_count(); ++q) {
+    const WorkQueue& queue = set.queue(q);
+    for (const WorkItemId id : queue.InOrder()) {
+      const QueuedItemView view = *queue.Find(id);
+      const QueueRank rank = *queue.RankOf(id);
+      absl::StrAppend(&out, q, ":", id, " p", view.priority, " c", view.requirement_class, " s",
+                      view.steps_applied, " @", view.place, " ", rank.overdue, "/", rank.key, " ",
+                      absl::FormatTime(view.overdue_at), "\n");
+    }
+  }
+  return out;
+}
+
+std::string SaveSet(const WorkQueueSet& set, internal::PlanTable& plans) {
+  internal::ByteWriter out;
+  internal::StateCodec::Save(set, plans, out);
+  return std::string(out.bytes());
+}
+
+absl::Status LoadSet(WorkQueueSet& set, const internal::PlanTable& plans, std::string_view bytes) {
+  internal::ByteReader in(bytes);
+  absl::Status status = internal::StateCodec::Load(set, plans, in);
+  if (status.ok() && !in.done()) return absl::InvalidArgumentError("trailing bytes");
+  return status;
+}
+
+// The plans the saved table numbered, as new objects equal to them: loading must not depend on
+// sharing the saver's plans.
+internal::PlanTable CopiedPlans(const internal::PlanTable& saved) {
+  std::vector<std::shared_ptr<const RequirementPlan>> copies;
+  for (const auto& plan : saved.plans()) {
+    copies.push_back(std::make_shared<const RequirementPlan>(*plan));
+  }
+  return internal::PlanTable(std::move(copies));
+}
+
+TEST(WorkQueueSetStateTest, ALoadedSetBehavesAsTheOriginal) {
+  const SetFixture fixture;
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937_64 rng(seed);
+    WorkQueueSet original = SetFixture::NewSet();
+    WorkItemId next_id = 0;
+    const uint64_t before = rng() % 1500;
+    for (uint64_t i = 0; i < before; ++i) SetStep(original, fixture, rng(), rng(), next_id);
+    internal::PlanTable saved_plans;
+    const std::string saved = SaveSet(original, saved_plans);
+    const internal::PlanTable loaded_plans = CopiedPlans(saved_plans);
+    WorkQueueSet loaded = SetFixture::NewSet();
+    ASSERT_TRUE(LoadSet(loaded, loaded_plans, saved).ok()) << LoadSet(loaded, loaded_plans, saved);
+    internal::PlanTable again;
+    EXPECT_EQ(SaveSet(loaded, again), saved);
+    ASSERT_EQ(DescribeSet(loaded), DescribeSet(original));
+    WorkItemId loaded_next = next_id;
+    for (int i = 0; i < 1500; ++i) {
+      const uint64_t draw = rng();
+      const uint64_t amount = rng();
+      const std::string a = SetStep(original, fixture, draw, amount, next_id);
+      const std::string b = SetStep(loaded, fixture, draw, amount, loaded_next);
+      ASSERT_EQ(b, a) << i;
+      if (i % 50 == 0) {
+        ASSERT_EQ(DescribeSet(loaded), DescribeSet(original)) << i;
+      }
+    }
+    ASSERT_EQ(DescribeSet(loaded), DescribeSet(original));
+    EXPECT_GT(original.size(), 0u);
+  }
+}
+
+TEST(WorkQueueSetStateTest, QueuesMustMatchByName) {
+  const SetFixture fixture;
+  WorkQueueSet original = SetFixture::NewSet();
+  WorkItemId next_id = 0;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50; ++i) SetStep(original, fixture, rng() % 3, rng(), next_id);
+  internal::PlanTable plans;
+  const std::string saved = SaveSet(original, plans);
+  WorkQueueSet other = SetFixture::NewSet("tech");
+  const absl::Status status = LoadSet(other, CopiedPlans(plans), saved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("queue \"deadline\" where \"tech\" is"));
+  EXPECT_EQ(other.size(), 0u);
+  // Without the plans the items name, the load is refused too.
+  WorkQueueSet same = SetFixture::NewSet();
+  EXPECT_EQ(LoadSet(same, internal::PlanTable(), saved).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Truncations are refused and change nothing; flipped bytes are refused or load a set whose
+// structure holds (it serves, relaxes and empties without fault).
+TEST(WorkQueueSetStateTest, CorruptStateIsRefusedOrConsistent) {
+  const SetFixture fixture;
+  std::mt19937_64 rng(17);
+  WorkQueueSet original = SetFixture::NewSet();
+  WorkItemId next_id = 0;
+  for (int i = 0; i < 150; ++i) SetStep(original, fixture, rng(), rng(), next_id);
+  internal::PlanTable plans;
+  const std::string saved = SaveSet(original, plans);
+  const internal::PlanTable loaded_plans = CopiedPlans(plans);
+  WorkQueueSet target = SetFixture::NewSet();
+  ASSERT_TRUE(target.Push("fifo", 999, {}).ok());
+  for (size_t length = 0; length < saved.size(); ++length) {
+    ASSERT_FALSE(LoadSet(target, loaded_plans, saved.substr(0, length)).ok()) << length;
+  }
+  EXPECT_EQ(target.size(), 1u);
+  EXPECT_EQ(target.QueueOf(999), QueueIndex{0});
+  int refused = 0;
+  for (int trial = 0; trial < 1500; ++trial) {
+    std::string corrupt = saved;
+    corrupt[rng() % corrupt.size()] ^= static_cast<char>(1 + rng() % 255);
+    WorkQueueSet loaded = SetFixture::NewSet();
+    if (!LoadSet(loaded, loaded_plans, corrupt).ok()) {
+      ++refused;
+      continue;
+    }
+    WorkItemId id = next_id;
+    for (int i = 0; i < 40; ++i) SetStep(loaded, fixture, rng(), rng(), id);
+    (void)DescribeSet(loaded);
+    for (QueueIndex q = 0; q < loaded.queue_count(); ++q) {
+      for (const WorkItemId item : loaded.queue(q).InOrder()) ASSERT_TRUE(loaded.Erase(item).ok());
+    }
+    EXPECT_EQ(loaded.size(), 0u);
+  }
+  EXPECT_GT(refused, 500);
 }
 
 }  // namespace

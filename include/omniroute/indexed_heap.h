@@ -34,6 +34,10 @@
 
 namespace omniroute {
 
+namespace internal {
+class StateCodec;  // the engine's state snapshot (src/internal/state_codec.h)
+}  // namespace internal
+
 // Names one element of an `IndexedHeap`. Stays harmless after the element left the heap: the heap
 // then reports it as absent. A default-constructed handle names nothing. A handle is only
 // meaningful to the heap that issued it.
@@ -52,6 +56,7 @@ class HeapHandle {
  private:
   template <typename, typename, int>
   friend class IndexedHeap;
+  friend class internal::StateCodec;
   constexpr HeapHandle(uint32_t slot, uint32_t generation) : slot_(slot), generation_(generation) {}
   uint32_t slot_ = 0;
   uint32_t generation_ = 0;

@@ -21,6 +21,10 @@
 
 namespace omniroute {
 
+namespace internal {
+class StateCodec;  // the engine's state snapshot (src/internal/state_codec.h)
+}  // namespace internal
+
 template <typename T, uint32_t kChunkBits = 8>
 class Slab {
  public:
@@ -64,6 +68,8 @@ class Slab {
   }
 
  private:
+  friend class internal::StateCodec;
+
   std::vector<std::vector<T>> chunks_;
   uint32_t size_ = 0;
   std::vector<uint32_t> free_;

@@ -324,6 +324,8 @@ class WorkQueue {
   void Reserve(size_t items);
 
  private:
+  friend class internal::StateCodec;
+
   struct Key {
     int64_t primary;
     int64_t arrival_ns;
@@ -388,6 +390,8 @@ class WorkQueue {
   Key OrderKey(const Item& item) const;
   Key OverdueKey(const Item& item) const;
   absl::Duration MaxWait(int priority) const;
+  // The requirement of items without a plan: anyone may take them.
+  static const Requirement& Anyone();
   const Requirement& CurrentRequirement(const Item& item) const;
 
   RequirementClassId AcquireClass(const Item& item);
@@ -579,6 +583,8 @@ class WorkQueueSet {
   void ReserveQueue(QueueIndex index, size_t items) { queues_[index].queue.Reserve(items); }
 
  private:
+  friend class internal::StateCodec;
+
   struct Named {
     std::string name;
     WorkQueue queue;

@@ -38,6 +38,14 @@ absl::StatusOr<uint64_t> ReadBelow(ByteReader& in, uint64_t bound, std::string_v
   return value;
 }
 
+// A handle's two 32-bit parts (slot or index, generation).
+absl::StatusOr<std::pair<uint32_t, uint32_t>> ReadHandle(ByteReader& in, std::string_view what) {
+  constexpr uint64_t kBound = uint64_t{std::numeric_limits<uint32_t>::max()} + 1;
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t first, ReadBelow(in, kBound, what));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t second, ReadBelow(in, kBound, what));
+  return std::make_pair(static_cast<uint32_t>(first), static_cast<uint32_t>(second));
+}
+
 absl::StatusOr<bool> ReadBool(ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t value, in.U8());
   if (value > 1) return in.Malformed("flag");
@@ -196,10 +204,8 @@ void StateCodec::Save(TimerHandle handle, ByteWriter& out) {
 }
 
 absl::Status StateCodec::Load(TimerHandle& handle, ByteReader& in) {
-  constexpr uint64_t kBound = uint64_t{std::numeric_limits<uint32_t>::max()} + 1;
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t index, ReadBelow(in, kBound, "timer handle"));
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t generation, ReadBelow(in, kBound, "timer handle"));
-  handle = TimerHandle(static_cast<uint32_t>(index), static_cast<uint32_t>(generation));
+  OMNIROUTE_ASSIGN_OR_RETURN(const auto parts, ReadHandle(in, "timer handle"));
+  handle = TimerHandle(parts.first, parts.second);
   return absl::OkStatus();
 }
 
@@ -444,6 +450,446 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     }
   }
   if (held != tracker.wheel_.size()) return in.Malformed("a timer no clock holds");
+  return absl::OkStatus();
+}
+
+PlanTable::PlanTable(std::vector<std::shared_ptr<const RequirementPlan>> plans)
+    : plans_(std::move(plans)) {}
+
+uint64_t PlanTable::NumberOf(const std::shared_ptr<const RequirementPlan>& plan) {
+  if (plan == nullptr) return 0;
+  const auto [it, added] = numbers_.emplace(plan.get(), plans_.size() + 1);
+  if (added) plans_.push_back(plan);
+  return it->second;
+}
+
+absl::StatusOr<std::shared_ptr<const RequirementPlan>> PlanTable::PlanOf(uint64_t number) const {
+  if (number == 0) return nullptr;
+  if (number > plans_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("requirement plan ", number, " is unknown"));
+  }
+  return plans_[number - 1];
+}
+
+void StateCodec::Save(HeapHandle handle, ByteWriter& out) {
+  out.Var(handle.slot_);
+  out.Var(handle.generation_);
+}
+
+absl::Status StateCodec::Load(HeapHandle& handle, ByteReader& in) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const auto parts, ReadHandle(in, "heap handle"));
+  handle = HeapHandle(parts.first, parts.second);
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A slab's layout: its slot count and free list (in reuse order). Live records are the others.
+template <typename T, uint32_t kBits>
+void SaveSlabLayout(const std::vector<uint32_t>& free, uint32_t size, ByteWriter& out) {
+  out.Var(size);
+  out.Var(free.size());
+  for (const uint32_t slot : free) out.Var(slot);
+}
+
+// Reads a layout into empty slab storage, default records throughout; `live` gets which slots
+// hold records.
+template <typename T, uint32_t kBits>
+absl::Status ReadSlabLayout(std::vector<std::vector<T>>& chunks, uint32_t& size,
+                            std::vector<uint32_t>& free, std::vector<bool>& live, ByteReader& in) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slots, ReadCount(in, "slab"));
+  if (slots >= std::numeric_limits<uint32_t>::max()) return in.Malformed("slab");
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t free_count, ReadCount(in, "slab free list"));
+  if (free_count > slots) return in.Malformed("slab free list");
+  live.assign(slots, true);
+  free.resize(free_count);
+  for (uint32_t& slot : free) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, slots, "slab free slot"));
+    if (!live[value]) return in.Malformed("slab free list");
+    live[value] = false;
+    slot = static_cast<uint32_t>(value);
+  }
+  constexpr uint32_t kChunk = uint32_t{1} << kBits;
+  chunks.reserve((slots + kChunk - 1) / kChunk);
+  for (uint64_t slot = 0; slot < slots; ++slot) {
+    if ((slot & (kChunk - 1)) == 0) chunks.emplace_back().reserve(kChunk);
+    chunks.back().emplace_back();
+  }
+  size = static_cast<uint32_t>(slots);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void StateCodec::SaveQueue(const WorkQueue& queue, PlanTable& plans, ByteWriter& out) {
+  using Queue = WorkQueue;
+  const auto save_ranked = [](ByteWriter& w, const Queue::Ranked& ranked) {
+    w.Int(ranked.key.primary);
+    w.Int(ranked.key.arrival_ns);
+    w.Var(ranked.key.sequence);
+    w.Var(ranked.slot);
+  };
+  out.Var(queue.next_sequence_);
+  SaveSlabLayout<Queue::Item, 6>(queue.items_.free_, queue.items_.size_, out);
+  std::vector<bool> free(queue.items_.size_);
+  for (const uint32_t slot : queue.items_.free_) free[slot] = true;
+  for (uint32_t slot = 0; slot < queue.items_.size_; ++slot) {
+    if (free[slot]) continue;
+    const Queue::Item& item = queue.items_[slot];
+    out.Var(item.id);
+    out.Time(item.arrival);
+    out.Time(item.deadline);
+    out.Time(item.relax_origin);
+    out.Var(item.sequence);
+    out.Var(plans.NumberOf(item.requirement));
+    Save(item.in_class, out);
+    Save(item.in_overdue, out);
+    Save(item.in_arrivals, out);
+    Save(item.relax_timer, out);
+    out.Var(item.requirement_class);
+    out.Var(static_cast<uint64_t>(item.priority));
+    out.Var(static_cast<uint64_t>(item.steps_applied));
+    out.Var(item.channel);
+  }
+  queue.arrivals_.SaveState(out, [](ByteWriter& w, const Queue::ArrivalRanked& ranked) {
+    w.Int(ranked.arrival_ns);
+    w.Var(ranked.slot);
+  });
+  out.Var(queue.classes_.size());
+  for (const Queue::Class& klass : queue.classes_) {
+    out.U8(klass.live ? 1 : 0);
+    out.Var(klass.generation);
+    if (klass.live) {
+      out.Var(plans.NumberOf(klass.owner));
+      int step = 0;
+      if (klass.owner != nullptr) {
+        while (step < klass.owner->step_count() &&
+               &klass.owner->Effective(step) != klass.requirement) {
+          ++step;
+        }
+      }
+      out.Var(static_cast<uint64_t>(step));
+      out.Var(klass.channel);
+      out.Var(klass.nonempty_position);
+      Save(klass.head, out);
+      Save(klass.overdue_head, out);
+    }
+    klass.main.SaveState(out, save_ranked);
+    klass.overdue.SaveState(out, save_ranked);
+  }
+  for (const std::vector<RequirementClassId>* ids :
+       {&queue.free_classes_, &queue.idle_classes_, &queue.nonempty_classes_}) {
+    out.Var(ids->size());
+    for (const RequirementClassId id : *ids) out.Var(id);
+  }
+  queue.class_heads_.SaveState(out, save_ranked);
+  queue.class_overdue_heads_.SaveState(out, save_ranked);
+  out.Time(queue.relaxation_.origin());
+  out.Duration(queue.relaxation_.tick());
+  queue.relaxation_.SaveState(out, [](ByteWriter& w, uint32_t slot) { w.Var(slot); });
+  out.Var(queue.events_.size());
+  for (const RequirementRelaxed& event : queue.events_) {
+    out.Var(event.item);
+    out.Time(event.at);
+    out.Int(event.steps_applied);
+    out.Var(event.from_class);
+    out.Var(event.to_class);
+  }
+}
+
+absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, ByteReader& in) {
+  using Queue = WorkQueue;
+  const auto read_ranked = [](ByteReader& r, Queue::Ranked& ranked) -> absl::Status {
+    OMNIROUTE_ASSIGN_OR_RETURN(ranked.key.primary, r.Int());
+    OMNIROUTE_ASSIGN_OR_RETURN(ranked.key.arrival_ns, r.Int());
+    OMNIROUTE_ASSIGN_OR_RETURN(ranked.key.sequence, r.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slot,
+                               ReadBelow(r, std::numeric_limits<uint32_t>::max(), "heap value"));
+    ranked.slot = static_cast<uint32_t>(slot);
+    return absl::OkStatus();
+  };
+  const auto read_heap = [&in, &read_ranked](Queue::Heap& heap) -> absl::Status {
+    if (!heap.LoadState(in, read_ranked)) return in.Malformed("queue heap");
+    return absl::OkStatus();
+  };
+  const auto read_class_id = [&in](uint64_t classes) -> absl::StatusOr<RequirementClassId> {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t id, ReadBelow(in, classes, "requirement class"));
+    return static_cast<RequirementClassId>(id);
+  };
+
+  OMNIROUTE_ASSIGN_OR_RETURN(queue.next_sequence_, in.Var());
+  std::vector<bool> live;
+  OMNIROUTE_RETURN_IF_ERROR((ReadSlabLayout<Queue::Item, 6>(
+      queue.items_.chunks_, queue.items_.size_, queue.items_.free_, live, in)));
+  const int levels = queue.options_.priority_levels;
+  for (uint32_t slot = 0; slot < queue.items_.size_; ++slot) {
+    if (!live[slot]) continue;
+    Queue::Item& item = queue.items_[slot];
+    OMNIROUTE_ASSIGN_OR_RETURN(item.id, in.Var());
+    if (!queue.items_by_id_.emplace(item.id, slot).second) return in.Malformed("queued item id");
+    OMNIROUTE_ASSIGN_OR_RETURN(item.arrival, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(item.deadline, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(item.relax_origin, in.Time());
+    if (item.arrival == absl::InfiniteFuture() || item.arrival == absl::InfinitePast()) {
+      return in.Malformed("arrival");
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(item.sequence, in.Var());
+    if (item.sequence >= queue.next_sequence_) return in.Malformed("queue sequence");
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t plan, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(item.requirement, plans.PlanOf(plan));
+    OMNIROUTE_RETURN_IF_ERROR(Load(item.in_class, in));
+    OMNIROUTE_RETURN_IF_ERROR(Load(item.in_overdue, in));
+    OMNIROUTE_RETURN_IF_ERROR(Load(item.in_arrivals, in));
+    OMNIROUTE_RETURN_IF_ERROR(Load(item.relax_timer, in));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t klass,
+                               ReadBelow(in, std::numeric_limits<uint32_t>::max(), "class"));
+    item.requirement_class = static_cast<RequirementClassId>(klass);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t priority,
+                               ReadBelow(in, static_cast<uint64_t>(levels), "priority"));
+    item.priority = static_cast<int>(priority);
+    const uint64_t steps = item.requirement == nullptr ? 0 : item.requirement->step_count();
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t applied, ReadBelow(in, steps + 1, "steps applied"));
+    item.steps_applied = static_cast<int>(applied);
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        const uint64_t channel,
+        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
+    item.channel = static_cast<uint32_t>(channel);
+    ++queue.count_by_priority_[item.priority];
+  }
+  if (!queue.arrivals_.LoadState(
+          in, [](ByteReader& r, Queue::ArrivalRanked& ranked) -> absl::Status {
+            OMNIROUTE_ASSIGN_OR_RETURN(ranked.arrival_ns, r.Int());
+            OMNIROUTE_ASSIGN_OR_RETURN(
+                const uint64_t slot,
+                ReadBelow(r, std::numeric_limits<uint32_t>::max(), "arrival slot"));
+            ranked.slot = static_cast<uint32_t>(slot);
+            return absl::OkStatus();
+          })) {
+    return in.Malformed("arrival order");
+  }
+
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t classes, ReadCount(in, "requirement classes"));
+  if (classes >= std::numeric_limits<uint32_t>::max()) return in.Malformed("requirement classes");
+  queue.classes_.resize(classes);
+  for (RequirementClassId id = 0; id < classes; ++id) {
+    Queue::Class& klass = queue.classes_[id];
+    OMNIROUTE_ASSIGN_OR_RETURN(klass.live, ReadBool(in));
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        const uint64_t generation,
+        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "class generation"));
+    klass.generation = static_cast<uint32_t>(generation);
+    if (klass.live) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t plan, in.Var());
+      OMNIROUTE_ASSIGN_OR_RETURN(klass.owner, plans.PlanOf(plan));
+      const uint64_t steps = klass.owner == nullptr ? 0 : klass.owner->step_count();
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t step, ReadBelow(in, steps + 1, "class step"));
+      klass.requirement = klass.owner == nullptr ? &Queue::Anyone()
+                                                 : &klass.owner->Effective(static_cast<int>(step));
+      OMNIROUTE_ASSIGN_OR_RETURN(
+          const uint64_t channel,
+          ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
+      klass.channel = static_cast<uint32_t>(channel);
+      OMNIROUTE_ASSIGN_OR_RETURN(
+          const uint64_t position,
+          ReadBelow(in, std::numeric_limits<uint32_t>::max(), "class position"));
+      klass.nonempty_position = static_cast<uint32_t>(position);
+      OMNIROUTE_RETURN_IF_ERROR(Load(klass.head, in));
+      OMNIROUTE_RETURN_IF_ERROR(Load(klass.overdue_head, in));
+      if (!queue.classes_by_key_.emplace(Queue::ClassKey{klass.channel, klass.requirement}, id)
+               .second) {
+        return in.Malformed("requirement classes");
+      }
+    }
+    OMNIROUTE_RETURN_IF_ERROR(read_heap(klass.main));
+    OMNIROUTE_RETURN_IF_ERROR(read_heap(klass.overdue));
+    if (!klass.live && (!klass.main.empty() || !klass.overdue.empty())) {
+      return in.Malformed("requirement classes");
+    }
+  }
+  for (std::vector<RequirementClassId>* ids :
+       {&queue.free_classes_, &queue.idle_classes_, &queue.nonempty_classes_}) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "class list"));
+    ids->resize(count);
+    for (RequirementClassId& id : *ids) {
+      OMNIROUTE_ASSIGN_OR_RETURN(id, read_class_id(classes));
+    }
+  }
+  OMNIROUTE_RETURN_IF_ERROR(read_heap(queue.class_heads_));
+  OMNIROUTE_RETURN_IF_ERROR(read_heap(queue.class_overdue_heads_));
+  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time origin, in.Time());
+  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Duration tick, in.Duration());
+  if (origin == absl::InfiniteFuture() || origin == absl::InfinitePast() ||
+      tick <= absl::ZeroDuration()) {
+    return in.Malformed("relaxation timers");
+  }
+  queue.relaxation_ = TimerWheel<uint32_t>(origin, tick);
+  OMNIROUTE_RETURN_IF_ERROR(
+      queue.relaxation_.LoadState(in, [&queue, &live](ByteReader& r, uint32_t& slot) {
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value,
+                                   ReadBelow(r, queue.items_.size_, "relaxation timer"));
+        if (!live[value]) return r.Malformed("relaxation timer");
+        slot = static_cast<uint32_t>(value);
+        return absl::OkStatus();
+      }));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, ReadCount(in, "relaxation events"));
+  queue.events_.resize(events);
+  for (RequirementRelaxed& event : queue.events_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(event.item, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(const int64_t steps, in.Int());
+    if (steps < 0 || steps > std::numeric_limits<int>::max()) return in.Malformed("event steps");
+    event.steps_applied = static_cast<int>(steps);
+    OMNIROUTE_ASSIGN_OR_RETURN(event.from_class, read_class_id(classes));
+    OMNIROUTE_ASSIGN_OR_RETURN(event.to_class, read_class_id(classes));
+  }
+  return CheckQueue(queue, live);
+}
+
+absl::Status StateCodec::CheckQueue(const WorkQueue& queue, const std::vector<bool>& live) {
+  using Queue = WorkQueue;
+  const auto malformed = [](std::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat("inconsistent queue: ", std::string(what)));
+  };
+  size_t items = 0, overdue = 0, timers = 0;
+  for (uint32_t slot = 0; slot < queue.items_.size_; ++slot) {
+    if (!live[slot]) continue;
+    ++items;
+    const Queue::Item& item = queue.items_[slot];
+    if (item.requirement_class >= queue.classes_.size()) return malformed("an item's class");
+    const Queue::Class& klass = queue.classes_[item.requirement_class];
+    if (!klass.live || klass.channel != item.channel ||
+        !(*klass.requirement == queue.CurrentRequirement(item))) {
+      return malformed("an item's class");
+    }
+    const Queue::Ranked* ranked = klass.main.Find(item.in_class);
+    if (ranked == nullptr || ranked->slot != slot || !(ranked->key == queue.OrderKey(item))) {
+      return malformed("an item's place in its class");
+    }
+    if (queue.MaxWait(item.priority) != absl::InfiniteDuration()) {
+      const Queue::Ranked* due = klass.overdue.Find(item.in_overdue);
+      if (due == nullptr || due->slot != slot || !(due->key == queue.OverdueKey(item))) {
+        return malformed("an item's overdue place");
+      }
+      ++overdue;
+    } else if (klass.overdue.Contains(item.in_overdue)) {
+      return malformed("an item's overdue place");
+    }
+    const Queue::ArrivalRanked* arrival = queue.arrivals_.Find(item.in_arrivals);
+    if (arrival == nullptr || arrival->slot != slot ||
+        arrival->arrival_ns != Queue::Nanos(item.arrival)) {
+      return malformed("an item's arrival");
+    }
+    if (const uint32_t* timer = queue.relaxation_.Find(item.relax_timer); timer != nullptr) {
+      if (*timer != slot) return malformed("an item's relaxation timer");
+      ++timers;
+    }
+  }
+  size_t in_classes = 0, in_overdue = 0, nonempty = 0, with_overdue = 0;
+  std::vector<bool> listed(queue.classes_.size());
+  for (const RequirementClassId id : queue.free_classes_) {
+    if (queue.classes_[id].live || listed[id]) return malformed("the free classes");
+    listed[id] = true;
+  }
+  for (RequirementClassId id = 0; id < queue.classes_.size(); ++id) {
+    const Queue::Class& klass = queue.classes_[id];
+    if (!klass.live && !listed[id]) return malformed("a class neither live nor free");
+    in_classes += klass.main.size();
+    in_overdue += klass.overdue.size();
+    const Queue::Ranked* head = queue.class_heads_.Find(klass.head);
+    if (klass.main.empty() != (head == nullptr) ||
+        (head != nullptr && (head->slot != id || !(head->key == klass.main.Top().key)))) {
+      return malformed("a class's head");
+    }
+    const Queue::Ranked* overdue_head = queue.class_overdue_heads_.Find(klass.overdue_head);
+    if (klass.overdue.empty() != (overdue_head == nullptr) ||
+        (overdue_head != nullptr &&
+         (overdue_head->slot != id || !(overdue_head->key == klass.overdue.Top().key)))) {
+      return malformed("a class's overdue head");
+    }
+    if (!klass.main.empty()) {
+      ++nonempty;
+      if (klass.nonempty_position >= queue.nonempty_classes_.size() ||
+          queue.nonempty_classes_[klass.nonempty_position] != id) {
+        return malformed("the non-empty classes");
+      }
+    }
+    with_overdue += klass.overdue.empty() ? 0 : 1;
+  }
+  if (in_classes != items || in_overdue != overdue || queue.arrivals_.size() != items ||
+      queue.relaxation_.size() != timers) {
+    return malformed("heaps or timers hold what no item does");
+  }
+  if (queue.nonempty_classes_.size() != nonempty || queue.class_heads_.size() != nonempty ||
+      queue.class_overdue_heads_.size() != with_overdue) {
+    return malformed("the class heads");
+  }
+  return absl::OkStatus();
+}
+
+void StateCodec::Save(const WorkQueueSet& set, PlanTable& plans, ByteWriter& out) {
+  out.Time(set.clock_->now);
+  out.Var(set.queues_.size());
+  for (const WorkQueueSet::Named& named : set.queues_) {
+    out.Str(named.name);
+    SaveQueue(named.queue, plans, out);
+  }
+  for (const std::vector<QueueIndex>* indexes : {&set.pending_, &set.with_events_}) {
+    out.Var(indexes->size());
+    for (const QueueIndex index : *indexes) out.Var(index);
+  }
+}
+
+absl::Status StateCodec::Load(WorkQueueSet& set, const PlanTable& plans, ByteReader& in) {
+  absl::Status status = [&]() -> absl::Status {
+    OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time now, in.Time());
+    if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) {
+      return in.Malformed("queue clock");
+    }
+    WorkQueueSet loaded(now);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, ReadCount(in, "queues"));
+    if (queues != set.queues_.size()) return in.Malformed("queue count");
+    for (const WorkQueueSet::Named& named : set.queues_) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view name, in.StrView());
+      if (name != named.name) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("queue \"", std::string(name), "\" where \"", named.name, "\" is"));
+      }
+      OMNIROUTE_ASSIGN_OR_RETURN(const QueueIndex index,
+                                 loaded.AddQueue(named.name, named.queue.options_));
+      WorkQueue& queue = loaded.queues_[index].queue;
+      OMNIROUTE_RETURN_IF_ERROR(ReadQueue(queue, plans, in));
+      for (const auto& [id, slot] : queue.items_by_id_) {
+        if (!loaded.queue_of_.emplace(id, index).second) return in.Malformed("item in two queues");
+      }
+    }
+    for (std::vector<QueueIndex>* indexes : {&loaded.pending_, &loaded.with_events_}) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "queue list"));
+      std::vector<bool> seen(queues);
+      indexes->resize(count);
+      for (QueueIndex& index : *indexes) {
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, queues, "queue index"));
+        if (seen[value]) return in.Malformed("queue list");
+        seen[value] = true;
+        index = static_cast<QueueIndex>(value);
+      }
+    }
+    for (const QueueIndex index : loaded.pending_) loaded.tracked_[index] = true;
+    // Every queue with relaxation steps pending is tracked, and every one with events listed.
+    std::vector<bool> listed(queues);
+    for (const QueueIndex index : loaded.with_events_) listed[index] = true;
+    for (QueueIndex index = 0; index < queues; ++index) {
+      const WorkQueue& queue = loaded.queues_[index].queue;
+      if ((queue.HasPendingRelaxation() && !loaded.tracked_[index]) ||
+          (queue.HasEvents() != listed[index])) {
+        return in.Malformed("queue lists");
+      }
+    }
+    set = std::move(loaded);
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("queue state: ", status.message()));
+  }
   return absl::OkStatus();
 }
 

@@ -11,14 +11,45 @@
 #ifndef OMNIROUTE_SRC_INTERNAL_STATE_CODEC_H_
 #define OMNIROUTE_SRC_INTERNAL_STATE_CODEC_H_
 
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "internal/byte_codec.h"
+#include "omniroute/indexed_heap.h"
 #include "omniroute/quantile_sketch.h"
+#include "omniroute/skills.h"
 #include "omniroute/sla.h"
 #include "omniroute/sla_tracker.h"
+#include "omniroute/slab.h"
 #include "omniroute/timer_wheel.h"
+#include "omniroute/work_queue.h"
 
 namespace omniroute::internal {
+
+// The requirement plans that queued items and requirement classes share, each saved once and
+// referred to by number (0: none), so that a loaded state shares them as the saved one did.
+class PlanTable {
+ public:
+  // Saving: empty, numbering plans as they are met.
+  PlanTable() = default;
+  // Loading: `plans` numbered 1, 2, ... in order.
+  explicit PlanTable(std::vector<std::shared_ptr<const RequirementPlan>> plans);
+
+  // The number of `plan` (0 for null); a plan not met before is numbered after the others.
+  uint64_t NumberOf(const std::shared_ptr<const RequirementPlan>& plan);
+  // The plan numbered `number` (null for 0). InvalidArgument for a number beyond the table.
+  absl::StatusOr<std::shared_ptr<const RequirementPlan>> PlanOf(uint64_t number) const;
+  // In number order (the first is number 1).
+  const std::vector<std::shared_ptr<const RequirementPlan>>& plans() const { return plans_; }
+
+ private:
+  absl::flat_hash_map<const RequirementPlan*, uint64_t> numbers_;
+  std::vector<std::shared_ptr<const RequirementPlan>> plans_;
+};
 
 class StateCodec {
  public:
@@ -38,8 +69,23 @@ class StateCodec {
   // name; in any order, and no items). O(items).
   static absl::Status Load(SlaTracker& tracker, ByteReader& in);
 
+  static void Save(HeapHandle handle, ByteWriter& out);
+  static absl::Status Load(HeapHandle& handle, ByteReader& in);
+
+  // The set's clock and every queue's items (slab order, with their keys, requirement plans by
+  // number in `plans`, heap handles and relaxation timers), requirement classes, heaps, timers and
+  // unpolled events. O(items + classes).
+  static void Save(const WorkQueueSet& set, PlanTable& plans, ByteWriter& out);
+  // Into `set`, which must hold the saved queues (same names, same order; options as they are
+  // now) and no items; plans are looked up in `plans`. O(items + classes).
+  static absl::Status Load(WorkQueueSet& set, const PlanTable& plans, ByteReader& in);
+
  private:
   static absl::Status ReadTracker(SlaTracker& tracker, ByteReader& in);
+  static void SaveQueue(const WorkQueue& queue, PlanTable& plans, ByteWriter& out);
+  static absl::Status ReadQueue(WorkQueue& queue, const PlanTable& plans, ByteReader& in);
+  // Checks that the items, classes, heaps and timers of a queue just read name each other.
+  static absl::Status CheckQueue(const WorkQueue& queue, const std::vector<bool>& live);
 };
 
 }  // namespace omniroute::internal
