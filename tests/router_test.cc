@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/byte_codec.h"
+#include "internal/state_codec.h"
 #include "routing_test_support.h"
 
 namespace omniroute::routing_test {
@@ -585,6 +588,254 @@ TEST(RouterInvariantTest, MostSkilled) { RunInvariants(Strategy::kMostSkilled, 4
 TEST(RouterInvariantTest, FewestHandled) { RunInvariants(Strategy::kFewestHandled, 5); }
 TEST(RouterInvariantTest, WeightedFair) { RunInvariants(Strategy::kWeightedFair, 6); }
 TEST(RouterInvariantTest, Random) { RunInvariants(Strategy::kRandom, 7); }
+
+// ---------------------------------------------------------------------------------------------
+// Saved state: a router loaded from another's state behaves exactly as the original from there
+// on.
+
+// A centre of three queues (one per order) under one strategy; the driver adds twelve agents.
+struct StateFixture {
+  SkillCatalog catalog;
+  SkillId billing = *catalog.Add("billing");
+  SkillId tech = *catalog.Add("tech");
+  SkillId trainee = *catalog.Add("trainee");
+  std::vector<std::shared_ptr<const RequirementPlan>> plans;
+
+  StateFixture() {
+    const auto plan = [this](RequirementSpec spec) {
+      return std::make_shared<const RequirementPlan>(*RequirementPlan::Create(spec, catalog));
+    };
+    plans = {nullptr, plan({.must = {{billing, 5}}}),
+             plan({.must = {{tech, 7}},
+                   .excluded = {trainee},
+                   .steps = {RelaxationStep::LowerLevel(absl::Minutes(1), tech, 3),
+                             RelaxationStep::Drop(absl::Minutes(3), trainee)}}),
+             plan({.must = {{billing, 2}, {tech, 2}}})};
+  }
+
+  static Router NewRouter(Strategy strategy) {
+    Router router(Centre(),
+                  {.agents = {.reject_cooldown = absl::Seconds(20),
+                              .missed_cooldown = absl::Seconds(40),
+                              .auto_away_after_misses = 3}},
+                  kStart);
+    for (int i = 0; i < 3; ++i) {
+      WorkQueueOptions order{.order = static_cast<QueueOrder>(i), .max_wait = absl::Minutes(4)};
+      EXPECT_TRUE(router
+                      .AddQueue(absl::StrCat("q", i), {.order = order,
+                                                       .strategy = strategy,
+                                                       .auto_accept = i == 2,
+                                                       .offer_timeout = absl::Seconds(45),
+                                                       .preferred_agent_window = absl::Seconds(30)})
+                      .ok());
+    }
+    return router;
+  }
+};
+
+// A random command, drawn from `rng`, applied to every router in `routers` alike; returns what
+// each answered and emitted, which must agree.
+std::vector<std::string> RouterStep(const StateFixture& f, std::vector<Router*> routers,
+                                    std::mt19937_64& rng, WorkItemId& next) {
+  const auto uniform = [&rng](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  const auto skills = [&] {
+    SkillSet set;
+    if (uniform(0, 1)) (void)set.Set(f.billing, uniform(1, 9));
+    if (uniform(0, 1)) (void)set.Set(f.tech, uniform(1, 9));
+    if (uniform(0, 3) == 0) (void)set.Set(f.trainee, 1);
+    return set;
+  };
+  const auto profile = [&] {
+    std::vector<QueueAssignment> queues;
+    for (QueueIndex q = 0; q < 3; ++q) {
+      if (uniform(0, 2) > 0) {
+        queues.push_back(
+            {.queue = q, .priority = uniform(0, 1), .delay = absl::Seconds(uniform(0, 1) * 40)});
+      }
+    }
+    return queues;
+  };
+  const Router& first = *routers.front();
+  const int agents = static_cast<int>(first.agents().size());
+  const int op = uniform(0, 99);
+  const auto agent = static_cast<AgentIndex>(agents == 0 ? 0 : uniform(0, agents - 1));
+  std::vector<WorkItemId> known;
+  for (WorkItemId id = 1; id < next; ++id) {
+    if (first.Find(id)) known.push_back(id);
+  }
+  const WorkItemId some = known.empty() ? 0 : known[uniform(0, known.size() - 1)];
+  std::function<absl::Status(Router&)> command;
+  if (agents < 12 && (op < 8 || agents == 0)) {
+    const AgentConfig config{
+        .id = absl::StrCat("agent", agents),
+        .skills = skills(),
+        .queues = profile(),
+        .capacity = {.budget = 60, .limits = {uniform(0, 1), uniform(0, 3), uniform(0, 5)}}};
+    command = [config](Router& r) { return r.AddAgent(config).status(); };
+  } else if (op < 35) {
+    const RoutedItem item{.priority = uniform(0, 2),
+                          .arrival = first.now() - absl::Seconds(uniform(0, 1) * 30),
+                          .requirement = f.plans[uniform(0, f.plans.size() - 1)],
+                          .channel = static_cast<ChannelId>(uniform(0, 2)),
+                          .preferred_agent = uniform(0, 4) == 0
+                                                 ? std::optional<AgentIndex>(uniform(0, 11))
+                                                 : std::nullopt};
+    const QueueIndex queue = uniform(0, 2);
+    command = [id = next++, queue, item](Router& r) { return r.Submit(id, queue, item); };
+  } else if (op < 50 && some) {
+    const int choice = uniform(0, 2);
+    command = [some, choice](Router& r) {
+      const std::optional<RoutedItemView> view = r.Find(some);
+      if (view->state == RoutedState::kOffered) {
+        return choice > 0 ? r.Accept(view->agent, some) : r.Reject(view->agent, some);
+      }
+      return r.Complete(some);
+    };
+  } else if (op < 54 && some) {
+    command = [some](Router& r) { return r.Remove(some); };
+  } else if (op < 58 && some) {
+    const QueueIndex queue = uniform(0, 2);
+    const int priority = uniform(0, 3);
+    command = [some, queue, priority](Router& r) { return r.Transfer(some, queue, priority); };
+  } else if (op < 68) {
+    const auto state = static_cast<AgentState>(uniform(0, 2));
+    command = [agent, state](Router& r) { return r.SetAgentState(agent, state, "r"); };
+  } else if (op < 71) {
+    command = [agent, set = skills()](Router& r) { return r.SetAgentSkills(agent, set); };
+  } else if (op < 73) {
+    command = [agent, queues = profile()](Router& r) { return r.SetAgentQueues(agent, queues); };
+  } else if (op < 76 && some) {
+    command = [some, plan = f.plans[uniform(0, f.plans.size() - 1)]](Router& r) {
+      return r.SetRequirement(some, plan);
+    };
+  } else {
+    const absl::Time to = first.now() + absl::Seconds(uniform(0, 50));
+    command = [to](Router& r) { return r.AdvanceTo(to); };
+  }
+  std::vector<std::string> lines;
+  for (Router* router : routers) {
+    std::string line = command(*router).ToString();
+    for (const RoutingEvent& e : router->PollEvents()) {
+      absl::StrAppend(&line, " ", std::string(RoutingEventKindName(e.kind)), ":", e.item, ":",
+                      e.agent, ":", e.queue, ":", absl::FormatTime(e.at), ":", e.steps_applied);
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// The router's observable standing: items, agents, queues, the next due instant.
+std::string DescribeRouter(const Router& router, WorkItemId next) {
+  std::string out = absl::StrCat(absl::FormatTime(router.now()), "\n");
+  for (WorkItemId id = 1; id < next; ++id) {
+    const std::optional<RoutedItemView> view = router.Find(id);
+    if (!view) continue;
+    absl::StrAppend(&out, id, " ", static_cast<int>(view->state), " q", view->queue, " a",
+                    view->agent, " p", view->priority, " ", absl::FormatTime(view->offer_expires),
+                    " r", view->refused.size(), "\n");
+  }
+  for (AgentIndex a = 0; a < router.agents().size(); ++a) {
+    const AgentView view = router.agents().View(a);
+    absl::StrAppend(&out, std::string(view.id), " ", std::string(AgentStateName(view.state)), " ",
+                    std::string(view.away_reason), " ", view.used_units, " ", view.handled, "/",
+                    view.accepted, "/", view.missed_in_a_row, " ",
+                    absl::FormatTime(view.last_activity), " ",
+                    absl::FormatTime(view.cooldown_until), " b", view.bucket, "\n");
+  }
+  for (QueueIndex q = 0; q < router.queues().queue_count(); ++q) {
+    for (const WorkItemId id : router.queues().queue(q).InOrder()) absl::StrAppend(&out, id, ",");
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+// The state and the plans in the order it numbers them (the very plans: routers that share
+// plans save equal bytes, and commands after the load bring the same plans).
+std::pair<std::string, std::vector<std::shared_ptr<const RequirementPlan>>> SaveRouter(
+    const Router& router) {
+  internal::PlanTable plans;
+  internal::ByteWriter out;
+  internal::StateCodec::Save(router, plans, out);
+  return {std::string(out.bytes()), plans.plans()};
+}
+
+absl::Status LoadRouter(
+    Router& router,
+    const std::pair<std::string, std::vector<std::shared_ptr<const RequirementPlan>>>& saved,
+    size_t length = std::string::npos) {
+  internal::ByteReader in(std::string_view(saved.first).substr(0, length));
+  absl::Status status = internal::StateCodec::Load(router, internal::PlanTable(saved.second), in);
+  if (status.ok() && !in.done()) return absl::InvalidArgumentError("trailing bytes");
+  return status;
+}
+
+// Where two byte strings first differ; npos when equal.
+size_t FirstDifference(std::string_view a, std::string_view b) {
+  const auto [x, y] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  return x == a.end() && y == b.end() ? std::string::npos : static_cast<size_t>(x - a.begin());
+}
+
+TEST(RouterStateTest, ALoadedRouterBehavesAsTheOriginal) {
+  const StateFixture fixture;
+  for (int strategy = 0; strategy < kStrategyCount; ++strategy) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      SCOPED_TRACE(
+          absl::StrCat(std::string(StrategyName(static_cast<Strategy>(strategy))), " seed ", seed));
+      std::mt19937_64 rng(seed * 31 + static_cast<uint64_t>(strategy));
+      Router original = StateFixture::NewRouter(static_cast<Strategy>(strategy));
+      WorkItemId next = 1;
+      const int before = static_cast<int>(rng() % 800);
+      for (int i = 0; i < before; ++i) RouterStep(fixture, {&original}, rng, next);
+      const auto saved = SaveRouter(original);
+      Router loaded = StateFixture::NewRouter(static_cast<Strategy>(strategy));
+      ASSERT_TRUE(LoadRouter(loaded, saved).ok()) << LoadRouter(loaded, saved);
+      EXPECT_EQ(FirstDifference(SaveRouter(loaded).first, saved.first), std::string::npos);
+      ASSERT_EQ(DescribeRouter(loaded, next), DescribeRouter(original, next));
+      for (int i = 0; i < 800; ++i) {
+        const std::vector<std::string> lines = RouterStep(fixture, {&original, &loaded}, rng, next);
+        ASSERT_EQ(lines[1], lines[0]) << i;
+        if (i % 40 == 0) {
+          ASSERT_EQ(DescribeRouter(loaded, next), DescribeRouter(original, next)) << i;
+        }
+      }
+      ASSERT_EQ(DescribeRouter(loaded, next), DescribeRouter(original, next));
+      EXPECT_EQ(FirstDifference(SaveRouter(loaded).first, SaveRouter(original).first),
+                std::string::npos);
+    }
+  }
+}
+
+// Truncations are refused and change nothing; flipped bytes are refused or load a router whose
+// structure holds (it routes on without fault).
+TEST(RouterStateTest, CorruptStateIsRefusedOrConsistent) {
+  const StateFixture fixture;
+  std::mt19937_64 rng(77);
+  Router original = StateFixture::NewRouter(Strategy::kLongestIdle);
+  WorkItemId next = 1;
+  for (int i = 0; i < 200; ++i) RouterStep(fixture, {&original}, rng, next);
+  const auto saved = SaveRouter(original);
+  Router target = StateFixture::NewRouter(Strategy::kLongestIdle);
+  const std::string before = SaveRouter(target).first;
+  for (size_t length = 0; length < saved.first.size(); length += 1 + length / 64) {
+    ASSERT_FALSE(LoadRouter(target, saved, length).ok()) << length;
+  }
+  EXPECT_EQ(SaveRouter(target).first, before);
+  int refused = 0;
+  for (int trial = 0; trial < 600; ++trial) {
+    auto corrupt = saved;
+    corrupt.first[rng() % corrupt.first.size()] ^= static_cast<char>(1 + rng() % 255);
+    Router loaded = StateFixture::NewRouter(Strategy::kLongestIdle);
+    if (!LoadRouter(loaded, corrupt).ok()) {
+      ++refused;
+      continue;
+    }
+    WorkItemId id = next;
+    for (int i = 0; i < 30; ++i) RouterStep(fixture, {&loaded}, rng, id);
+  }
+  EXPECT_GT(refused, 200);
+}
 
 }  // namespace
 }  // namespace omniroute::routing_test

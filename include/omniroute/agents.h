@@ -343,6 +343,8 @@ class AgentPool {
                                         Skip&& skip);
 
  private:
+  friend class internal::StateCodec;
+
   struct Agent {
     std::string id;
     SkillSet skills;

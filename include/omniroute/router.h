@@ -260,6 +260,8 @@ class Router {
   bool Eligible(AgentIndex agent, WorkItemId id) const;
 
  private:
+  friend class internal::StateCodec;
+
   static constexpr uint32_t kNoSlot = ~uint32_t{0};
   // A waiting item is only this record (its order, arrival and requirement are the queue's), so
   // that many waiting items cost little.

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -484,6 +485,29 @@ absl::Status StateCodec::Load(HeapHandle& handle, ByteReader& in) {
 
 namespace {
 
+// A wheel saved with its origin and tick ahead of its state, so that it loads into a wheel of
+// any origin (one that was reconfigured, or built later than the saved one).
+template <typename Payload, typename SavePayload>
+void SaveWheel(const TimerWheel<Payload>& wheel, ByteWriter& out, SavePayload&& save) {
+  out.Time(wheel.origin());
+  out.Duration(wheel.tick());
+  wheel.SaveState(out, save);
+}
+
+template <typename Payload, typename LoadPayload>
+absl::Status ReadWheel(TimerWheel<Payload>& wheel, ByteReader& in, LoadPayload&& load) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time origin, in.Time());
+  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Duration tick, in.Duration());
+  if (origin == absl::InfiniteFuture() || origin == absl::InfinitePast() ||
+      tick <= absl::ZeroDuration()) {
+    return in.Malformed("timer wheel");
+  }
+  TimerWheel<Payload> loaded(origin, tick);
+  OMNIROUTE_RETURN_IF_ERROR(loaded.LoadState(in, load));
+  wheel = std::move(loaded);
+  return absl::OkStatus();
+}
+
 // A slab's layout: its slot count and free list (in reuse order). Live records are the others.
 template <typename T, uint32_t kBits>
 void SaveSlabLayout(const std::vector<uint32_t>& free, uint32_t size, ByteWriter& out) {
@@ -584,9 +608,7 @@ void StateCodec::SaveQueue(const WorkQueue& queue, PlanTable& plans, ByteWriter&
   }
   queue.class_heads_.SaveState(out, save_ranked);
   queue.class_overdue_heads_.SaveState(out, save_ranked);
-  out.Time(queue.relaxation_.origin());
-  out.Duration(queue.relaxation_.tick());
-  queue.relaxation_.SaveState(out, [](ByteWriter& w, uint32_t slot) { w.Var(slot); });
+  SaveWheel(queue.relaxation_, out, [](ByteWriter& w, uint32_t slot) { w.Var(slot); });
   out.Var(queue.events_.size());
   for (const RequirementRelaxed& event : queue.events_) {
     out.Var(event.item);
@@ -716,15 +738,8 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
   }
   OMNIROUTE_RETURN_IF_ERROR(read_heap(queue.class_heads_));
   OMNIROUTE_RETURN_IF_ERROR(read_heap(queue.class_overdue_heads_));
-  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time origin, in.Time());
-  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Duration tick, in.Duration());
-  if (origin == absl::InfiniteFuture() || origin == absl::InfinitePast() ||
-      tick <= absl::ZeroDuration()) {
-    return in.Malformed("relaxation timers");
-  }
-  queue.relaxation_ = TimerWheel<uint32_t>(origin, tick);
   OMNIROUTE_RETURN_IF_ERROR(
-      queue.relaxation_.LoadState(in, [&queue, &live](ByteReader& r, uint32_t& slot) {
+      ReadWheel(queue.relaxation_, in, [&queue, &live](ByteReader& r, uint32_t& slot) {
         OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value,
                                    ReadBelow(r, queue.items_.size_, "relaxation timer"));
         if (!live[value]) return r.Malformed("relaxation timer");
@@ -889,6 +904,569 @@ absl::Status StateCodec::Load(WorkQueueSet& set, const PlanTable& plans, ByteRea
   }();
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("queue state: ", status.message()));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+void SaveSkills(const SkillSet& skills, ByteWriter& out) {
+  out.Var(skills.size());
+  for (const SkillLevel skill : skills) {
+    out.Var(skill.skill);
+    out.Int(skill.level);
+  }
+}
+
+absl::StatusOr<SkillSet> ReadSkills(ByteReader& in) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "skills"));
+  SkillSet skills;
+  for (uint64_t i = 0; i < count; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t skill, ReadBelow(in, kMaxSkills, "skill"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const int64_t level, in.Int());
+    if (level < kMinSkillLevel || level > kMaxSkillLevel ||
+        !skills.Set(static_cast<SkillId>(skill), static_cast<int>(level)).ok()) {
+      return in.Malformed("skill level");
+    }
+  }
+  if (skills.size() != count) return in.Malformed("skills");
+  return skills;
+}
+
+void SaveAssignment(const QueueAssignment& queue, ByteWriter& out) {
+  out.Var(queue.queue);
+  out.Int(queue.priority);
+  out.Duration(queue.delay);
+}
+
+absl::StatusOr<QueueAssignment> ReadAssignment(ByteReader& in, uint64_t queues) {
+  QueueAssignment queue;
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t index, ReadBelow(in, queues, "queue"));
+  queue.queue = static_cast<QueueIndex>(index);
+  OMNIROUTE_ASSIGN_OR_RETURN(const int64_t priority, in.Int());
+  if (priority < std::numeric_limits<int>::min() || priority > std::numeric_limits<int>::max()) {
+    return in.Malformed("queue priority");
+  }
+  queue.priority = static_cast<int>(priority);
+  OMNIROUTE_ASSIGN_OR_RETURN(queue.delay, in.Duration());
+  return queue;
+}
+
+absl::StatusOr<int> ReadInt(ByteReader& in, std::string_view what) {
+  OMNIROUTE_ASSIGN_OR_RETURN(const int64_t value, in.Int());
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+    return in.Malformed(what);
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+void StateCodec::Save(const AgentPool& pool, ByteWriter& out) {
+  out.Time(pool.now_);
+  out.Var(pool.enabled_list_.size());
+  for (const int strategy : pool.enabled_list_) out.Var(static_cast<uint64_t>(strategy));
+  out.Var(pool.agents_.size());
+  for (const AgentPool::Agent& agent : pool.agents_) {
+    out.Str(agent.id);
+    SaveSkills(agent.skills, out);
+    out.Int(agent.capacity.budget);
+    for (const int limit : agent.capacity.limits) out.Int(limit);
+    out.Var(agent.bucket);
+    out.U8(static_cast<uint8_t>(agent.state));
+    out.Str(agent.away_reason);
+    out.Time(agent.wrap_up_until);
+    out.Time(agent.cooldown_until);
+    Save(agent.wrap_up_timer, out);
+    Save(agent.cooldown_timer, out);
+    out.Var(agent.held.size());
+    for (const HeldWork& work : agent.held) {
+      out.Var(work.item);
+      out.Var(work.channel);
+      out.Time(work.since);
+      out.U8(work.pending ? 1 : 0);
+    }
+    for (const int load : agent.load) out.Int(load);
+    out.Int(agent.used_units);
+    out.Var(agent.active_channels);
+    out.Time(agent.last_activity);
+    out.Var(agent.last_offer_sequence);
+    out.Var(agent.handled);
+    out.Var(agent.accepted);
+    out.Int(agent.missed_in_a_row);
+    out.Duration(agent.busy_time);
+    out.Time(agent.busy_since);
+    for (const absl::Duration sum : agent.handle_time_sum) out.Duration(sum);
+    for (const uint64_t count : agent.handle_count) out.Var(count);
+    for (const HeapHandle handle : agent.handles) Save(handle, out);
+  }
+  out.Var(pool.buckets_.size());
+  for (const AgentPool::Bucket& bucket : pool.buckets_) {
+    SaveSkills(bucket.skills, out);
+    out.Var(bucket.queues.size());
+    for (const QueueAssignment& queue : bucket.queues) SaveAssignment(queue, out);
+    for (const IndexedHeap<AgentPool::Ranked>& heap : bucket.ready) {
+      heap.SaveState(out, [](ByteWriter& w, const AgentPool::Ranked& ranked) {
+        w.Int(ranked.key.primary);
+        w.Int(ranked.key.secondary);
+        w.Var(ranked.key.agent);
+      });
+    }
+  }
+  SaveWheel(pool.timers_, out, [](ByteWriter& w, const AgentPool::Timer& timer) {
+    w.Var(timer.agent);
+    w.U8(static_cast<uint8_t>(timer.kind));
+  });
+  out.Var(pool.events_.size());
+  for (const AgentEvent& event : pool.events_) {
+    out.U8(static_cast<uint8_t>(event.kind));
+    out.Var(event.agent);
+    out.Time(event.at);
+  }
+  out.Var(pool.next_offer_sequence_);
+  for (const absl::Duration sum : pool.pool_handle_time_sum_) out.Duration(sum);
+  for (const uint64_t count : pool.pool_handle_count_) out.Var(count);
+  std::ostringstream random;
+  random << pool.random_;
+  out.Str(random.str());
+}
+
+absl::Status StateCodec::Load(AgentPool& pool, ByteReader& in) {
+  AgentPool loaded(pool.channels_, pool.options_, pool.now_);
+  if (absl::Status status = ReadPool(loaded, in); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("agent pool state: ", status.message()));
+  }
+  pool = std::move(loaded);
+  return absl::OkStatus();
+}
+
+absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
+  const size_t channels = pool.channels_.size();
+  const size_t slots = channels * kStrategyCount;
+  OMNIROUTE_ASSIGN_OR_RETURN(pool.now_, in.Time());
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t strategies, ReadCount(in, "strategies"));
+  for (uint64_t i = 0; i < strategies; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t strategy, ReadBelow(in, kStrategyCount, "strategy"));
+    if (pool.enabled_[strategy]) return in.Malformed("strategies");
+    pool.EnableStrategy(static_cast<Strategy>(strategy));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agents, ReadCount(in, "agents"));
+  if (agents >= kNoAgent) return in.Malformed("agents");
+  pool.agents_.resize(agents);
+  for (AgentIndex index = 0; index < agents; ++index) {
+    AgentPool::Agent& agent = pool.agents_[index];
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.id, in.Str());
+    if (!pool.by_id_.emplace(agent.id, index).second) return in.Malformed("agent id");
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.skills, ReadSkills(in));
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.capacity.budget, ReadInt(in, "budget"));
+    if (agent.capacity.budget <= 0) return in.Malformed("budget");
+    agent.capacity.limits.resize(channels);
+    for (int& limit : agent.capacity.limits) {
+      OMNIROUTE_ASSIGN_OR_RETURN(limit, ReadInt(in, "channel limit"));
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bucket,
+                               ReadBelow(in, std::numeric_limits<uint32_t>::max(), "bucket"));
+    agent.bucket = static_cast<BucketIndex>(bucket);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, in.U8());
+    if (state > static_cast<uint8_t>(AgentState::kWrapUp)) return in.Malformed("agent state");
+    agent.state = static_cast<AgentState>(state);
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.away_reason, in.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.wrap_up_until, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.cooldown_until, in.Time());
+    OMNIROUTE_RETURN_IF_ERROR(Load(agent.wrap_up_timer, in));
+    OMNIROUTE_RETURN_IF_ERROR(Load(agent.cooldown_timer, in));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t held, ReadCount(in, "held work"));
+    agent.held.resize(held);
+    for (HeldWork& work : agent.held) {
+      OMNIROUTE_ASSIGN_OR_RETURN(work.item, in.Var());
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t channel, ReadBelow(in, channels, "channel"));
+      work.channel = static_cast<ChannelId>(channel);
+      OMNIROUTE_ASSIGN_OR_RETURN(work.since, in.Time());
+      OMNIROUTE_ASSIGN_OR_RETURN(work.pending, ReadBool(in));
+    }
+    agent.load.resize(channels);
+    for (int& load : agent.load) {
+      OMNIROUTE_ASSIGN_OR_RETURN(load, ReadInt(in, "load"));
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.used_units, ReadInt(in, "used units"));
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        const uint64_t active,
+        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "active channels"));
+    agent.active_channels = static_cast<uint32_t>(active);
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.last_activity, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.last_offer_sequence, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.handled, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.accepted, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.missed_in_a_row, ReadInt(in, "missed offers"));
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.busy_time, in.Duration());
+    OMNIROUTE_ASSIGN_OR_RETURN(agent.busy_since, in.Time());
+    agent.handle_time_sum.resize(channels);
+    for (absl::Duration& sum : agent.handle_time_sum) {
+      OMNIROUTE_ASSIGN_OR_RETURN(sum, in.Duration());
+    }
+    agent.handle_count.resize(channels);
+    for (uint64_t& count : agent.handle_count) {
+      OMNIROUTE_ASSIGN_OR_RETURN(count, in.Var());
+    }
+    agent.handles.resize(slots);
+    for (HeapHandle& handle : agent.handles) OMNIROUTE_RETURN_IF_ERROR(Load(handle, in));
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t buckets, ReadCount(in, "buckets"));
+  pool.buckets_.resize(buckets);
+  size_t ranked = 0;
+  for (BucketIndex index = 0; index < buckets; ++index) {
+    AgentPool::Bucket& bucket = pool.buckets_[index];
+    OMNIROUTE_ASSIGN_OR_RETURN(bucket.skills, ReadSkills(in));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, ReadCount(in, "bucket queues"));
+    bucket.queues.resize(queues);
+    for (QueueAssignment& queue : bucket.queues) {
+      OMNIROUTE_ASSIGN_OR_RETURN(queue, ReadAssignment(in, std::numeric_limits<uint32_t>::max()));
+    }
+    if (!pool.bucket_by_profile_.emplace(std::make_pair(bucket.skills, bucket.queues), index)
+             .second) {
+      return in.Malformed("buckets");
+    }
+    bucket.ready.resize(slots);
+    for (IndexedHeap<AgentPool::Ranked>& heap : bucket.ready) {
+      const bool loaded = heap.LoadState(in, [agents](ByteReader& r, AgentPool::Ranked& value) {
+        OMNIROUTE_ASSIGN_OR_RETURN(value.key.primary, r.Int());
+        OMNIROUTE_ASSIGN_OR_RETURN(value.key.secondary, r.Int());
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, ReadBelow(r, agents, "ready agent"));
+        value.key.agent = static_cast<AgentIndex>(agent);
+        return absl::OkStatus();
+      });
+      if (!loaded) return in.Malformed("ready agents");
+      ranked += heap.size();
+    }
+  }
+  // Each agent in its bucket, holding the handles of its ready entries and nothing else.
+  size_t handles = 0;
+  for (AgentIndex index = 0; index < agents; ++index) {
+    AgentPool::Agent& agent = pool.agents_[index];
+    if (agent.bucket >= buckets) return in.Malformed("an agent's bucket");
+    AgentPool::Bucket& bucket = pool.buckets_[agent.bucket];
+    ++bucket.members;
+    bucket.logged_in += agent.state != AgentState::kOffline ? 1 : 0;
+    for (size_t slot = 0; slot < slots; ++slot) {
+      if (!agent.handles[slot].valid()) continue;
+      const AgentPool::Ranked* value = bucket.ready[slot].Find(agent.handles[slot]);
+      if (value == nullptr || value->key.agent != index) return in.Malformed("a ready entry");
+      ++handles;
+    }
+  }
+  if (handles != ranked) return in.Malformed("a ready entry no agent holds");
+  OMNIROUTE_RETURN_IF_ERROR(
+      ReadWheel(pool.timers_, in, [agents](ByteReader& r, AgentPool::Timer& timer) {
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, ReadBelow(r, agents, "timer's agent"));
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
+        if (kind > static_cast<uint8_t>(AgentPool::TimerKind::kCooldown)) {
+          return r.Malformed("agent timer");
+        }
+        timer = AgentPool::Timer{static_cast<AgentIndex>(agent),
+                                 static_cast<AgentPool::TimerKind>(kind)};
+        return absl::OkStatus();
+      }));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, ReadCount(in, "agent events"));
+  pool.events_.resize(events);
+  for (AgentEvent& event : pool.events_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, in.U8());
+    if (kind > static_cast<uint8_t>(AgentEvent::Kind::kAutoAway)) return in.Malformed("event");
+    event.kind = static_cast<AgentEvent::Kind>(kind);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, ReadBelow(in, agents, "event's agent"));
+    event.agent = static_cast<AgentIndex>(agent);
+    OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(pool.next_offer_sequence_, in.Var());
+  pool.pool_handle_time_sum_.resize(channels);
+  for (absl::Duration& sum : pool.pool_handle_time_sum_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(sum, in.Duration());
+  }
+  pool.pool_handle_count_.resize(channels);
+  for (uint64_t& count : pool.pool_handle_count_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(count, in.Var());
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view random, in.StrView());
+  std::istringstream stream{std::string(random)};
+  stream >> pool.random_;
+  if (stream.fail()) return in.Malformed("random state");
+  return absl::OkStatus();
+}
+
+void StateCodec::Save(const Router& router, PlanTable& plans, ByteWriter& out) {
+  out.Time(router.now_);
+  Save(router.pool_, out);
+  Save(router.queues_, plans, out);
+  out.Var(router.synced_buckets_);
+  for (size_t queue = 0; queue < router.servers_.size(); ++queue) {
+    out.Var(router.servers_[queue].size());
+    for (const Router::Server& server : router.servers_[queue]) {
+      out.Var(server.bucket);
+      out.Duration(server.delay);
+    }
+    out.Var(router.delays_[queue].size());
+    for (const absl::Duration delay : router.delays_[queue]) out.Duration(delay);
+  }
+  out.Var(router.tiers_.size());
+  for (const std::vector<QueueAssignment>& tiers : router.tiers_) {
+    out.Var(tiers.size());
+    for (const QueueAssignment& queue : tiers) SaveAssignment(queue, out);
+  }
+  // By id: the table's own order depends on its hash seed.
+  std::vector<std::pair<WorkItemId, const Router::Item*>> items;
+  items.reserve(router.items_.size());
+  for (const auto& [id, item] : router.items_) items.emplace_back(id, &item);
+  std::sort(items.begin(), items.end());
+  out.Var(items.size());
+  for (const auto& [id, item] : items) {
+    out.Var(id);
+    out.U8(static_cast<uint8_t>(item->state));
+    out.Var(item->queue);
+    out.Var(item->channel);
+    out.Var(item->agent);
+    out.Var(item->held == Router::kNoSlot ? 0 : uint64_t{item->held} + 1);
+    out.Var(item->extras == Router::kNoSlot ? 0 : uint64_t{item->extras} + 1);
+  }
+  SaveSlabLayout<Router::Held, 8>(router.held_.free_, router.held_.size_, out);
+  std::vector<bool> free(router.held_.size_);
+  for (const uint32_t slot : router.held_.free_) free[slot] = true;
+  for (uint32_t slot = 0; slot < router.held_.size_; ++slot) {
+    if (free[slot]) continue;
+    const Router::Held& held = router.held_[slot];
+    const QueuedItem& entry = held.entry;
+    out.Int(entry.priority);
+    out.Time(entry.arrival);
+    out.Time(entry.deadline);
+    out.Var(plans.NumberOf(entry.requirement));
+    out.Var(entry.channel);
+    out.U8(static_cast<uint8_t>((entry.place ? 1 : 0) | (entry.steps_applied ? 2 : 0) |
+                                (entry.relaxation_origin ? 4 : 0)));
+    if (entry.place) out.Var(*entry.place);
+    if (entry.steps_applied) out.Int(*entry.steps_applied);
+    if (entry.relaxation_origin) out.Time(*entry.relaxation_origin);
+    Save(held.offer_timer, out);
+    out.Time(held.offer_expires);
+  }
+  SaveSlabLayout<Router::Extras, 8>(router.extras_.free_, router.extras_.size_, out);
+  free.assign(router.extras_.size_, false);
+  for (const uint32_t slot : router.extras_.free_) free[slot] = true;
+  for (uint32_t slot = 0; slot < router.extras_.size_; ++slot) {
+    if (free[slot]) continue;
+    const Router::Extras& extras = router.extras_[slot];
+    out.Var(extras.preferred ? uint64_t{*extras.preferred} + 1 : 0);
+    out.Time(extras.preferred_until);
+    out.Var(extras.refused.size());
+    for (const AgentIndex agent : extras.refused) out.Var(agent);
+    out.Var(extras.wake_timers.size());
+    for (const TimerHandle timer : extras.wake_timers) Save(timer, out);
+  }
+  std::vector<WorkItemId> restricted(router.restricted_.begin(), router.restricted_.end());
+  std::sort(restricted.begin(), restricted.end());
+  out.Var(restricted.size());
+  for (const WorkItemId id : restricted) out.Var(id);
+  SaveWheel(router.timers_, out, [](ByteWriter& w, const Router::Timer& timer) {
+    w.Var(timer.item);
+    w.U8(static_cast<uint8_t>(timer.kind));
+  });
+  out.Var(router.events_.size());
+  for (const RoutingEvent& event : router.events_) {
+    out.U8(static_cast<uint8_t>(event.kind));
+    out.Var(event.item);
+    out.Var(event.agent);
+    out.Var(event.queue);
+    out.Time(event.at);
+    out.Int(event.steps_applied);
+  }
+}
+
+absl::Status StateCodec::Load(Router& router, const PlanTable& plans, ByteReader& in) {
+  Router loaded(router.pool_.channels_, router.options_, router.now_);
+  for (QueueIndex queue = 0; queue < router.queue_options_.size(); ++queue) {
+    OMNIROUTE_RETURN_IF_ERROR(
+        loaded.AddQueue(router.queues_.name(queue), router.queue_options_[queue]).status());
+  }
+  if (absl::Status status = ReadRouter(loaded, plans, in); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("router state: ", status.message()));
+  }
+  router = std::move(loaded);
+  return absl::OkStatus();
+}
+
+absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, ByteReader& in) {
+  OMNIROUTE_ASSIGN_OR_RETURN(router.now_, in.Time());
+  OMNIROUTE_RETURN_IF_ERROR(Load(router.pool_, in));
+  OMNIROUTE_RETURN_IF_ERROR(Load(router.queues_, plans, in));
+  const uint64_t queues = router.queues_.queue_count();
+  const uint64_t buckets = router.pool_.bucket_count();
+  const uint64_t agents = router.pool_.size();
+  OMNIROUTE_ASSIGN_OR_RETURN(router.synced_buckets_, in.Var());
+  if (router.synced_buckets_ > buckets) return in.Malformed("synced buckets");
+  for (QueueIndex queue = 0; queue < queues; ++queue) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t servers, ReadCount(in, "queue servers"));
+    router.servers_[queue].resize(servers);
+    for (Router::Server& server : router.servers_[queue]) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bucket, ReadBelow(in, buckets, "server bucket"));
+      server.bucket = static_cast<BucketIndex>(bucket);
+      OMNIROUTE_ASSIGN_OR_RETURN(server.delay, in.Duration());
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t delays, ReadCount(in, "queue delays"));
+    router.delays_[queue].resize(delays);
+    for (absl::Duration& delay : router.delays_[queue]) {
+      OMNIROUTE_ASSIGN_OR_RETURN(delay, in.Duration());
+    }
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t tiers, ReadCount(in, "bucket tiers"));
+  if (tiers != router.synced_buckets_) return in.Malformed("bucket tiers");
+  router.tiers_.resize(tiers);
+  for (std::vector<QueueAssignment>& tier : router.tiers_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "bucket tiers"));
+    tier.resize(count);
+    for (QueueAssignment& queue : tier) {
+      OMNIROUTE_ASSIGN_OR_RETURN(queue, ReadAssignment(in, queues));
+    }
+  }
+
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t items, ReadCount(in, "routed items"));
+  router.items_.reserve(items);
+  std::vector<WorkItemId> held_by, extras_by;  // the item holding each slot
+  std::vector<std::pair<uint32_t, uint32_t>> slots_used;
+  size_t queued = 0;
+  WorkItemId previous = 0;
+  for (uint64_t i = 0; i < items; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const WorkItemId id, in.Var());
+    if (i > 0 && id <= previous) return in.Malformed("routed item order");
+    previous = id;
+    Router::Item& item = router.items_[id];
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, in.U8());
+    if (state > static_cast<uint8_t>(RoutedState::kAssigned)) return in.Malformed("item state");
+    item.state = static_cast<RoutedState>(state);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, ReadBelow(in, queues, "item queue"));
+    item.queue = static_cast<QueueIndex>(queue);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t channel,
+                               ReadBelow(in, router.pool_.channels_.size(), "item channel"));
+    item.channel = static_cast<ChannelId>(channel);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Var());
+    if (agent != kNoAgent && agent >= agents) return in.Malformed("item agent");
+    item.agent = static_cast<AgentIndex>(agent);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t held, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t extras, in.Var());
+    if (held > Router::kNoSlot || extras > Router::kNoSlot) return in.Malformed("item records");
+    item.held = held == 0 ? Router::kNoSlot : static_cast<uint32_t>(held - 1);
+    item.extras = extras == 0 ? Router::kNoSlot : static_cast<uint32_t>(extras - 1);
+    // Queued items wait in their queue and hold nothing; the others are out of it, with an agent.
+    const std::optional<QueueIndex> waits_in = router.queues_.QueueOf(id);
+    if (item.state == RoutedState::kQueued) {
+      if (waits_in != item.queue || item.held != Router::kNoSlot || item.agent != kNoAgent) {
+        return in.Malformed("a queued item");
+      }
+      ++queued;
+    } else if (waits_in || item.held == Router::kNoSlot || item.agent == kNoAgent) {
+      return in.Malformed("an offered or assigned item");
+    }
+  }
+  if (queued != router.queues_.size()) return in.Malformed("an item no router record holds");
+
+  std::vector<bool> live;
+  OMNIROUTE_RETURN_IF_ERROR((ReadSlabLayout<Router::Held, 8>(
+      router.held_.chunks_, router.held_.size_, router.held_.free_, live, in)));
+  for (uint32_t slot = 0; slot < router.held_.size_; ++slot) {
+    if (!live[slot]) continue;
+    Router::Held& held = router.held_[slot];
+    QueuedItem& entry = held.entry;
+    OMNIROUTE_ASSIGN_OR_RETURN(entry.priority, ReadInt(in, "held priority"));
+    OMNIROUTE_ASSIGN_OR_RETURN(entry.arrival, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(entry.deadline, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t plan, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(entry.requirement, plans.PlanOf(plan));
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        const uint64_t channel,
+        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "held channel"));
+    entry.channel = static_cast<uint32_t>(channel);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t present, in.U8());
+    if (present > 7) return in.Malformed("held entry");
+    if (present & 1) {
+      OMNIROUTE_ASSIGN_OR_RETURN(entry.place, in.Var());
+    }
+    if (present & 2) {
+      OMNIROUTE_ASSIGN_OR_RETURN(entry.steps_applied, ReadInt(in, "held steps"));
+    }
+    if (present & 4) {
+      OMNIROUTE_ASSIGN_OR_RETURN(entry.relaxation_origin, in.Time());
+    }
+    OMNIROUTE_RETURN_IF_ERROR(Load(held.offer_timer, in));
+    OMNIROUTE_ASSIGN_OR_RETURN(held.offer_expires, in.Time());
+  }
+  std::vector<bool> extras_live;
+  OMNIROUTE_RETURN_IF_ERROR((ReadSlabLayout<Router::Extras, 8>(
+      router.extras_.chunks_, router.extras_.size_, router.extras_.free_, extras_live, in)));
+  for (uint32_t slot = 0; slot < router.extras_.size_; ++slot) {
+    if (!extras_live[slot]) continue;
+    Router::Extras& extras = router.extras_[slot];
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t preferred, in.Var());
+    if (preferred > agents) return in.Malformed("preferred agent");
+    if (preferred > 0) extras.preferred = static_cast<AgentIndex>(preferred - 1);
+    OMNIROUTE_ASSIGN_OR_RETURN(extras.preferred_until, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t refused, ReadCount(in, "refusals"));
+    extras.refused.resize(refused);
+    for (AgentIndex& agent : extras.refused) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, agents, "refusal"));
+      agent = static_cast<AgentIndex>(value);
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t timers, ReadCount(in, "wake timers"));
+    extras.wake_timers.resize(timers);
+    for (TimerHandle& timer : extras.wake_timers) OMNIROUTE_RETURN_IF_ERROR(Load(timer, in));
+  }
+  // Each live record is held by one item, and each item's record is live.
+  std::vector<bool> held_claimed(router.held_.size_), extras_claimed(router.extras_.size_);
+  for (const auto& [id, item] : router.items_) {
+    if (item.held != Router::kNoSlot) {
+      if (item.held >= live.size() || !live[item.held] || held_claimed[item.held]) {
+        return in.Malformed("an item's held record");
+      }
+      held_claimed[item.held] = true;
+    }
+    if (item.extras != Router::kNoSlot) {
+      if (item.extras >= extras_live.size() || !extras_live[item.extras] ||
+          extras_claimed[item.extras]) {
+        return in.Malformed("an item's extra record");
+      }
+      extras_claimed[item.extras] = true;
+    }
+  }
+  if (held_claimed != live || extras_claimed != extras_live) {
+    return in.Malformed("a record no item holds");
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t restricted, ReadCount(in, "restricted items"));
+  for (uint64_t i = 0; i < restricted; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const WorkItemId id, in.Var());
+    if (!router.items_.contains(id) || !router.restricted_.insert(id).second) {
+      return in.Malformed("restricted items");
+    }
+  }
+  OMNIROUTE_RETURN_IF_ERROR(
+      ReadWheel(router.timers_, in, [&router](ByteReader& r, Router::Timer& timer) {
+        OMNIROUTE_ASSIGN_OR_RETURN(timer.item, r.Var());
+        if (!router.items_.contains(timer.item)) return r.Malformed("timer's item");
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
+        if (kind > static_cast<uint8_t>(Router::TimerKind::kWake)) return r.Malformed("timer");
+        timer.kind = static_cast<Router::TimerKind>(kind);
+        return absl::OkStatus();
+      }));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, ReadCount(in, "routing events"));
+  router.events_.resize(events);
+  for (RoutingEvent& event : router.events_) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, in.U8());
+    if (kind > static_cast<uint8_t>(RoutingEventKind::kRequirementRelaxed)) {
+      return in.Malformed("routing event");
+    }
+    event.kind = static_cast<RoutingEventKind>(kind);
+    OMNIROUTE_ASSIGN_OR_RETURN(event.item, in.Var());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Var());
+    if (agent != kNoAgent && agent >= agents) return in.Malformed("event agent");
+    event.agent = static_cast<AgentIndex>(agent);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, ReadBelow(in, queues, "event queue"));
+    event.queue = static_cast<QueueIndex>(queue);
+    OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(event.steps_applied, ReadInt(in, "event steps"));
   }
   return absl::OkStatus();
 }

@@ -19,8 +19,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "internal/byte_codec.h"
+#include "omniroute/agents.h"
 #include "omniroute/indexed_heap.h"
 #include "omniroute/quantile_sketch.h"
+#include "omniroute/router.h"
 #include "omniroute/skills.h"
 #include "omniroute/sla.h"
 #include "omniroute/sla_tracker.h"
@@ -80,8 +82,23 @@ class StateCodec {
   // now) and no items; plans are looked up in `plans`. O(items + classes).
   static absl::Status Load(WorkQueueSet& set, const PlanTable& plans, ByteReader& in);
 
+  // The pool's agents (loads, held work, timers, counters, heap handles), buckets with their
+  // ready heaps, timers, unpolled events and random state. O(agents + buckets).
+  static void Save(const AgentPool& pool, ByteWriter& out);
+  // Into `pool`, built with the saved channels and options. O(agents + buckets).
+  static absl::Status Load(AgentPool& pool, ByteReader& in);
+
+  // The router's items (by id, with their held and extra records), queues, agent pool, bucket
+  // tables, timers and unpolled events. O(items log items + agents + classes).
+  static void Save(const Router& router, PlanTable& plans, ByteWriter& out);
+  // Into `router`, built with the saved channels, options and queues and holding nothing else.
+  // O(items + agents + classes).
+  static absl::Status Load(Router& router, const PlanTable& plans, ByteReader& in);
+
  private:
   static absl::Status ReadTracker(SlaTracker& tracker, ByteReader& in);
+  static absl::Status ReadPool(AgentPool& pool, ByteReader& in);
+  static absl::Status ReadRouter(Router& router, const PlanTable& plans, ByteReader& in);
   static void SaveQueue(const WorkQueue& queue, PlanTable& plans, ByteWriter& out);
   static absl::Status ReadQueue(WorkQueue& queue, const PlanTable& plans, ByteReader& in);
   // Checks that the items, classes, heaps and timers of a queue just read name each other.
