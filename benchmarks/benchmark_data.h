@@ -1,5 +1,6 @@
-// What the benchmarks share: the bundled office calendar (examples/data/office_calendar.json)
-// and the checks that stop a benchmark whose setup went wrong.
+// What the benchmarks share: the bundled office calendar (examples/data/office_calendar.json),
+// the domain's tiered SLA policy on it, and the checks that stop a benchmark whose setup went
+// wrong.
 #ifndef OMNIROUTE_BENCHMARKS_BENCHMARK_DATA_H_
 #define OMNIROUTE_BENCHMARKS_BENCHMARK_DATA_H_
 
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "omniroute/calendar.h"
 #include "omniroute/config_json.h"
+#include "omniroute/sla.h"
 
 namespace omniroute::benchmark_data {
 
@@ -52,6 +54,25 @@ inline const BusinessCalendar& OfficeCalendar() {
     return new BusinessCalendar(Check(std::move(parsed), "office calendar"));
   }();
   return *calendar;
+}
+
+inline constexpr std::string_view kTieredPolicy = "tiered";
+
+// The domain's tiers (A 5 min / 30 min, B 30 min / 2 h, C 4 h / 24 h to first response and
+// resolution), warnings at 50, 75 and 90 %, both clocks on the office calendar.
+inline SlaPolicy TieredPolicy() {
+  SlaPolicy policy;
+  policy.name = std::string(kTieredPolicy);
+  policy.warn_at = {0.5, 0.75, 0.9};
+  policy.targets["A"][SlaMetric::kFirstResponse] = absl::Minutes(5);
+  policy.targets["A"][SlaMetric::kResolution] = absl::Minutes(30);
+  policy.targets["B"][SlaMetric::kFirstResponse] = absl::Minutes(30);
+  policy.targets["B"][SlaMetric::kResolution] = absl::Hours(2);
+  policy.targets["C"][SlaMetric::kFirstResponse] = absl::Hours(4);
+  policy.targets["C"][SlaMetric::kResolution] = absl::Hours(24);
+  policy.settings(SlaMetric::kFirstResponse).calendar = OfficeCalendar();
+  policy.settings(SlaMetric::kResolution).calendar = OfficeCalendar();
+  return policy;
 }
 
 }  // namespace omniroute::benchmark_data

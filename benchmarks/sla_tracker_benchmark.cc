@@ -43,25 +43,10 @@ namespace {
 
 using omniroute::benchmark_data::Check;
 using omniroute::benchmark_data::OfficeCalendar;
+using omniroute::benchmark_data::TieredPolicy;
 
-constexpr std::string_view kPolicy = "tiered";
+constexpr std::string_view kPolicy = omniroute::benchmark_data::kTieredPolicy;
 constexpr std::string_view kPriorities[] = {"A", "B", "C"};
-
-omniroute::SlaPolicy TieredPolicy() {
-  using omniroute::SlaMetric;
-  omniroute::SlaPolicy policy;
-  policy.name = std::string(kPolicy);
-  policy.warn_at = {0.5, 0.75, 0.9};
-  policy.targets["A"][SlaMetric::kFirstResponse] = absl::Minutes(5);
-  policy.targets["A"][SlaMetric::kResolution] = absl::Minutes(30);
-  policy.targets["B"][SlaMetric::kFirstResponse] = absl::Minutes(30);
-  policy.targets["B"][SlaMetric::kResolution] = absl::Hours(2);
-  policy.targets["C"][SlaMetric::kFirstResponse] = absl::Hours(4);
-  policy.targets["C"][SlaMetric::kResolution] = absl::Hours(24);
-  policy.settings(SlaMetric::kFirstResponse).calendar = OfficeCalendar();
-  policy.settings(SlaMetric::kResolution).calendar = OfficeCalendar();
-  return policy;
-}
 
 // Monday 2026-11-23 08:00 in the calendar's zone, an hour before the office opens.
 absl::Time WeekStart() {

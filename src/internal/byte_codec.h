@@ -104,12 +104,13 @@ class ByteWriter {
       // absl::Time counts quarter nanoseconds: an instant between two nanoseconds keeps its
       // quarters, so that what is read back is the very instant written.
       const int64_t ns = absl::ToUnixNanos(t);
-      absl::Duration none;
-      const int64_t quarters =
-          absl::IDivDuration(t - absl::FromUnixNanos(ns), kQuarterNanosecond, &none);
-      U8(quarters == 0 ? 0 : 4);
+      const absl::Time whole = absl::FromUnixNanos(ns);
+      U8(whole == t ? 0 : 4);
       I64(ns);
-      if (quarters != 0) U8(static_cast<uint8_t>(quarters));
+      if (whole != t) {
+        absl::Duration none;
+        U8(static_cast<uint8_t>(absl::IDivDuration(t - whole, kQuarterNanosecond, &none)));
+      }
     }
   }
   void Duration(absl::Duration d) {
@@ -122,12 +123,14 @@ class ByteWriter {
       I64(seconds);
       Int(absl::ToInt64Nanoseconds(d - absl::Seconds(seconds)));
     } else {
-      absl::Duration rest;
-      const int64_t ns = absl::IDivDuration(d, absl::Nanoseconds(1), &rest);
-      const int64_t quarters = absl::IDivDuration(rest, kQuarterNanosecond, &rest);
-      U8(quarters == 0 ? 0 : 3);
+      const int64_t ns = absl::ToInt64Nanoseconds(d);
+      const absl::Duration whole = absl::Nanoseconds(ns);
+      U8(whole == d ? 0 : 3);
       I64(ns);
-      if (quarters != 0) Int(quarters);
+      if (whole != d) {
+        absl::Duration none;
+        Int(absl::IDivDuration(d - whole, kQuarterNanosecond, &none));
+      }
     }
   }
   std::string_view bytes() const { return std::string_view(buffer_.get(), size_); }

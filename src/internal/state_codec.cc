@@ -643,6 +643,7 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
   std::vector<bool> live;
   OMNIROUTE_RETURN_IF_ERROR((ReadSlabLayout<Queue::Item, 6>(
       queue.items_.chunks_, queue.items_.size_, queue.items_.free_, live, in)));
+  queue.items_by_id_.reserve(queue.items_.size_ - queue.items_.free_.size());
   const int levels = queue.options_.priority_levels;
   for (uint32_t slot = 0; slot < queue.items_.size_; ++slot) {
     if (!live[slot]) continue;
@@ -843,6 +844,7 @@ absl::Status StateCodec::CheckQueue(const WorkQueue& queue, const std::vector<bo
 
 void StateCodec::Save(const WorkQueueSet& set, PlanTable& plans, ByteWriter& out) {
   out.Time(set.clock_->now);
+  out.Var(set.queue_of_.size());
   out.Var(set.queues_.size());
   for (const WorkQueueSet::Named& named : set.queues_) {
     out.Str(named.name);
@@ -861,6 +863,8 @@ absl::Status StateCodec::Load(WorkQueueSet& set, const PlanTable& plans, ByteRea
       return in.Malformed("queue clock");
     }
     WorkQueueSet loaded(now);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t items, ReadCount(in, "queued items"));
+    loaded.queue_of_.reserve(items);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, ReadCount(in, "queues"));
     if (queues != set.queues_.size()) return in.Malformed("queue count");
     for (const WorkQueueSet::Named& named : set.queues_) {
@@ -877,6 +881,7 @@ absl::Status StateCodec::Load(WorkQueueSet& set, const PlanTable& plans, ByteRea
         if (!loaded.queue_of_.emplace(id, index).second) return in.Malformed("item in two queues");
       }
     }
+    if (loaded.queue_of_.size() != items) return in.Malformed("queued item count");
     for (std::vector<QueueIndex>* indexes : {&loaded.pending_, &loaded.with_events_}) {
       OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "queue list"));
       std::vector<bool> seen(queues);
