@@ -1441,11 +1441,15 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
     return in.Malformed("a record no item holds");
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t restricted, ReadCount(in, "restricted items"));
+  // Ascending, as written: one set, one way to write it.
+  WorkItemId last_restricted = 0;
   for (uint64_t i = 0; i < restricted; ++i) {
     OMNIROUTE_ASSIGN_OR_RETURN(const WorkItemId id, in.Var());
-    if (!router.items_.contains(id) || !router.restricted_.insert(id).second) {
+    if (!router.items_.contains(id) || (i > 0 && id <= last_restricted)) {
       return in.Malformed("restricted items");
     }
+    router.restricted_.insert(id);
+    last_restricted = id;
   }
   OMNIROUTE_RETURN_IF_ERROR(
       ReadWheel(router.timers_, in, [&router](ByteReader& r, Router::Timer& timer) {
