@@ -180,7 +180,12 @@ absl::Status ParseAgentOptions(const nlohmann::json& value, const JsonPath& path
 
 absl::StatusOr<absl::Time> InstantAt(const nlohmann::json& value, const JsonPath& path) {
   if (value.is_number()) {
-    return absl::FromUnixNanos(static_cast<int64_t>(value.get<double>() * 1e9));
+    // Epoch seconds, to the nanosecond; only those 64-bit nanoseconds hold (years 1678-2262).
+    const double nanos = value.get<double>() * 1e9;
+    if (!(nanos >= -9.2e18 && nanos <= 9.2e18)) {
+      return path.Error("instant out of range (epoch seconds within years 1678-2262)");
+    }
+    return absl::FromUnixNanos(static_cast<int64_t>(nanos));
   }
   OMNIROUTE_ASSIGN_OR_RETURN(std::string text, path.String(value));
   absl::Time t;

@@ -830,6 +830,17 @@ TEST(EngineConfigErrorsTest, TheBaseConfigurationIsValid) {
   EXPECT_NE(MustEngine(Config()), nullptr);
 }
 
+// An origin in epoch seconds beyond 64-bit nanoseconds is an error, not an overflow.
+TEST(EngineConfigErrorsTest, AnOriginOutOfRangeIsRefused) {
+  for (const char* origin : {"3.3e129", "-1e12", "1e300"}) {
+    absl::StatusOr<EngineConfig> config =
+        ParseEngineConfigJson(absl::StrCat(R"({"origin": )", origin, "}"));
+    ASSERT_FALSE(config.ok()) << origin;
+    EXPECT_THAT(Msg(config.status()), HasSubstr("instant out of range")) << origin;
+  }
+  EXPECT_TRUE(ParseEngineConfigJson(R"({"origin": 1795000000.5})").ok());
+}
+
 TEST(EngineConfigErrorsTest, UnknownKeysNameTheirPath) {
   absl::StatusOr<EngineConfig> top = ParseEngineConfigJson(R"({"queuez": []})");
   ASSERT_FALSE(top.ok());
