@@ -407,24 +407,30 @@ void AgentPool::MoveToBucket(AgentIndex index, BucketIndex bucket) {
   Reindex(index);
 }
 
-absl::Status AgentPool::SetCapacity(AgentIndex index, AgentCapacity capacity) {
+absl::Status AgentPool::CanSetCapacity(AgentIndex index, const AgentCapacity& capacity) const {
   if (absl::Status s = CheckAgent(index); !s.ok()) return s;
   if (absl::Status s = ValidateCapacity(capacity, channels_.size()); !s.ok()) return s;
-  capacity.limits.resize(channels_.size(), 0);
-  Agent& agent = agents_[index];
+  const Agent& agent = agents_[index];
   if (agent.used_units > capacity.budget) {
     return absl::FailedPreconditionError(
         absl::StrCat("agent \"", agent.id, "\" uses ", agent.used_units,
                      " units, more than the new budget ", capacity.budget));
   }
   for (ChannelId c = 0; c < channels_.size(); ++c) {
-    if (agent.load[c] > capacity.limits[c]) {
+    const int limit = c < capacity.limits.size() ? capacity.limits[c] : 0;
+    if (agent.load[c] > limit) {
       return absl::FailedPreconditionError(
           absl::StrCat("agent \"", agent.id, "\" holds ", agent.load[c], " item(s) of channel \"",
-                       channels_.spec(c).name, "\", more than the new limit ", capacity.limits[c]));
+                       channels_.spec(c).name, "\", more than the new limit ", limit));
     }
   }
-  agent.capacity = std::move(capacity);
+  return absl::OkStatus();
+}
+
+absl::Status AgentPool::SetCapacity(AgentIndex index, AgentCapacity capacity) {
+  if (absl::Status s = CanSetCapacity(index, capacity); !s.ok()) return s;
+  capacity.limits.resize(channels_.size(), 0);
+  agents_[index].capacity = std::move(capacity);
   Reindex(index);
   return absl::OkStatus();
 }

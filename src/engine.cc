@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
+#include <numeric>
 #include <set>
 #include <utility>
 
@@ -18,6 +19,7 @@
 #include "internal/enum_names.h"
 #include "internal/events.h"
 #include "internal/memory_bytes.h"
+#include "internal/state_codec.h"
 #include "internal/status_macros.h"
 #include "omniroute/sla_tracker.h"
 #include "omniroute/timer_wheel.h"
@@ -52,7 +54,10 @@ constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "agent_state"};
 
 constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
-constexpr uint32_t kSnapshotVersion = 3;
+// Format 4 carries the engine's state, which a restore loads; format 3 carried only the journal,
+// which a restore replays.
+constexpr uint32_t kSnapshotVersion = 4;
+constexpr uint32_t kReplayedSnapshotVersion = 3;
 
 constexpr std::array<std::string_view, kEngineCommandKindCount> kCommandKindNames = {
     "add_agent", "remove_agent", "update_agent", "set_agent_state",  "submit",   "update",
@@ -384,8 +389,8 @@ struct FollowUpTask {
   std::string parent;
 };
 
-// The sizes of an engine's large tables, which a snapshot records so that a restore reserves
-// them before replaying: the replay then neither rehashes nor moves what it builds.
+// The sizes of an engine's large tables, which a format-3 snapshot records so that a restore
+// reserves them before replaying: the replay then neither rehashes nor moves what it builds.
 struct CapacityHints {
   uint64_t items = 0;    // records held
   uint64_t routed = 0;   // items the router holds
@@ -393,18 +398,6 @@ struct CapacityHints {
   uint64_t agents = 0;
   std::vector<std::pair<std::string, uint64_t>> waiting{};  // by queue name, queues with items
 };
-
-void WriteCapacityHints(ByteWriter& w, const CapacityHints& hints) {
-  w.Var(hints.items);
-  w.Var(hints.routed);
-  w.Var(hints.tracked);
-  w.Var(hints.agents);
-  w.Var(hints.waiting.size());
-  for (const auto& [queue, waiting] : hints.waiting) {
-    w.Str(queue);
-    w.Var(waiting);
-  }
-}
 
 // Every size is capped at `limit`: a hint that no journal of that length could have produced
 // (a corrupt snapshot) must not make the restore reserve without bound.
@@ -520,7 +513,10 @@ class Engine::Impl {
         timers_(config_.origin, absl::Milliseconds(1)),
         now_(config_.origin) {}
 
-  absl::Status Init();
+  // Builds the configured modules; `queue_order` names the queues in index order when a state
+  // snapshot fixes it (a reconfiguration appends queues, so it may differ from the
+  // configuration's order), else they follow the configuration.
+  absl::Status Init(const std::vector<std::string>& queue_order = {});
 
   // --- commands -------------------------------------------------------------------------------
   absl::Status AddAgent(const EngineAgentSpec& spec, absl::Time at);
@@ -559,7 +555,8 @@ class Engine::Impl {
   std::string NameSkills(std::string reason) const;
   uint64_t StateDigest() const;
   size_t MemoryBytes() const;
-  CapacityHints Capacities() const;
+  // The records sorted by number.
+  std::vector<std::pair<WorkItemId, const Rec*>> SortedRecords() const;
   // Reserves the tables `hints` sizes and `journal_bytes` of journal, before a replay.
   void Reserve(const CapacityHints& hints, size_t journal_bytes);
 
@@ -575,6 +572,17 @@ class Engine::Impl {
   absl::Status Execute(const EngineCommand& c);
   absl::Status Apply(const EngineCommand& c, const EngineConfigLoader& load);
   absl::Status Replay(std::string_view journal, const EngineConfigLoader& load);
+  // The whole state a restore continues from: the skill catalog, the queues' order, the
+  // requirement plans (as named requirements), the records, the router, the SLA tracker, the
+  // timers, the queues' counters, customers' last agents, follow-ups, KPIs and the event digest.
+  // Events not yet polled are left out: a restored engine starts with none.
+  void SaveState(internal::ByteWriter& out) const;
+  // Into an engine constructed with the saved configuration and not initialised: initialises it
+  // as the saved one was, then reads the state and checks that its parts name each other.
+  // InvalidArgument for malformed or inconsistent input.
+  absl::Status LoadState(internal::ByteReader& in);
+  // After LoadState: the records, the router, the SLA tracker and the timers name each other.
+  absl::Status CheckLoadedState() const;
 
   // The configuration the journal starts from (later ones are in the journal).
   std::string initial_source_;
@@ -929,7 +937,7 @@ absl::StatusOr<PreparedConfig> Prepare(const EngineConfig& c) {
 
 }  // namespace
 
-absl::Status Engine::Impl::Init() {
+absl::Status Engine::Impl::Init(const std::vector<std::string>& queue_order) {
   OMNIROUTE_ASSIGN_OR_RETURN(PreparedConfig prepared, Prepare(config_));
   channels_ = prepared.channels;
   router_ =
@@ -946,7 +954,21 @@ absl::Status Engine::Impl::Init() {
     priority_ids_.emplace(config_.priorities[i], static_cast<int>(i));
   }
   const int levels = static_cast<int>(config_.priorities.size());
-  for (size_t i = 0; i < config_.queues.size(); ++i) {
+  std::vector<size_t> order(config_.queues.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (!queue_order.empty()) {
+    if (queue_order.size() != order.size()) {
+      return absl::InvalidArgumentError("snapshot: the state's queues are not the configuration's");
+    }
+    for (size_t q = 0; q < order.size(); ++q) {
+      const auto found =
+          std::find_if(config_.queues.begin(), config_.queues.end(),
+                       [&](const EngineQueueSpec& spec) { return spec.name == queue_order[q]; });
+      if (found == config_.queues.end()) return UnknownQueue(queue_order[q]);
+      order[q] = static_cast<size_t>(found - config_.queues.begin());
+    }
+  }
+  for (const size_t i : order) {
     const EngineQueueSpec& q = config_.queues[i];
     OMNIROUTE_RETURN_IF_ERROR(router_->AddQueue(q.name, RouterOptionsOf(q, levels)).status());
     QueueInfo info{.spec = q, .policy = prepared.queue_policies[i]};
@@ -2449,12 +2471,7 @@ uint64_t Engine::Impl::StateDigest() const {
   StableHash h;
   h.AddTime(now_);
   h.AddInt(event_digest_.value());
-  std::vector<std::pair<WorkItemId, const Rec*>> records;
-  records.reserve(items_.size());
-  for (const auto& [num, rec] : items_) records.emplace_back(num, &rec);
-  std::sort(records.begin(), records.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [num, record] : records) {
+  for (const auto& [num, record] : SortedRecords()) {
     const Rec& rec = *record;
     h.AddInt(num);
     h.Add(rec.id);
@@ -2518,17 +2535,13 @@ size_t Engine::Impl::MemoryBytes() const {
   return bytes;
 }
 
-CapacityHints Engine::Impl::Capacities() const {
-  CapacityHints hints{.items = items_.size(),
-                      .routed = router_->size(),
-                      .tracked = tracker_.item_count(),
-                      .agents = agent_ids_.size()};
-  const WorkQueueSet& queues = router_->queues();
-  for (QueueIndex q = 0; q < queues.queue_count(); ++q) {
-    if (!queues.queue(q).empty())
-      hints.waiting.emplace_back(queues.name(q), queues.queue(q).size());
-  }
-  return hints;
+std::vector<std::pair<WorkItemId, const Engine::Impl::Rec*>> Engine::Impl::SortedRecords() const {
+  std::vector<std::pair<WorkItemId, const Rec*>> records;
+  records.reserve(items_.size());
+  for (const auto& [num, rec] : items_) records.emplace_back(num, &rec);
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return records;
 }
 
 void Engine::Impl::Reserve(const CapacityHints& hints, size_t journal_bytes) {
@@ -2547,6 +2560,353 @@ void Engine::Impl::Reserve(const CapacityHints& hints, size_t journal_bytes) {
   journal_.Reserve(journal_bytes);
 }
 
+
+// --- state snapshot -----------------------------------------------------------------------------
+
+namespace {
+
+// A record's flags, one byte.
+constexpr uint8_t kHasSla = 1, kResponded = 2, kResolvedOnce = 4, kCleanFirstResolution = 8;
+
+}  // namespace
+
+void Engine::Impl::SaveState(ByteWriter& out) const {
+  using internal::StateCodec;
+  out.Var(catalog_.size());
+  for (size_t skill = 0; skill < catalog_.size(); ++skill) {
+    out.Str(catalog_.Name(static_cast<SkillId>(skill)));
+  }
+  out.U8(closed_catalog_ ? 1 : 0);
+  const WorkQueueSet& set = router_->queues();
+  out.Var(set.queue_count());
+  for (QueueIndex q = 0; q < set.queue_count(); ++q) out.Str(set.name(q));
+  out.Time(now_);
+
+  // The records and the router number the plans as they meet them, and a load needs the plans
+  // first: the rest is written aside.
+  internal::PlanTable plans;
+  ByteWriter body;
+  const std::vector<std::pair<WorkItemId, const Rec*>> records = SortedRecords();
+  body.Var(records.size());
+  for (const auto& [num, rec] : records) {
+    body.Var(num);
+    body.Str(rec->id);
+    StateCodec::Save(rec->life, body);
+    body.Var(rec->queue);
+    body.Var(rec->channel);
+    body.Var(static_cast<uint64_t>(rec->sla_priority));
+    body.Int(rec->routing_priority);
+    body.Var(static_cast<uint64_t>(rec->rejected));
+    body.Str(rec->customer);
+    body.Var(plans.NumberOf(PlanOf(rec->requirement)));
+    body.Time(rec->created);
+    body.Time(rec->deadline);
+    body.Time(rec->arrival);
+    body.Var(rec->agent);
+    body.U8(rec->preferred.has_value() ? 1 : 0);
+    if (rec->preferred) body.Var(*rec->preferred);
+    body.Int(rec->policy);
+    body.Var(static_cast<uint64_t>(rec->level));
+    body.U8((rec->has_sla ? kHasSla : 0) | (rec->responded ? kResponded : 0) |
+            (rec->resolved_once ? kResolvedOnce : 0) |
+            (rec->clean_first_resolution ? kCleanFirstResolution : 0));
+    body.Time(rec->level_entered);
+    StateCodec::Save(rec->escalation_timer, body);
+    StateCodec::Save(rec->close_timer, body);
+    body.U8(rec->labels != nullptr ? 1 : 0);
+    if (rec->labels != nullptr) {
+      body.Str(rec->labels->tier);
+      WriteStrings(body, rec->labels->tags);
+      WriteStrings(body, rec->labels->pauses);
+    }
+  }
+  body.Var(next_item_);
+  StateCodec::Save(*router_, plans, body);
+  StateCodec::Save(tracker_, body);
+  timers_.SaveState(body, [](ByteWriter& w, const Timer& timer) {
+    w.U8(static_cast<uint8_t>(timer.kind));
+    w.Var(timer.key);
+  });
+  StateCodec::Save(sweep_timer_, body);
+  body.Time(sweep_origin_);
+  for (const QueueInfo& info : queues_) {
+    for (const uint64_t count : {info.arrived, info.answered, info.abandoned, info.abandoned_after,
+                                 info.answered_within}) {
+      body.Var(count);
+    }
+    body.Var(info.splits.size());
+    for (const uint64_t split : info.splits) body.Var(split);
+    body.Duration(info.total_wait);
+    body.Var(info.recent.size());
+    for (const absl::Time at : info.recent) body.Time(at);
+  }
+  for (const bool removed : removed_) body.U8(removed ? 1 : 0);
+  std::vector<std::pair<std::string_view, AgentIndex>> customers(customer_agent_.begin(),
+                                                                 customer_agent_.end());
+  std::sort(customers.begin(), customers.end());
+  body.Var(customers.size());
+  for (const auto& [customer, agent] : customers) {
+    body.Str(customer);
+    body.Var(agent);
+  }
+  body.Var(plans_sweep_at_);
+  body.Var(follow_ups_.size());
+  for (const auto& [key, task] : follow_ups_) {
+    body.Var(key);
+    WriteItem(body, task.item);
+    body.Str(task.parent);
+  }
+  body.Var(next_follow_up_);
+  for (const uint64_t count : {submitted_, answered_, first_responses_, resolved_, first_resolved_,
+                               clean_first_, abandoned_, transfers_, reopened_, closed_,
+                               cancelled_}) {
+    body.Var(count);
+  }
+  body.Duration(first_response_total_);
+  body.Duration(resolution_total_);
+  body.Var(escalations_.size());
+  for (const auto& [key, count] : escalations_) {
+    body.Str(key.first);
+    body.Str(key.second);
+    body.Var(count);
+  }
+  body.U64(event_digest_.state());
+
+  // Every plan something holds is in `plans_`, which drops only plans nothing else holds.
+  absl::flat_hash_map<const RequirementPlan*, const NamedRequirement*> named;
+  named.reserve(plans_.size());
+  for (const auto& [requirement, planned] : plans_) named.emplace(&planned->plan, &planned->named);
+  out.Var(plans.plans().size());
+  for (const std::shared_ptr<const RequirementPlan>& plan : plans.plans()) {
+    WriteRequirement(out, *named.at(plan.get()));
+  }
+  out.Raw(body.bytes());
+}
+
+absl::Status Engine::Impl::LoadState(ByteReader& in) {
+  using internal::StateCodec;
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t skills, in.Count("skill catalog"));
+  for (uint64_t skill = 0; skill < skills; ++skill) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view name, in.StrView());
+    const absl::StatusOr<SkillId> id = catalog_.Add(name);
+    if (!id.ok() || *id != skill) return in.Malformed("skill catalog");
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const bool closed_catalog, in.Bool());
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue_count, in.Count("queues"));
+  std::vector<std::string> queue_order(queue_count);
+  for (std::string& name : queue_order) {
+    OMNIROUTE_ASSIGN_OR_RETURN(name, in.Str());
+  }
+  if (queue_order.empty() != config_.queues.empty()) return in.Malformed("queues");
+  OMNIROUTE_RETURN_IF_ERROR(Init(queue_order));
+  if (catalog_.size() != skills) {
+    return absl::InvalidArgumentError("the configuration's skills are not the state's catalog");
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(now_, in.Time());
+  if (now_ < config_.origin || now_ == absl::InfiniteFuture()) return in.Malformed("now");
+
+  // Plans name only skills of the catalog just read.
+  closed_catalog_ = true;
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t plan_count, in.Count("plans"));
+  std::vector<Planned> planned(plan_count);
+  std::vector<std::shared_ptr<const RequirementPlan>> plan_pointers;
+  plan_pointers.reserve(plan_count);
+  NamedRequirement named;
+  for (Planned& plan : planned) {
+    OMNIROUTE_RETURN_IF_ERROR(ReadRequirement(in, named));
+    OMNIROUTE_ASSIGN_OR_RETURN(plan, PlanFor(named));
+    if (plan == nullptr) return in.Malformed("plan");
+    plan_pointers.push_back(PlanOf(plan));
+  }
+  closed_catalog_ = closed_catalog;
+  const internal::PlanTable plans(std::move(plan_pointers));
+
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t record_count, in.Count("records"));
+  items_.reserve(record_count);
+  item_ids_.reserve(record_count);
+  for (uint64_t i = 0; i < record_count; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const WorkItemId num, in.Var());
+    const auto [it, fresh] = items_.try_emplace(num);
+    if (!fresh || num == 0) return in.Malformed("record number");
+    Rec& rec = it->second;
+    rec.num = num;
+    OMNIROUTE_ASSIGN_OR_RETURN(rec.id, in.Str());
+    if (rec.id.empty() || !item_ids_.emplace(rec.id, &rec).second) return in.Malformed("item id");
+    OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(rec.life, in));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, in.Below(queues_.size(), "record queue"));
+    rec.queue = static_cast<QueueIndex>(queue);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t channel, in.Below(channels_.size(), "channel"));
+    rec.channel = static_cast<ChannelId>(channel);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t sla_priority,
+                               in.Below(config_.priorities.size(), "priority"));
+    rec.sla_priority = static_cast<int>(sla_priority);
+    OMNIROUTE_ASSIGN_OR_RETURN(const int64_t routing_priority, in.Int());
+    if (routing_priority < 0 || routing_priority >= kMaxPriorityLevels) {
+      return in.Malformed("routing priority");
+    }
+    rec.routing_priority = static_cast<int>(routing_priority);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t rejected,
+                               in.Below(std::numeric_limits<int>::max(), "rejections"));
+    rec.rejected = static_cast<int>(rejected);
+    OMNIROUTE_ASSIGN_OR_RETURN(rec.customer, in.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t plan, in.Below(plan_count + 1, "plan number"));
+    if (plan > 0) rec.requirement = planned[plan - 1];
+    OMNIROUTE_ASSIGN_OR_RETURN(rec.created, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(rec.deadline, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(rec.arrival, in.Time());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Below(uint64_t{kNoAgent} + 1, "agent"));
+    rec.agent = static_cast<AgentIndex>(agent);
+    OMNIROUTE_ASSIGN_OR_RETURN(const bool preferred, in.Bool());
+    if (preferred) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t preferred_agent,
+                                 in.Below(kNoAgent, "preferred agent"));
+      rec.preferred = static_cast<AgentIndex>(preferred_agent);
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(const int64_t policy, in.Int());
+    if (policy < -1 || policy >= static_cast<int64_t>(policies_.size())) {
+      return in.Malformed("escalation policy");
+    }
+    rec.policy = static_cast<int>(policy);
+    OMNIROUTE_ASSIGN_OR_RETURN(
+        const uint64_t level,
+        in.Below(policy < 0 ? 1 : policies_[rec.policy].level_count(), "escalation level"));
+    rec.level = static_cast<int>(level);
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t flags, in.U8());
+    if (flags > (kHasSla | kResponded | kResolvedOnce | kCleanFirstResolution)) {
+      return in.Malformed("record flags");
+    }
+    rec.has_sla = (flags & kHasSla) != 0;
+    rec.responded = (flags & kResponded) != 0;
+    rec.resolved_once = (flags & kResolvedOnce) != 0;
+    rec.clean_first_resolution = (flags & kCleanFirstResolution) != 0;
+    OMNIROUTE_ASSIGN_OR_RETURN(rec.level_entered, in.Time());
+    OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(rec.escalation_timer, in));
+    OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(rec.close_timer, in));
+    OMNIROUTE_ASSIGN_OR_RETURN(const bool has_labels, in.Bool());
+    if (has_labels) {
+      Labels& labels = rec.MutableLabels();
+      OMNIROUTE_RETURN_IF_ERROR(ReadInto(in, labels.tier));
+      OMNIROUTE_RETURN_IF_ERROR(ReadStrings(in, labels.tags));
+      OMNIROUTE_RETURN_IF_ERROR(ReadStrings(in, labels.pauses));
+      if (labels.empty()) return in.Malformed("labels");
+    }
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(next_item_, in.Var());
+  OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(*router_, plans, in));
+  OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(tracker_, in));
+  OMNIROUTE_RETURN_IF_ERROR(timers_.LoadState(in, [](ByteReader& r, Timer& timer) -> absl::Status {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
+    if (kind > static_cast<uint8_t>(TimerKind::kSweep)) return r.Malformed("timer kind");
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t key, r.Below(uint64_t{1} << 56, "timer key"));
+    timer = Timer{.kind = static_cast<TimerKind>(kind), .key = key};
+    return absl::OkStatus();
+  }));
+  OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(sweep_timer_, in));
+  OMNIROUTE_ASSIGN_OR_RETURN(sweep_origin_, in.Time());
+  for (QueueInfo& info : queues_) {
+    for (uint64_t* count : {&info.arrived, &info.answered, &info.abandoned, &info.abandoned_after,
+                            &info.answered_within}) {
+      OMNIROUTE_ASSIGN_OR_RETURN(*count, in.Var());
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t splits, in.Var());
+    if (splits != info.splits.size()) return in.Malformed("service-level splits");
+    for (uint64_t& split : info.splits) {
+      OMNIROUTE_ASSIGN_OR_RETURN(split, in.Var());
+    }
+    OMNIROUTE_ASSIGN_OR_RETURN(info.total_wait, in.Duration());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t recent, in.Count("recent answers"));
+    for (uint64_t i = 0; i < recent; ++i) {
+      OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time at, in.Time());
+      if (!info.recent.empty() && at < info.recent.back()) return in.Malformed("recent answers");
+      info.recent.push_back(at);
+    }
+  }
+  const AgentPool& pool = router_->agents();
+  agent_ids_.resize(pool.size());
+  removed_.resize(pool.size());
+  for (AgentIndex a = 0; a < pool.size(); ++a) {
+    agent_ids_[a] = std::string(pool.View(a).id);
+    OMNIROUTE_ASSIGN_OR_RETURN(const bool removed, in.Bool());
+    removed_[a] = removed;
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t customers, in.Count("customers"));
+  customer_agent_.reserve(customers);
+  for (uint64_t i = 0; i < customers; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(std::string customer, in.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Below(pool.size(), "customer's agent"));
+    if (!customer_agent_.emplace(std::move(customer), static_cast<AgentIndex>(agent)).second) {
+      return in.Malformed("customers");
+    }
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(plans_sweep_at_, in.Var());
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t follow_ups, in.Count("follow-ups"));
+  for (uint64_t i = 0; i < follow_ups; ++i) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t key, in.Var());
+    FollowUpTask task;
+    OMNIROUTE_RETURN_IF_ERROR(ReadItem(in, task.item));
+    OMNIROUTE_ASSIGN_OR_RETURN(task.parent, in.Str());
+    if (!follow_ups_.emplace(key, std::move(task)).second) return in.Malformed("follow-ups");
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(next_follow_up_, in.Var());
+  for (uint64_t* count : {&submitted_, &answered_, &first_responses_, &resolved_, &first_resolved_,
+                          &clean_first_, &abandoned_, &transfers_, &reopened_, &closed_,
+                          &cancelled_}) {
+    OMNIROUTE_ASSIGN_OR_RETURN(*count, in.Var());
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(first_response_total_, in.Duration());
+  OMNIROUTE_ASSIGN_OR_RETURN(resolution_total_, in.Duration());
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t escalations, in.Count("escalations"));
+  for (uint64_t i = 0; i < escalations; ++i) {
+    std::pair<std::string, std::string> key;
+    OMNIROUTE_ASSIGN_OR_RETURN(key.first, in.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(key.second, in.Str());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, in.Var());
+    if (!escalations_.emplace(std::move(key), count).second) return in.Malformed("escalations");
+  }
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t event_digest, in.U64());
+  event_digest_ = StableHash(event_digest);
+  return CheckLoadedState();
+}
+
+absl::Status Engine::Impl::CheckLoadedState() const {
+  const auto inconsistent = [](std::string_view what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inconsistent ", std::string(what)));
+  };
+  const size_t agents = agent_ids_.size();
+  const auto pending = [this](TimerHandle handle, TimerKind kind, uint64_t key) {
+    const Timer* timer = timers_.Find(handle);
+    return timer == nullptr || (timer->kind == kind && timer->key == key);
+  };
+  size_t routed = 0, tracked = 0;
+  for (const auto& [num, rec] : items_) {
+    if (num >= next_item_ || num >= (uint64_t{1} << 56)) return inconsistent("item numbers");
+    if ((rec.agent != kNoAgent && rec.agent >= agents) ||
+        (rec.preferred && *rec.preferred >= agents)) {
+      return inconsistent("item agents");
+    }
+    if (!pending(rec.escalation_timer, TimerKind::kEscalation, num) ||
+        !pending(rec.close_timer, TimerKind::kAutoClose, num)) {
+      return inconsistent("item timers");
+    }
+    if (rec.has_sla != tracker_.Tracks(num)) return inconsistent("SLA items");
+    tracked += rec.has_sla ? 1 : 0;
+    const std::optional<RoutedItemView> view = router_->Find(num);
+    if (view.has_value() != WorkOpen(rec.life.state()) ||
+        (view.has_value() && view->queue != rec.queue)) {
+      return inconsistent("routed items");
+    }
+    routed += view.has_value() ? 1 : 0;
+  }
+  if (routed != router_->size() || tracked != tracker_.item_count()) {
+    return inconsistent("item tables");
+  }
+  for (const auto& [key, task] : follow_ups_) {
+    if (key == 0 || key >= next_follow_up_) return inconsistent("follow-ups");
+  }
+  if (!pending(sweep_timer_, TimerKind::kSweep, 0)) return inconsistent("sweep timer");
+  return absl::OkStatus();
+}
 }  // namespace omniroute
 
 namespace omniroute {
@@ -2693,8 +3053,10 @@ std::string Engine::Snapshot() const {
   w.U64(kSnapshotVersion);
   w.Str(impl_->initial_source_);
   w.Str(impl_->journal_.bytes());
-  WriteCapacityHints(w, impl_->Capacities());
   w.U64(impl_->StateDigest());
+  w.Str(impl_->config_.source);
+  w.Time(impl_->config_.origin);
+  impl_->SaveState(w);
   StableHash checksum;
   checksum.Add(w.bytes().data(), w.bytes().size());
   w.U64(checksum.value());
@@ -2718,27 +3080,48 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
     return absl::InvalidArgumentError("snapshot: checksum mismatch (corrupt or truncated)");
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t version, r.U64());
-  if (version != kSnapshotVersion) {
+  if (version != kSnapshotVersion && version != kReplayedSnapshotVersion) {
     return absl::InvalidArgumentError(absl::StrCat("snapshot: version ", version,
                                                    " is not supported (this build reads ",
+                                                   kReplayedSnapshotVersion, " and ",
                                                    kSnapshotVersion, ")"));
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const std::string source, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(std::string initial_source, r.Str());
   OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view journal, r.StrView());
-  OMNIROUTE_ASSIGN_OR_RETURN(const CapacityHints hints, ReadCapacityHints(r, journal.size()));
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t digest, r.U64());
-  if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
   if (!load) return absl::InvalidArgumentError("snapshot: a config loader is needed");
-  OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(source));
-  config.source = source;
-  OMNIROUTE_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Create(std::move(config)));
-  engine->impl_->Reserve(hints, journal.size());
-  OMNIROUTE_RETURN_IF_ERROR(engine->impl_->Replay(journal, load));
-  engine->impl_->events_.clear();
-  if (engine->impl_->StateDigest() != digest) {
-    return absl::DataLossError("snapshot: the replayed state differs from the recorded one");
+  if (version == kReplayedSnapshotVersion) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const CapacityHints hints, ReadCapacityHints(r, journal.size()));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t digest, r.U64());
+    if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
+    OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(initial_source));
+    config.source = std::move(initial_source);
+    OMNIROUTE_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Create(std::move(config)));
+    engine->impl_->Reserve(hints, journal.size());
+    OMNIROUTE_RETURN_IF_ERROR(engine->impl_->Replay(journal, load));
+    engine->impl_->events_.clear();
+    if (engine->impl_->StateDigest() != digest) {
+      return absl::DataLossError("snapshot: the replayed state differs from the recorded one");
+    }
+    return engine;
   }
-  return engine;
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t digest, r.U64());
+  OMNIROUTE_ASSIGN_OR_RETURN(std::string source, r.Str());
+  OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time origin, r.Time());
+  OMNIROUTE_ASSIGN_OR_RETURN(EngineConfig config, load(source));
+  config.source = std::move(source);
+  config.origin = origin;
+  auto impl = std::make_unique<Impl>(std::move(config));
+  impl->initial_source_ = std::move(initial_source);
+  if (absl::Status loaded = impl->LoadState(r); !loaded.ok()) {
+    return absl::Status(loaded.code(), absl::StrCat("snapshot: state: ", loaded.message()));
+  }
+  if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
+  impl->journal_.Reserve(journal.size());
+  impl->journal_.Raw(journal);
+  if (impl->StateDigest() != digest) {
+    return absl::DataLossError("snapshot: the loaded state differs from the recorded one");
+  }
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 std::string Engine::Journal() const { return std::string(impl_->journal_.bytes()); }

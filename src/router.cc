@@ -494,13 +494,10 @@ absl::Status Router::SetAgentProfile(AgentIndex agent, SkillSet skills,
     }
   }
   if (agent >= pool_.size()) return absl::NotFoundError(absl::StrCat("unknown agent ", agent));
-  const std::vector<QueueAssignment> old_queues = pool_.Queues(agent);
+  // Checked before anything changes: a refused profile leaves no trace, not even a bucket.
+  if (absl::Status s = pool_.CanSetCapacity(agent, capacity); !s.ok()) return s;
   if (absl::Status s = pool_.SetQueues(agent, std::move(queues)); !s.ok()) return s;
-  if (absl::Status s = pool_.SetCapacity(agent, std::move(capacity)); !s.ok()) {
-    (void)pool_.SetQueues(agent, old_queues);
-    SyncBuckets();
-    return s;
-  }
+  (void)pool_.SetCapacity(agent, std::move(capacity));
   (void)pool_.SetSkills(agent, std::move(skills));
   SyncBuckets();
   RouteAgentAndSettle(agent);

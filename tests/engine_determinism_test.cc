@@ -848,9 +848,9 @@ std::string Reseal(std::string body_and_checksum) {
   return body + std::string(w.bytes());
 }
 
-std::string SampleSnapshot() {
+std::unique_ptr<Engine> SampleEngine() {
   std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
-  if (engine == nullptr) return "";
+  if (engine == nullptr) return nullptr;
   Sequence seq(7);
   Observer observer;
   const absl::Time origin = engine->now();
@@ -860,7 +860,32 @@ std::string SampleSnapshot() {
     (void)Apply(*engine, cmd);
     observer.Learn(engine->PollEvents());
   }
-  return engine->Snapshot();
+  return engine;
+}
+
+std::string SampleSnapshot() {
+  const std::unique_ptr<Engine> engine = SampleEngine();
+  return engine == nullptr ? "" : engine->Snapshot();
+}
+
+// The format-3 snapshot of `engine` (started from ConfigJson()), as earlier builds wrote it:
+// magic, version, configuration, journal, capacity hints, state digest, checksum. `items` and the
+// waiting counts are the hints' sizes.
+std::string FormatThreeSnapshot(const Engine& engine, uint64_t items,
+                                const std::vector<std::pair<std::string, uint64_t>>& waiting) {
+  internal::ByteWriter w;
+  w.Str("OMNIROUTE-SNAPSHOT");
+  w.U64(3);
+  w.Str(ConfigJson());
+  w.Str(engine.Journal());
+  for (int size = 0; size < 4; ++size) w.Var(items);
+  w.Var(waiting.size());
+  for (const auto& [queue, count] : waiting) {
+    w.Str(queue);
+    w.Var(count);
+  }
+  w.U64(engine.StateDigest());
+  return Reseal(std::string(w.bytes()) + std::string(8, '\0'));
 }
 
 TEST(EngineCorruptSnapshotTest, TheSampleRestores) {
@@ -950,50 +975,79 @@ TEST(EngineCorruptSnapshotTest, ResealedFlipsNeverCrash) {
   EXPECT_GT(refused, 300);
 }
 
-// Capacity hints only size what a restore reserves: absurd ones (behind a valid checksum) are
-// capped by the journal's length and change nothing in the restored engine.
+// Snapshots of earlier builds (format 3: the journal without the state) restore by replaying the
+// journal, into the engine a current snapshot restores.
+TEST(EngineCorruptSnapshotTest, FormatThreeSnapshotsRestoreByReplay) {
+  const std::unique_ptr<Engine> engine = SampleEngine();
+  ASSERT_NE(engine, nullptr);
+  absl::StatusOr<std::unique_ptr<Engine>> restored =
+      RestoreEngine(FormatThreeSnapshot(*engine, engine->item_count(), {{"billing", 3}}));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
+  EXPECT_TRUE((*restored)->Snapshot() == engine->Snapshot());
+
+  // Its digest (the last field) is checked after the replay.
+  std::string digest = FormatThreeSnapshot(*engine, 0, {});
+  digest[digest.size() - 16] = static_cast<char>(digest[digest.size() - 16] ^ 1);
+  restored = RestoreEngine(Reseal(digest));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("replayed state differs"));
+}
+
+// Capacity hints only size what a format-3 restore reserves: absurd ones (behind a valid
+// checksum) are capped by the journal's length and change nothing in the restored engine.
 TEST(EngineCorruptSnapshotTest, AbsurdCapacityHintsRestoreTheSameState) {
-  const std::string snapshot = SampleSnapshot();
-  ASSERT_FALSE(snapshot.empty());
-  const std::string_view body = std::string_view(snapshot).substr(0, snapshot.size() - 8);
-  internal::ByteReader r(body);
-  ASSERT_TRUE(r.Str().ok());  // magic
-  ASSERT_TRUE(r.U64().ok());  // version
-  ASSERT_TRUE(r.Str().ok());  // configuration
-  ASSERT_TRUE(r.Str().ok());  // journal
-  const size_t hints_at = r.position();
-  for (int size = 0; size < 4; ++size) ASSERT_TRUE(r.Var().ok());
-  const absl::StatusOr<uint64_t> queues = r.Var();
-  ASSERT_TRUE(queues.ok());
-  for (uint64_t i = 0; i < *queues; ++i) {
-    ASSERT_TRUE(r.Str().ok());
-    ASSERT_TRUE(r.Var().ok());
-  }
-  internal::ByteWriter hints;
-  for (int size = 0; size < 4; ++size) hints.Var(~uint64_t{0});
-  hints.Var(2);
-  hints.Str("billing");
-  hints.Var(~uint64_t{0});
-  hints.Str("no such queue");
-  hints.Var(7);
+  const std::unique_ptr<Engine> engine = SampleEngine();
+  ASSERT_NE(engine, nullptr);
   const std::string absurd =
-      Reseal(std::string(body.substr(0, hints_at)) + std::string(hints.bytes()) +
-             std::string(body.substr(r.position())) + std::string(8, '\0'));
+      FormatThreeSnapshot(*engine, ~uint64_t{0}, {{"billing", ~uint64_t{0}}, {"no such queue", 7}});
   absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(absurd);
   ASSERT_TRUE(restored.ok()) << restored.status();
-  EXPECT_EQ((*restored)->StateDigest(), (*RestoreEngine(snapshot))->StateDigest());
-  EXPECT_TRUE((*restored)->Snapshot() == snapshot);
+  EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
+  EXPECT_TRUE((*restored)->Snapshot() == engine->Snapshot());
+}
+
+// A snapshot's state is loaded into its configuration: one that no longer matches it (read by
+// another loader) is refused, not loaded half.
+TEST(EngineCorruptSnapshotTest, AStateOutsideItsConfigurationIsRefused) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  const auto without_queue = [](std::string_view source) -> absl::StatusOr<EngineConfig> {
+    absl::StatusOr<EngineConfig> config = ParseEngineConfigJson(source);
+    if (config.ok()) {
+      for (EngineQueueSpec& queue : config->queues) {
+        if (queue.follow_up.has_value()) queue.follow_up.reset();
+      }
+      config->queues.pop_back();
+    }
+    return config;
+  };
+  absl::StatusOr<std::unique_ptr<Engine>> restored = Engine::Restore(snapshot, without_queue);
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("snapshot: state: "));
+
+  const auto fewer_priorities = [](std::string_view source) -> absl::StatusOr<EngineConfig> {
+    absl::StatusOr<EngineConfig> config = ParseEngineConfigJson(source);
+    if (config.ok()) config->priorities.resize(1);
+    return config;
+  };
+  restored = Engine::Restore(snapshot, fewer_priorities);
+  ASSERT_FALSE(restored.ok());
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("snapshot: state: "));
 }
 
 TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAreRefused) {
   const std::string snapshot = SampleSnapshot();
   ASSERT_FALSE(snapshot.empty());
-  // Layout: Str(magic) U64(version) Str(config) Str(journal) capacity hints U64(digest)
-  // U64(checksum).
+  // Layout: Str(magic) U64(version) Str(initial config) Str(journal) U64(digest) Str(config)
+  // Time(origin) state U64(checksum).
   const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
-  EXPECT_EQ(snapshot[version_at], 3);
-  for (const int old_version : {1, 2}) {
-    // 1: before event digests were hashed word by word; 2: before the capacity hints.
+  EXPECT_EQ(snapshot[version_at], 4);
+  for (const int old_version : {1, 2, 5}) {
+    // 1: before event digests were hashed word by word; 2: before the capacity hints; 5: a later
+    // format.
     std::string version = snapshot;
     version[version_at] = static_cast<char>(old_version);
     absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(version));
@@ -1009,11 +1063,17 @@ TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAre
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(restored.status().message()), HasSubstr("trailing bytes"));
 
+  internal::ByteReader r(snapshot);
+  ASSERT_TRUE(r.Str().ok());  // magic
+  ASSERT_TRUE(r.U64().ok());  // version
+  ASSERT_TRUE(r.Str().ok());  // initial configuration
+  ASSERT_TRUE(r.Str().ok());  // journal
   std::string digest = snapshot;
-  digest[snapshot.size() - 16] = static_cast<char>(digest[snapshot.size() - 16] ^ 1);
+  digest[r.position()] = static_cast<char>(digest[r.position()] ^ 1);
   restored = RestoreEngine(Reseal(digest));
   ASSERT_FALSE(restored.ok());
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("loaded state differs"));
 }
 
 }  // namespace

@@ -264,6 +264,8 @@ class AgentPool {
   absl::Status SetSkills(AgentIndex agent, SkillSet skills);
   absl::Status SetQueues(AgentIndex agent, std::vector<QueueAssignment> queues);
   absl::Status SetCapacity(AgentIndex agent, AgentCapacity capacity);
+  // What SetCapacity would refuse (the same errors), changing nothing.
+  absl::Status CanSetCapacity(AgentIndex agent, const AgentCapacity& capacity) const;
 
   // Whether the agent may be offered an item of `channel` now (state, cool-down, capacity).
   bool CanTake(AgentIndex agent, ChannelId channel) const;

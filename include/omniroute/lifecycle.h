@@ -29,6 +29,9 @@
 #include "absl/status/statusor.h"
 
 namespace omniroute {
+namespace internal {
+class StateCodec;  // the engine's state snapshot (src/internal/state_codec.h)
+}  // namespace internal
 
 enum class ItemState : uint8_t {
   kQueued,
@@ -97,6 +100,7 @@ class ItemLifecycle {
   friend bool operator==(const ItemLifecycle&, const ItemLifecycle&) = default;
 
  private:
+  friend class internal::StateCodec;
   ItemState state_ = ItemState::kQueued;
   int transfers_ = 0;
   int reopens_ = 0;

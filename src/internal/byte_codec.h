@@ -26,6 +26,9 @@ inline const absl::Duration kQuarterNanosecond = absl::Nanoseconds(1) / 4;
 // mix per word and a final avalanche (the finaliser of MurmurHash3).
 class StableHash {
  public:
+  StableHash() = default;
+  // Continues the hash whose `state()` this was.
+  explicit StableHash(uint64_t state) : state_(state) {}
   void Add(const void* data, size_t size) {
     const auto* bytes = static_cast<const unsigned char*>(data);
     for (; size >= 8; bytes += 8, size -= 8) Word(LoadLittleEndian(bytes, 8));
@@ -37,6 +40,8 @@ class StableHash {
   }
   void AddInt(uint64_t value) { Word(value); }
   void AddTime(absl::Time t) { AddInt(static_cast<uint64_t>(absl::ToUnixNanos(t))); }
+  // What a snapshot keeps to continue the hash later.
+  uint64_t state() const { return state_; }
   uint64_t value() const {
     uint64_t h = state_;
     h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
@@ -270,6 +275,27 @@ class ByteReader {
     if (!quarters.ok()) return quarters.status();
     if (*quarters == 0 || *quarters < -3 || *quarters > 3) return Malformed("duration");
     return d + kQuarterNanosecond * *quarters;
+  }
+  // A count of things each taking at least one byte: more than the input holds is corrupt.
+  absl::StatusOr<uint64_t> Count(std::string_view what) {
+    absl::StatusOr<uint64_t> count = Var();
+    if (!count.ok()) return count.status();
+    if (*count > remaining()) return Malformed(what);
+    return count;
+  }
+  // A number below `bound`.
+  absl::StatusOr<uint64_t> Below(uint64_t bound, std::string_view what) {
+    absl::StatusOr<uint64_t> value = Var();
+    if (!value.ok()) return value.status();
+    if (*value >= bound) return Malformed(what);
+    return value;
+  }
+  // A byte 0 or 1.
+  absl::StatusOr<bool> Bool() {
+    absl::StatusOr<uint8_t> value = U8();
+    if (!value.ok()) return value.status();
+    if (*value > 1) return Malformed("flag");
+    return *value == 1;
   }
   absl::Status Malformed(std::string_view what) const {
     return absl::InvalidArgumentError(

@@ -25,42 +25,22 @@ absl::StatusOr<double> ReadDouble(ByteReader& in) {
   return std::bit_cast<double>(bits);
 }
 
-// A count of things each taking at least one byte: more than the input holds is corrupt.
-absl::StatusOr<uint64_t> ReadCount(ByteReader& in, std::string_view what) {
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, in.Var());
-  if (count > in.remaining()) return in.Malformed(what);
-  return count;
-}
-
-// A value below `bound`.
-absl::StatusOr<uint64_t> ReadBelow(ByteReader& in, uint64_t bound, std::string_view what) {
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, in.Var());
-  if (value >= bound) return in.Malformed(what);
-  return value;
-}
-
 // A handle's two 32-bit parts (slot or index, generation).
 absl::StatusOr<std::pair<uint32_t, uint32_t>> ReadHandle(ByteReader& in, std::string_view what) {
   constexpr uint64_t kBound = uint64_t{std::numeric_limits<uint32_t>::max()} + 1;
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t first, ReadBelow(in, kBound, what));
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t second, ReadBelow(in, kBound, what));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t first, in.Below(kBound, what));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t second, in.Below(kBound, what));
   return std::make_pair(static_cast<uint32_t>(first), static_cast<uint32_t>(second));
 }
 
-absl::StatusOr<bool> ReadBool(ByteReader& in) {
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t value, in.U8());
-  if (value > 1) return in.Malformed("flag");
-  return value == 1;
-}
-
 absl::StatusOr<SlaMetric> ReadMetric(ByteReader& in) {
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t metric, ReadBelow(in, kSlaMetricCount, "SLA metric"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t metric, in.Below(kSlaMetricCount, "SLA metric"));
   return static_cast<SlaMetric>(metric);
 }
 
 absl::StatusOr<uint16_t> ReadCycle(ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t cycle,
-                             ReadBelow(in, std::numeric_limits<uint16_t>::max() + 1, "cycle"));
+                             in.Below(std::numeric_limits<uint16_t>::max() + 1, "cycle"));
   return static_cast<uint16_t>(cycle);
 }
 
@@ -81,7 +61,7 @@ absl::Status ReadRecord(ByteReader& in, SlaCycleRecord& record) {
   OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t outcome, in.U8());
   if (outcome > static_cast<uint8_t>(SlaState::kCancelled)) return in.Malformed("SLA outcome");
   record.outcome = static_cast<SlaState>(outcome);
-  OMNIROUTE_ASSIGN_OR_RETURN(record.late, ReadBool(in));
+  OMNIROUTE_ASSIGN_OR_RETURN(record.late, in.Bool());
   OMNIROUTE_ASSIGN_OR_RETURN(record.start, in.Time());
   OMNIROUTE_ASSIGN_OR_RETURN(record.stop, in.Time());
   OMNIROUTE_ASSIGN_OR_RETURN(record.target, in.Duration());
@@ -108,7 +88,7 @@ absl::Status ReadEvent(ByteReader& in, SlaEvent& event) {
   event.kind = static_cast<SlaEvent::Kind>(kind);
   OMNIROUTE_ASSIGN_OR_RETURN(event.metric, ReadMetric(in));
   OMNIROUTE_ASSIGN_OR_RETURN(event.cycle, ReadCycle(in));
-  OMNIROUTE_ASSIGN_OR_RETURN(event.late, ReadBool(in));
+  OMNIROUTE_ASSIGN_OR_RETURN(event.late, in.Bool());
   OMNIROUTE_ASSIGN_OR_RETURN(event.fraction, ReadDouble(in));
   OMNIROUTE_ASSIGN_OR_RETURN(event.due, in.Time());
   OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
@@ -140,7 +120,7 @@ absl::Status StateCodec::Load(QuantileSketch& sketch, ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(loaded.min_, ReadDouble(in));
   OMNIROUTE_ASSIGN_OR_RETURN(loaded.max_, ReadDouble(in));
   OMNIROUTE_ASSIGN_OR_RETURN(const int64_t offset, in.Int());
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bins, ReadCount(in, "sketch"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bins, in.Count("sketch"));
   // Bucket indexes of finite doubles stay within a few hundred thousand at any accuracy the
   // sketch allows; these bounds keep index arithmetic far from overflow.
   constexpr int64_t kIndexBound = int64_t{1} << 30;
@@ -156,6 +136,27 @@ absl::Status StateCodec::Load(QuantileSketch& sketch, ByteReader& in) {
   }
   if (counted != loaded.count_) return in.Malformed("sketch count");
   sketch = std::move(loaded);
+  return absl::OkStatus();
+}
+
+void StateCodec::Save(const ItemLifecycle& life, ByteWriter& out) {
+  out.U8(static_cast<uint8_t>(life.state_));
+  for (const int count : {life.transfers_, life.reopens_, life.offers_, life.offers_ended_}) {
+    out.Var(static_cast<uint64_t>(count));
+  }
+}
+
+absl::Status StateCodec::Load(ItemLifecycle& life, ByteReader& in) {
+  ItemLifecycle read;
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, in.U8());
+  if (state > static_cast<uint8_t>(ItemState::kCancelled)) return in.Malformed("item state");
+  read.state_ = static_cast<ItemState>(state);
+  for (int* count : {&read.transfers_, &read.reopens_, &read.offers_, &read.offers_ended_}) {
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value,
+                               in.Below(std::numeric_limits<int>::max(), "item count"));
+    *count = static_cast<int>(value);
+  }
+  life = read;
   return absl::OkStatus();
 }
 
@@ -191,7 +192,7 @@ absl::Status StateCodec::Load(SlaClock& clock, ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t phase, in.U8());
   if (phase > static_cast<uint8_t>(SlaClock::Phase::kCancelled)) return in.Malformed("SLA clock");
   loaded.phase_ = static_cast<SlaClock::Phase>(phase);
-  OMNIROUTE_ASSIGN_OR_RETURN(loaded.breached_, ReadBool(in));
+  OMNIROUTE_ASSIGN_OR_RETURN(loaded.breached_, in.Bool());
   OMNIROUTE_ASSIGN_OR_RETURN(loaded.warnings_fired_, in.U8());
   // A bit per warning threshold fired.
   if ((loaded.warnings_fired_ >> SlaPolicy::kMaxWarnings) != 0) return in.Malformed("SLA clock");
@@ -295,7 +296,7 @@ absl::Status StateCodec::Load(SlaTracker& tracker, ByteReader& in) {
 absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(tracker.now_, in.Time());
   // Saved policy numbers, mapped to this tracker's by name.
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t policy_count, ReadCount(in, "policies"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t policy_count, in.Count("policies"));
   std::vector<uint32_t> policy_of(policy_count);
   for (uint32_t& policy : policy_of) {
     OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view name, in.StrView());
@@ -307,7 +308,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     policy = found->second;
   }
   // Pause reasons keep their saved bits; reasons only this tracker's policies name come after.
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t reason_count, ReadCount(in, "reasons"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t reason_count, in.Count("reasons"));
   if (reason_count > kMaxPauseReasons) return in.Malformed("reasons");
   tracker.reason_ids_.clear();
   for (uint64_t id = 0; id < reason_count; ++id) {
@@ -320,7 +321,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     OMNIROUTE_RETURN_IF_ERROR(tracker.CheckReasonCapacity(policy.spec));
     tracker.SetPauseMasks(policy);
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t label_count, ReadCount(in, "labels"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t label_count, in.Count("labels"));
   for (uint64_t id = 0; id < label_count; ++id) {
     OMNIROUTE_ASSIGN_OR_RETURN(std::string label, in.Str());
     if (!tracker.label_ids_.emplace(label, static_cast<uint32_t>(id)).second) {
@@ -329,7 +330,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     tracker.labels_.push_back(std::move(label));
   }
 
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t group_count, ReadCount(in, "attainment groups"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t group_count, in.Count("attainment groups"));
   tracker.groups_.resize(group_count);
   for (uint32_t group = 0; group < group_count; ++group) {
     OMNIROUTE_ASSIGN_OR_RETURN(std::string policy, in.Str());
@@ -349,14 +350,14 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     }
   }
 
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slab_size, ReadCount(in, "SLA items"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slab_size, in.Count("SLA items"));
   if (slab_size >= std::numeric_limits<uint32_t>::max()) return in.Malformed("SLA items");
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t free_count, ReadCount(in, "free slots"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t free_count, in.Count("free slots"));
   if (free_count > slab_size) return in.Malformed("free slots");
   std::vector<bool> free(slab_size);
   tracker.free_slots_.resize(free_count);
   for (uint32_t& slot : tracker.free_slots_) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, slab_size, "free slot"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, in.Below(slab_size, "free slot"));
     if (free[value]) return in.Malformed("free slots");
     free[value] = true;
     slot = static_cast<uint32_t>(value);
@@ -369,7 +370,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     }
     SlaTracker::Item& item = tracker.slab_.back().emplace_back();
     tracker.slab_size_ = slot + 1;
-    OMNIROUTE_ASSIGN_OR_RETURN(const bool live, ReadBool(in));
+    OMNIROUTE_ASSIGN_OR_RETURN(const bool live, in.Bool());
     if (live == free[slot]) return in.Malformed("free slots");
     if (!live) continue;
     item.slot = slot;
@@ -380,10 +381,10 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     if (reason_count < 64 && (item.pause_reasons >> reason_count) != 0) {
       return in.Malformed("pause reasons");
     }
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t policy, ReadBelow(in, policy_count, "policy"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t policy, in.Below(policy_count, "policy"));
     item.policy = policy_of[policy];
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t priority, ReadBelow(in, label_count, "label"));
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t tier, ReadBelow(in, label_count, "label"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t priority, in.Below(label_count, "label"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t tier, in.Below(label_count, "label"));
     item.priority = static_cast<uint32_t>(priority);
     item.tier = static_cast<uint32_t>(tier);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t flags, in.U8());
@@ -392,7 +393,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     item.resolved = (flags & 2) != 0;
     item.cancelled = (flags & 4) != 0;
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t clocks,
-                               ReadBelow(in, kSlaMetricCount + 1, "clock count"));
+                               in.Below(kSlaMetricCount + 1, "clock count"));
     const int warnings = static_cast<int>(tracker.policies_[item.policy].spec.warn_at.size());
     for (uint64_t c = 0; c < clocks; ++c) {
       SlaClock clock;
@@ -403,7 +404,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
       open_clocks += clock.open() ? 1 : 0;
       TimerHandle timer;
       OMNIROUTE_RETURN_IF_ERROR(Load(timer, in));
-      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t group, ReadBelow(in, group_count, "group"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t group, in.Below(group_count, "group"));
       OMNIROUTE_ASSIGN_OR_RETURN(const int64_t armed, in.Int());
       if (armed < SlaTracker::kNone || armed >= warnings) return in.Malformed("armed threshold");
       item.clocks.push_back(SlaTracker::Tracked{.clock = clock,
@@ -411,14 +412,14 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
                                                 .group = static_cast<uint32_t>(group),
                                                 .armed = static_cast<int8_t>(armed)});
     }
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t records, ReadCount(in, "SLA history"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t records, in.Count("SLA history"));
     if (records > 0) {
       std::vector<SlaCycleRecord>& history = tracker.histories_[slot];
       history.resize(records);
       for (SlaCycleRecord& record : history) OMNIROUTE_RETURN_IF_ERROR(ReadRecord(in, record));
     }
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t event_count, ReadCount(in, "SLA events"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t event_count, in.Count("SLA events"));
   tracker.events_.resize(event_count);
   for (SlaEvent& event : tracker.events_) OMNIROUTE_RETURN_IF_ERROR(ReadEvent(in, event));
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t saved_open, in.Var());
@@ -428,7 +429,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
   OMNIROUTE_RETURN_IF_ERROR(tracker.wheel_.LoadState(
       in, [&tracker](ByteReader& r, SlaTracker::TimerKey& key) -> absl::Status {
         OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slot,
-                                   ReadBelow(r, tracker.slab_size_, "timer's item"));
+                                   r.Below(tracker.slab_size_, "timer's item"));
         const SlaTracker::Item& item = tracker.ItemAt(static_cast<uint32_t>(slot));
         if (item.slot != slot || !tracker.index_.contains(item.id)) {
           return r.Malformed("timer's item");
@@ -521,14 +522,14 @@ void SaveSlabLayout(const std::vector<uint32_t>& free, uint32_t size, ByteWriter
 template <typename T, uint32_t kBits>
 absl::Status ReadSlabLayout(std::vector<std::vector<T>>& chunks, uint32_t& size,
                             std::vector<uint32_t>& free, std::vector<bool>& live, ByteReader& in) {
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slots, ReadCount(in, "slab"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slots, in.Count("slab"));
   if (slots >= std::numeric_limits<uint32_t>::max()) return in.Malformed("slab");
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t free_count, ReadCount(in, "slab free list"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t free_count, in.Count("slab free list"));
   if (free_count > slots) return in.Malformed("slab free list");
   live.assign(slots, true);
   free.resize(free_count);
   for (uint32_t& slot : free) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, slots, "slab free slot"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, in.Below(slots, "slab free slot"));
     if (!live[value]) return in.Malformed("slab free list");
     live[value] = false;
     slot = static_cast<uint32_t>(value);
@@ -626,7 +627,7 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
     OMNIROUTE_ASSIGN_OR_RETURN(ranked.key.arrival_ns, r.Int());
     OMNIROUTE_ASSIGN_OR_RETURN(ranked.key.sequence, r.Var());
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slot,
-                               ReadBelow(r, std::numeric_limits<uint32_t>::max(), "heap value"));
+                               r.Below(std::numeric_limits<uint32_t>::max(), "heap value"));
     ranked.slot = static_cast<uint32_t>(slot);
     return absl::OkStatus();
   };
@@ -635,7 +636,7 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
     return absl::OkStatus();
   };
   const auto read_class_id = [&in](uint64_t classes) -> absl::StatusOr<RequirementClassId> {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t id, ReadBelow(in, classes, "requirement class"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t id, in.Below(classes, "requirement class"));
     return static_cast<RequirementClassId>(id);
   };
 
@@ -665,17 +666,17 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
     OMNIROUTE_RETURN_IF_ERROR(Load(item.in_arrivals, in));
     OMNIROUTE_RETURN_IF_ERROR(Load(item.relax_timer, in));
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t klass,
-                               ReadBelow(in, std::numeric_limits<uint32_t>::max(), "class"));
+                               in.Below(std::numeric_limits<uint32_t>::max(), "class"));
     item.requirement_class = static_cast<RequirementClassId>(klass);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t priority,
-                               ReadBelow(in, static_cast<uint64_t>(levels), "priority"));
+                               in.Below(static_cast<uint64_t>(levels), "priority"));
     item.priority = static_cast<int>(priority);
     const uint64_t steps = item.requirement == nullptr ? 0 : item.requirement->step_count();
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t applied, ReadBelow(in, steps + 1, "steps applied"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t applied, in.Below(steps + 1, "steps applied"));
     item.steps_applied = static_cast<int>(applied);
     OMNIROUTE_ASSIGN_OR_RETURN(
         const uint64_t channel,
-        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
+        in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
     item.channel = static_cast<uint32_t>(channel);
     ++queue.count_by_priority_[item.priority];
   }
@@ -684,37 +685,37 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
             OMNIROUTE_ASSIGN_OR_RETURN(ranked.arrival_ns, r.Int());
             OMNIROUTE_ASSIGN_OR_RETURN(
                 const uint64_t slot,
-                ReadBelow(r, std::numeric_limits<uint32_t>::max(), "arrival slot"));
+                r.Below(std::numeric_limits<uint32_t>::max(), "arrival slot"));
             ranked.slot = static_cast<uint32_t>(slot);
             return absl::OkStatus();
           })) {
     return in.Malformed("arrival order");
   }
 
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t classes, ReadCount(in, "requirement classes"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t classes, in.Count("requirement classes"));
   if (classes >= std::numeric_limits<uint32_t>::max()) return in.Malformed("requirement classes");
   queue.classes_.resize(classes);
   for (RequirementClassId id = 0; id < classes; ++id) {
     Queue::Class& klass = queue.classes_[id];
-    OMNIROUTE_ASSIGN_OR_RETURN(klass.live, ReadBool(in));
+    OMNIROUTE_ASSIGN_OR_RETURN(klass.live, in.Bool());
     OMNIROUTE_ASSIGN_OR_RETURN(
         const uint64_t generation,
-        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "class generation"));
+        in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "class generation"));
     klass.generation = static_cast<uint32_t>(generation);
     if (klass.live) {
       OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t plan, in.Var());
       OMNIROUTE_ASSIGN_OR_RETURN(klass.owner, plans.PlanOf(plan));
       const uint64_t steps = klass.owner == nullptr ? 0 : klass.owner->step_count();
-      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t step, ReadBelow(in, steps + 1, "class step"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t step, in.Below(steps + 1, "class step"));
       klass.requirement = klass.owner == nullptr ? &Queue::Anyone()
                                                  : &klass.owner->Effective(static_cast<int>(step));
       OMNIROUTE_ASSIGN_OR_RETURN(
           const uint64_t channel,
-          ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
+          in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
       klass.channel = static_cast<uint32_t>(channel);
       OMNIROUTE_ASSIGN_OR_RETURN(
           const uint64_t position,
-          ReadBelow(in, std::numeric_limits<uint32_t>::max(), "class position"));
+          in.Below(std::numeric_limits<uint32_t>::max(), "class position"));
       klass.nonempty_position = static_cast<uint32_t>(position);
       OMNIROUTE_RETURN_IF_ERROR(Load(klass.head, in));
       OMNIROUTE_RETURN_IF_ERROR(Load(klass.overdue_head, in));
@@ -731,7 +732,7 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
   }
   for (std::vector<RequirementClassId>* ids :
        {&queue.free_classes_, &queue.idle_classes_, &queue.nonempty_classes_}) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "class list"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, in.Count("class list"));
     ids->resize(count);
     for (RequirementClassId& id : *ids) {
       OMNIROUTE_ASSIGN_OR_RETURN(id, read_class_id(classes));
@@ -742,12 +743,12 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
   OMNIROUTE_RETURN_IF_ERROR(
       ReadWheel(queue.relaxation_, in, [&queue, &live](ByteReader& r, uint32_t& slot) {
         OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value,
-                                   ReadBelow(r, queue.items_.size_, "relaxation timer"));
+                                   r.Below(queue.items_.size_, "relaxation timer"));
         if (!live[value]) return r.Malformed("relaxation timer");
         slot = static_cast<uint32_t>(value);
         return absl::OkStatus();
       }));
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, ReadCount(in, "relaxation events"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("relaxation events"));
   queue.events_.resize(events);
   for (RequirementRelaxed& event : queue.events_) {
     OMNIROUTE_ASSIGN_OR_RETURN(event.item, in.Var());
@@ -863,9 +864,9 @@ absl::Status StateCodec::Load(WorkQueueSet& set, const PlanTable& plans, ByteRea
       return in.Malformed("queue clock");
     }
     WorkQueueSet loaded(now);
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t items, ReadCount(in, "queued items"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t items, in.Count("queued items"));
     loaded.queue_of_.reserve(items);
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, ReadCount(in, "queues"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, in.Count("queues"));
     if (queues != set.queues_.size()) return in.Malformed("queue count");
     for (const WorkQueueSet::Named& named : set.queues_) {
       OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view name, in.StrView());
@@ -883,11 +884,11 @@ absl::Status StateCodec::Load(WorkQueueSet& set, const PlanTable& plans, ByteRea
     }
     if (loaded.queue_of_.size() != items) return in.Malformed("queued item count");
     for (std::vector<QueueIndex>* indexes : {&loaded.pending_, &loaded.with_events_}) {
-      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "queue list"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, in.Count("queue list"));
       std::vector<bool> seen(queues);
       indexes->resize(count);
       for (QueueIndex& index : *indexes) {
-        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, queues, "queue index"));
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, in.Below(queues, "queue index"));
         if (seen[value]) return in.Malformed("queue list");
         seen[value] = true;
         index = static_cast<QueueIndex>(value);
@@ -924,10 +925,10 @@ void SaveSkills(const SkillSet& skills, ByteWriter& out) {
 }
 
 absl::StatusOr<SkillSet> ReadSkills(ByteReader& in) {
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "skills"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, in.Count("skills"));
   SkillSet skills;
   for (uint64_t i = 0; i < count; ++i) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t skill, ReadBelow(in, kMaxSkills, "skill"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t skill, in.Below(kMaxSkills, "skill"));
     OMNIROUTE_ASSIGN_OR_RETURN(const int64_t level, in.Int());
     if (level < kMinSkillLevel || level > kMaxSkillLevel ||
         !skills.Set(static_cast<SkillId>(skill), static_cast<int>(level)).ok()) {
@@ -946,7 +947,7 @@ void SaveAssignment(const QueueAssignment& queue, ByteWriter& out) {
 
 absl::StatusOr<QueueAssignment> ReadAssignment(ByteReader& in, uint64_t queues) {
   QueueAssignment queue;
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t index, ReadBelow(in, queues, "queue"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t index, in.Below(queues, "queue"));
   queue.queue = static_cast<QueueIndex>(index);
   OMNIROUTE_ASSIGN_OR_RETURN(const int64_t priority, in.Int());
   if (priority < std::numeric_limits<int>::min() || priority > std::numeric_limits<int>::max()) {
@@ -1049,13 +1050,13 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
   const size_t channels = pool.channels_.size();
   const size_t slots = channels * kStrategyCount;
   OMNIROUTE_ASSIGN_OR_RETURN(pool.now_, in.Time());
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t strategies, ReadCount(in, "strategies"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t strategies, in.Count("strategies"));
   for (uint64_t i = 0; i < strategies; ++i) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t strategy, ReadBelow(in, kStrategyCount, "strategy"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t strategy, in.Below(kStrategyCount, "strategy"));
     if (pool.enabled_[strategy]) return in.Malformed("strategies");
     pool.EnableStrategy(static_cast<Strategy>(strategy));
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agents, ReadCount(in, "agents"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agents, in.Count("agents"));
   if (agents >= kNoAgent) return in.Malformed("agents");
   pool.agents_.resize(agents);
   for (AgentIndex index = 0; index < agents; ++index) {
@@ -1070,7 +1071,7 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
       OMNIROUTE_ASSIGN_OR_RETURN(limit, ReadInt(in, "channel limit"));
     }
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bucket,
-                               ReadBelow(in, std::numeric_limits<uint32_t>::max(), "bucket"));
+                               in.Below(std::numeric_limits<uint32_t>::max(), "bucket"));
     agent.bucket = static_cast<BucketIndex>(bucket);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, in.U8());
     if (state > static_cast<uint8_t>(AgentState::kWrapUp)) return in.Malformed("agent state");
@@ -1080,14 +1081,14 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
     OMNIROUTE_ASSIGN_OR_RETURN(agent.cooldown_until, in.Time());
     OMNIROUTE_RETURN_IF_ERROR(Load(agent.wrap_up_timer, in));
     OMNIROUTE_RETURN_IF_ERROR(Load(agent.cooldown_timer, in));
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t held, ReadCount(in, "held work"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t held, in.Count("held work"));
     agent.held.resize(held);
     for (HeldWork& work : agent.held) {
       OMNIROUTE_ASSIGN_OR_RETURN(work.item, in.Var());
-      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t channel, ReadBelow(in, channels, "channel"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t channel, in.Below(channels, "channel"));
       work.channel = static_cast<ChannelId>(channel);
       OMNIROUTE_ASSIGN_OR_RETURN(work.since, in.Time());
-      OMNIROUTE_ASSIGN_OR_RETURN(work.pending, ReadBool(in));
+      OMNIROUTE_ASSIGN_OR_RETURN(work.pending, in.Bool());
     }
     agent.load.resize(channels);
     for (int& load : agent.load) {
@@ -1096,7 +1097,7 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
     OMNIROUTE_ASSIGN_OR_RETURN(agent.used_units, ReadInt(in, "used units"));
     OMNIROUTE_ASSIGN_OR_RETURN(
         const uint64_t active,
-        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "active channels"));
+        in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "active channels"));
     agent.active_channels = static_cast<uint32_t>(active);
     OMNIROUTE_ASSIGN_OR_RETURN(agent.last_activity, in.Time());
     OMNIROUTE_ASSIGN_OR_RETURN(agent.last_offer_sequence, in.Var());
@@ -1116,13 +1117,13 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
     agent.handles.resize(slots);
     for (HeapHandle& handle : agent.handles) OMNIROUTE_RETURN_IF_ERROR(Load(handle, in));
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t buckets, ReadCount(in, "buckets"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t buckets, in.Count("buckets"));
   pool.buckets_.resize(buckets);
   size_t ranked = 0;
   for (BucketIndex index = 0; index < buckets; ++index) {
     AgentPool::Bucket& bucket = pool.buckets_[index];
     OMNIROUTE_ASSIGN_OR_RETURN(bucket.skills, ReadSkills(in));
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, ReadCount(in, "bucket queues"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queues, in.Count("bucket queues"));
     bucket.queues.resize(queues);
     for (QueueAssignment& queue : bucket.queues) {
       OMNIROUTE_ASSIGN_OR_RETURN(queue, ReadAssignment(in, std::numeric_limits<uint32_t>::max()));
@@ -1136,7 +1137,7 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
       const bool loaded = heap.LoadState(in, [agents](ByteReader& r, AgentPool::Ranked& value) {
         OMNIROUTE_ASSIGN_OR_RETURN(value.key.primary, r.Int());
         OMNIROUTE_ASSIGN_OR_RETURN(value.key.secondary, r.Int());
-        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, ReadBelow(r, agents, "ready agent"));
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, r.Below(agents, "ready agent"));
         value.key.agent = static_cast<AgentIndex>(agent);
         return absl::OkStatus();
       });
@@ -1162,7 +1163,7 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
   if (handles != ranked) return in.Malformed("a ready entry no agent holds");
   OMNIROUTE_RETURN_IF_ERROR(
       ReadWheel(pool.timers_, in, [agents](ByteReader& r, AgentPool::Timer& timer) {
-        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, ReadBelow(r, agents, "timer's agent"));
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, r.Below(agents, "timer's agent"));
         OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
         if (kind > static_cast<uint8_t>(AgentPool::TimerKind::kCooldown)) {
           return r.Malformed("agent timer");
@@ -1171,13 +1172,13 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
                                  static_cast<AgentPool::TimerKind>(kind)};
         return absl::OkStatus();
       }));
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, ReadCount(in, "agent events"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("agent events"));
   pool.events_.resize(events);
   for (AgentEvent& event : pool.events_) {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, in.U8());
     if (kind > static_cast<uint8_t>(AgentEvent::Kind::kAutoAway)) return in.Malformed("event");
     event.kind = static_cast<AgentEvent::Kind>(kind);
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, ReadBelow(in, agents, "event's agent"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Below(agents, "event's agent"));
     event.agent = static_cast<AgentIndex>(agent);
     OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
   }
@@ -1306,31 +1307,31 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
   OMNIROUTE_ASSIGN_OR_RETURN(router.synced_buckets_, in.Var());
   if (router.synced_buckets_ > buckets) return in.Malformed("synced buckets");
   for (QueueIndex queue = 0; queue < queues; ++queue) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t servers, ReadCount(in, "queue servers"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t servers, in.Count("queue servers"));
     router.servers_[queue].resize(servers);
     for (Router::Server& server : router.servers_[queue]) {
-      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bucket, ReadBelow(in, buckets, "server bucket"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t bucket, in.Below(buckets, "server bucket"));
       server.bucket = static_cast<BucketIndex>(bucket);
       OMNIROUTE_ASSIGN_OR_RETURN(server.delay, in.Duration());
     }
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t delays, ReadCount(in, "queue delays"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t delays, in.Count("queue delays"));
     router.delays_[queue].resize(delays);
     for (absl::Duration& delay : router.delays_[queue]) {
       OMNIROUTE_ASSIGN_OR_RETURN(delay, in.Duration());
     }
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t tiers, ReadCount(in, "bucket tiers"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t tiers, in.Count("bucket tiers"));
   if (tiers != router.synced_buckets_) return in.Malformed("bucket tiers");
   router.tiers_.resize(tiers);
   for (std::vector<QueueAssignment>& tier : router.tiers_) {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, ReadCount(in, "bucket tiers"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t count, in.Count("bucket tiers"));
     tier.resize(count);
     for (QueueAssignment& queue : tier) {
       OMNIROUTE_ASSIGN_OR_RETURN(queue, ReadAssignment(in, queues));
     }
   }
 
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t items, ReadCount(in, "routed items"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t items, in.Count("routed items"));
   router.items_.reserve(items);
   std::vector<WorkItemId> held_by, extras_by;  // the item holding each slot
   std::vector<std::pair<uint32_t, uint32_t>> slots_used;
@@ -1344,10 +1345,10 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, in.U8());
     if (state > static_cast<uint8_t>(RoutedState::kAssigned)) return in.Malformed("item state");
     item.state = static_cast<RoutedState>(state);
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, ReadBelow(in, queues, "item queue"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, in.Below(queues, "item queue"));
     item.queue = static_cast<QueueIndex>(queue);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t channel,
-                               ReadBelow(in, router.pool_.channels_.size(), "item channel"));
+                               in.Below(router.pool_.channels_.size(), "item channel"));
     item.channel = static_cast<ChannelId>(channel);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Var());
     if (agent != kNoAgent && agent >= agents) return in.Malformed("item agent");
@@ -1384,7 +1385,7 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
     OMNIROUTE_ASSIGN_OR_RETURN(entry.requirement, plans.PlanOf(plan));
     OMNIROUTE_ASSIGN_OR_RETURN(
         const uint64_t channel,
-        ReadBelow(in, uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "held channel"));
+        in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "held channel"));
     entry.channel = static_cast<uint32_t>(channel);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t present, in.U8());
     if (present > 7) return in.Malformed("held entry");
@@ -1410,13 +1411,13 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
     if (preferred > agents) return in.Malformed("preferred agent");
     if (preferred > 0) extras.preferred = static_cast<AgentIndex>(preferred - 1);
     OMNIROUTE_ASSIGN_OR_RETURN(extras.preferred_until, in.Time());
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t refused, ReadCount(in, "refusals"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t refused, in.Count("refusals"));
     extras.refused.resize(refused);
     for (AgentIndex& agent : extras.refused) {
-      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, ReadBelow(in, agents, "refusal"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t value, in.Below(agents, "refusal"));
       agent = static_cast<AgentIndex>(value);
     }
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t timers, ReadCount(in, "wake timers"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t timers, in.Count("wake timers"));
     extras.wake_timers.resize(timers);
     for (TimerHandle& timer : extras.wake_timers) OMNIROUTE_RETURN_IF_ERROR(Load(timer, in));
   }
@@ -1440,7 +1441,7 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
   if (held_claimed != live || extras_claimed != extras_live) {
     return in.Malformed("a record no item holds");
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t restricted, ReadCount(in, "restricted items"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t restricted, in.Count("restricted items"));
   // Ascending, as written: one set, one way to write it.
   WorkItemId last_restricted = 0;
   for (uint64_t i = 0; i < restricted; ++i) {
@@ -1460,7 +1461,7 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
         timer.kind = static_cast<Router::TimerKind>(kind);
         return absl::OkStatus();
       }));
-  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, ReadCount(in, "routing events"));
+  OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("routing events"));
   router.events_.resize(events);
   for (RoutingEvent& event : router.events_) {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, in.U8());
@@ -1472,7 +1473,7 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Var());
     if (agent != kNoAgent && agent >= agents) return in.Malformed("event agent");
     event.agent = static_cast<AgentIndex>(agent);
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, ReadBelow(in, queues, "event queue"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t queue, in.Below(queues, "event queue"));
     event.queue = static_cast<QueueIndex>(queue);
     OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
     OMNIROUTE_ASSIGN_OR_RETURN(event.steps_applied, ReadInt(in, "event steps"));

@@ -21,6 +21,7 @@
 #include "internal/byte_codec.h"
 #include "omniroute/agents.h"
 #include "omniroute/indexed_heap.h"
+#include "omniroute/lifecycle.h"
 #include "omniroute/quantile_sketch.h"
 #include "omniroute/router.h"
 #include "omniroute/skills.h"
@@ -57,6 +58,9 @@ class StateCodec {
  public:
   static void Save(const QuantileSketch& sketch, ByteWriter& out);
   static absl::Status Load(QuantileSketch& sketch, ByteReader& in);
+
+  static void Save(const ItemLifecycle& life, ByteWriter& out);
+  static absl::Status Load(ItemLifecycle& life, ByteReader& in);
 
   static void Save(const SlaClock& clock, ByteWriter& out);
   static absl::Status Load(SlaClock& clock, ByteReader& in);
