@@ -5,9 +5,10 @@
 // point.
 //
 // Random bytes rarely get past the trailing checksum, so a custom mutator usually mutates one part
-// of a well-formed snapshot (the configuration text, the journal, the capacity hints, the digest,
-// the version) and frames and checksums the result again; sometimes it mutates the bytes as they
-// are.
+// of a well-formed snapshot (the configuration text, the journal, the capacity hints of format 3,
+// the state of format 4, the digest, the version) and frames and checksums the result again;
+// sometimes it mutates the bytes as they are. A restored engine then advances an hour, so a state
+// that loads but does not hold together shows.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "fuzz_support.h"
 #include "internal/byte_codec.h"
 #include "omniroute/config_json.h"
@@ -34,15 +36,19 @@ namespace {
 using omniroute::Engine;
 using omniroute::fuzz::Fail;
 
-// The fields of a snapshot (Engine::Snapshot): magic, version, configuration text, journal,
-// capacity hints (kept as their bytes) and state digest, then a checksum of them.
+// The fields of a snapshot (Engine::Snapshot): magic, version, configuration text, journal, then
+// in format 3 the capacity hints (kept as their bytes) and state digest, in format 4 the state
+// digest and the state (the current configuration, the origin and the engine's state, kept as
+// their bytes), then a checksum of them.
 struct SnapshotParts {
   std::string magic;
   uint64_t version = 0;
   std::string source;
   std::string journal;
+  bool replayed = false;  // format 3's layout
   std::string hints;
   uint64_t digest = 0;
+  std::string state;
 };
 
 // Reads past the capacity hints: four sizes, then (queue name, size) pairs.
@@ -67,17 +73,23 @@ std::optional<SnapshotParts> Split(std::string_view snapshot) {
   absl::StatusOr<uint64_t> version = magic.ok() ? r.U64() : magic.status();
   absl::StatusOr<std::string> source = version.ok() ? r.Str() : version.status();
   absl::StatusOr<std::string> journal = source.ok() ? r.Str() : source.status();
-  const size_t hints_at = r.position();
-  const absl::Status hints = journal.ok() ? SkipHints(r) : journal.status();
-  const size_t hints_end = r.position();
-  absl::StatusOr<uint64_t> digest = hints.ok() ? r.U64() : hints;
-  if (!digest.ok() || !r.done()) return std::nullopt;
-  return SnapshotParts{.magic = *std::move(magic),
-                       .version = *version,
-                       .source = *std::move(source),
-                       .journal = *std::move(journal),
-                       .hints = std::string(body.substr(hints_at, hints_end - hints_at)),
-                       .digest = *digest};
+  if (!journal.ok()) return std::nullopt;
+  SnapshotParts parts{.magic = *std::move(magic),
+                      .version = *version,
+                      .source = *std::move(source),
+                      .journal = *std::move(journal),
+                      .replayed = *version == 3};
+  if (parts.replayed) {
+    const size_t hints_at = r.position();
+    if (!SkipHints(r).ok()) return std::nullopt;
+    parts.hints = std::string(body.substr(hints_at, r.position() - hints_at));
+  }
+  absl::StatusOr<uint64_t> digest = r.U64();
+  if (!digest.ok()) return std::nullopt;
+  parts.digest = *digest;
+  if (parts.replayed && !r.done()) return std::nullopt;
+  parts.state = std::string(body.substr(r.position()));
+  return parts;
 }
 
 // `body` followed by its checksum, as Engine::Snapshot writes it.
@@ -95,9 +107,10 @@ std::string Join(const SnapshotParts& parts) {
   w.U64(parts.version);
   w.Str(parts.source);
   w.Str(parts.journal);
-  std::string body = w.Take() + parts.hints;
+  w.Raw(parts.hints);
   w.U64(parts.digest);
-  return Sealed(body + w.Take());
+  w.Raw(parts.state);
+  return Sealed(w.Take());
 }
 
 // Mutates `field` in place with libFuzzer's own mutations, within `max_size` bytes; an empty
@@ -114,12 +127,13 @@ void MutateField(std::string& field, size_t max_size, std::minstd_rand& rng) {
 
 // With queue-KPI triggers the engine sweeps every `escalation_check_interval`, so a replay costs
 // time in proportion to the span its journal covers over that interval: a mutated instant
-// centuries ahead would stall the run. Such snapshots are left out; engine_commands_fuzzer covers
-// the sweeps on bounded spans.
+// centuries ahead would stall the run. Such format-3 snapshots are left out; engine_commands_fuzzer
+// covers the sweeps on bounded spans.
 bool HasQueueKpiTriggers(std::string_view snapshot) {
   const std::optional<SnapshotParts> parts = Split(snapshot);
-  if (!parts.has_value() || (parts->source.find("expected_wait_above") == std::string::npos &&
-                             parts->source.find("service_level_below") == std::string::npos)) {
+  if (!parts.has_value() || !parts->replayed ||
+      (parts->source.find("expected_wait_above") == std::string::npos &&
+       parts->source.find("service_level_below") == std::string::npos)) {
     return false;
   }
   const absl::StatusOr<omniroute::EngineConfig> config =
@@ -155,17 +169,20 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       parts->digest ^= uint64_t{1} << (rng() % 64);
       break;
     case 1:
-      parts->version = rng() % 4;
+      parts->version = rng() % 6;
       break;
     case 2:
-      MutateField(parts->hints, parts->hints.size() + room, rng);
+      MutateField(parts->replayed ? parts->hints : parts->state,
+                  (parts->replayed ? parts->hints : parts->state).size() + room, rng);
       break;
     case 3:
     case 4:
       MutateField(parts->source, parts->source.size() + room, rng);
       break;
     default:
-      MutateField(parts->journal, parts->journal.size() + room, rng);
+      // Format 3 replays its journal; format 4 loads its state and only carries the journal.
+      MutateField(parts->replayed ? parts->journal : parts->state,
+                  (parts->replayed ? parts->journal : parts->state).size() + room, rng);
       break;
   }
   const std::string joined = Join(*parts);
@@ -195,6 +212,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (again->Snapshot() != own) Fail("the restored engine's snapshot is not a fixed point");
   for (const std::string& queue : again->QueueNames()) {
     if (!again->Queue(queue).ok()) Fail(absl::StrCat("queue ", queue, " has no view"));
+  }
+  for (const std::string& item : again->ItemIds()) {
+    if (!again->Item(item).ok()) Fail(absl::StrCat("item ", item, " has no view"));
+  }
+  // Far-future clocks are the journal fuzzer's ground; an hour from a plausible now is this one's.
+  if (again->now() < absl::FromUnixSeconds(int64_t{1} << 40)) {
+    const absl::Status advanced = again->AdvanceTo(again->now() + absl::Hours(1));
+    if (!advanced.ok()) Fail(absl::StrCat("advancing the restored engine: ", advanced.ToString()));
   }
   return 0;
 }

@@ -2560,7 +2560,6 @@ void Engine::Impl::Reserve(const CapacityHints& hints, size_t journal_bytes) {
   journal_.Reserve(journal_bytes);
 }
 
-
 // --- state snapshot -----------------------------------------------------------------------------
 
 namespace {
@@ -2582,105 +2581,108 @@ void Engine::Impl::SaveState(ByteWriter& out) const {
   for (QueueIndex q = 0; q < set.queue_count(); ++q) out.Str(set.name(q));
   out.Time(now_);
 
-  // The records and the router number the plans as they meet them, and a load needs the plans
-  // first: the rest is written aside.
+  // The plans something holds besides `plans_` (which drops only plans nothing else holds),
+  // numbered in the order of their bytes so that the numbering does not depend on hashing.
+  std::vector<std::pair<std::string, Planned>> held;
+  for (const auto& [requirement, planned] : plans_) {
+    if (planned.use_count() == 1) continue;
+    ByteWriter bytes;
+    WriteRequirement(bytes, requirement);
+    held.emplace_back(std::string(bytes.bytes()), planned);
+  }
+  std::sort(held.begin(), held.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   internal::PlanTable plans;
-  ByteWriter body;
+  out.Var(held.size());
+  for (const auto& [bytes, planned] : held) {
+    out.Raw(bytes);
+    (void)plans.NumberOf(PlanOf(planned));
+  }
+
   const std::vector<std::pair<WorkItemId, const Rec*>> records = SortedRecords();
-  body.Var(records.size());
+  out.Var(records.size());
   for (const auto& [num, rec] : records) {
-    body.Var(num);
-    body.Str(rec->id);
-    StateCodec::Save(rec->life, body);
-    body.Var(rec->queue);
-    body.Var(rec->channel);
-    body.Var(static_cast<uint64_t>(rec->sla_priority));
-    body.Int(rec->routing_priority);
-    body.Var(static_cast<uint64_t>(rec->rejected));
-    body.Str(rec->customer);
-    body.Var(plans.NumberOf(PlanOf(rec->requirement)));
-    body.Time(rec->created);
-    body.Time(rec->deadline);
-    body.Time(rec->arrival);
-    body.Var(rec->agent);
-    body.U8(rec->preferred.has_value() ? 1 : 0);
-    if (rec->preferred) body.Var(*rec->preferred);
-    body.Int(rec->policy);
-    body.Var(static_cast<uint64_t>(rec->level));
-    body.U8((rec->has_sla ? kHasSla : 0) | (rec->responded ? kResponded : 0) |
-            (rec->resolved_once ? kResolvedOnce : 0) |
-            (rec->clean_first_resolution ? kCleanFirstResolution : 0));
-    body.Time(rec->level_entered);
-    StateCodec::Save(rec->escalation_timer, body);
-    StateCodec::Save(rec->close_timer, body);
-    body.U8(rec->labels != nullptr ? 1 : 0);
+    out.Var(num);
+    out.Str(rec->id);
+    StateCodec::Save(rec->life, out);
+    out.Var(rec->queue);
+    out.Var(rec->channel);
+    out.Var(static_cast<uint64_t>(rec->sla_priority));
+    out.Int(rec->routing_priority);
+    out.Var(static_cast<uint64_t>(rec->rejected));
+    out.Str(rec->customer);
+    out.Var(plans.NumberOf(PlanOf(rec->requirement)));
+    out.Time(rec->created);
+    out.Time(rec->deadline);
+    out.Time(rec->arrival);
+    out.Var(rec->agent);
+    out.U8(rec->preferred.has_value() ? 1 : 0);
+    if (rec->preferred) out.Var(*rec->preferred);
+    out.Int(rec->policy);
+    out.Var(static_cast<uint64_t>(rec->level));
+    out.U8((rec->has_sla ? kHasSla : 0) | (rec->responded ? kResponded : 0) |
+           (rec->resolved_once ? kResolvedOnce : 0) |
+           (rec->clean_first_resolution ? kCleanFirstResolution : 0));
+    out.Time(rec->level_entered);
+    StateCodec::Save(rec->escalation_timer, out);
+    StateCodec::Save(rec->close_timer, out);
+    out.U8(rec->labels != nullptr ? 1 : 0);
     if (rec->labels != nullptr) {
-      body.Str(rec->labels->tier);
-      WriteStrings(body, rec->labels->tags);
-      WriteStrings(body, rec->labels->pauses);
+      out.Str(rec->labels->tier);
+      WriteStrings(out, rec->labels->tags);
+      WriteStrings(out, rec->labels->pauses);
     }
   }
-  body.Var(next_item_);
-  StateCodec::Save(*router_, plans, body);
-  StateCodec::Save(tracker_, body);
-  timers_.SaveState(body, [](ByteWriter& w, const Timer& timer) {
+  out.Var(next_item_);
+  StateCodec::Save(*router_, plans, out);
+  StateCodec::Save(tracker_, out);
+  timers_.SaveState(out, [](ByteWriter& w, const Timer& timer) {
     w.U8(static_cast<uint8_t>(timer.kind));
     w.Var(timer.key);
   });
-  StateCodec::Save(sweep_timer_, body);
-  body.Time(sweep_origin_);
+  StateCodec::Save(sweep_timer_, out);
+  out.Time(sweep_origin_);
   for (const QueueInfo& info : queues_) {
     for (const uint64_t count : {info.arrived, info.answered, info.abandoned, info.abandoned_after,
                                  info.answered_within}) {
-      body.Var(count);
+      out.Var(count);
     }
-    body.Var(info.splits.size());
-    for (const uint64_t split : info.splits) body.Var(split);
-    body.Duration(info.total_wait);
-    body.Var(info.recent.size());
-    for (const absl::Time at : info.recent) body.Time(at);
+    out.Var(info.splits.size());
+    for (const uint64_t split : info.splits) out.Var(split);
+    out.Duration(info.total_wait);
+    out.Var(info.recent.size());
+    for (const absl::Time at : info.recent) out.Time(at);
   }
-  for (const bool removed : removed_) body.U8(removed ? 1 : 0);
+  for (const bool removed : removed_) out.U8(removed ? 1 : 0);
   std::vector<std::pair<std::string_view, AgentIndex>> customers(customer_agent_.begin(),
                                                                  customer_agent_.end());
   std::sort(customers.begin(), customers.end());
-  body.Var(customers.size());
+  out.Var(customers.size());
   for (const auto& [customer, agent] : customers) {
-    body.Str(customer);
-    body.Var(agent);
+    out.Str(customer);
+    out.Var(agent);
   }
-  body.Var(plans_sweep_at_);
-  body.Var(follow_ups_.size());
+  out.Var(follow_ups_.size());
   for (const auto& [key, task] : follow_ups_) {
-    body.Var(key);
-    WriteItem(body, task.item);
-    body.Str(task.parent);
+    out.Var(key);
+    WriteItem(out, task.item);
+    out.Str(task.parent);
   }
-  body.Var(next_follow_up_);
-  for (const uint64_t count : {submitted_, answered_, first_responses_, resolved_, first_resolved_,
-                               clean_first_, abandoned_, transfers_, reopened_, closed_,
-                               cancelled_}) {
-    body.Var(count);
+  out.Var(next_follow_up_);
+  for (const uint64_t count :
+       {submitted_, answered_, first_responses_, resolved_, first_resolved_, clean_first_,
+        abandoned_, transfers_, reopened_, closed_, cancelled_}) {
+    out.Var(count);
   }
-  body.Duration(first_response_total_);
-  body.Duration(resolution_total_);
-  body.Var(escalations_.size());
+  out.Duration(first_response_total_);
+  out.Duration(resolution_total_);
+  out.Var(escalations_.size());
   for (const auto& [key, count] : escalations_) {
-    body.Str(key.first);
-    body.Str(key.second);
-    body.Var(count);
+    out.Str(key.first);
+    out.Str(key.second);
+    out.Var(count);
   }
-  body.U64(event_digest_.state());
-
-  // Every plan something holds is in `plans_`, which drops only plans nothing else holds.
-  absl::flat_hash_map<const RequirementPlan*, const NamedRequirement*> named;
-  named.reserve(plans_.size());
-  for (const auto& [requirement, planned] : plans_) named.emplace(&planned->plan, &planned->named);
-  out.Var(plans.plans().size());
-  for (const std::shared_ptr<const RequirementPlan>& plan : plans.plans()) {
-    WriteRequirement(out, *named.at(plan.get()));
-  }
-  out.Raw(body.bytes());
+  out.U64(event_digest_.state());
 }
 
 absl::Status Engine::Impl::LoadState(ByteReader& in) {
@@ -2838,7 +2840,8 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
       return in.Malformed("customers");
     }
   }
-  OMNIROUTE_ASSIGN_OR_RETURN(plans_sweep_at_, in.Var());
+  // Plans nothing holds were not saved: the next sweep is due as after a sweep.
+  plans_sweep_at_ = std::max(kFirstPlanSweep, 2 * plans_.size());
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t follow_ups, in.Count("follow-ups"));
   for (uint64_t i = 0; i < follow_ups; ++i) {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t key, in.Var());
@@ -2848,9 +2851,9 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
     if (!follow_ups_.emplace(key, std::move(task)).second) return in.Malformed("follow-ups");
   }
   OMNIROUTE_ASSIGN_OR_RETURN(next_follow_up_, in.Var());
-  for (uint64_t* count : {&submitted_, &answered_, &first_responses_, &resolved_, &first_resolved_,
-                          &clean_first_, &abandoned_, &transfers_, &reopened_, &closed_,
-                          &cancelled_}) {
+  for (uint64_t* count :
+       {&submitted_, &answered_, &first_responses_, &resolved_, &first_resolved_, &clean_first_,
+        &abandoned_, &transfers_, &reopened_, &closed_, &cancelled_}) {
     OMNIROUTE_ASSIGN_OR_RETURN(*count, in.Var());
   }
   OMNIROUTE_ASSIGN_OR_RETURN(first_response_total_, in.Duration());
@@ -2870,8 +2873,7 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
 
 absl::Status Engine::Impl::CheckLoadedState() const {
   const auto inconsistent = [](std::string_view what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("inconsistent ", std::string(what)));
+    return absl::InvalidArgumentError(absl::StrCat("inconsistent ", std::string(what)));
   };
   const size_t agents = agent_ids_.size();
   const auto pending = [this](TimerHandle handle, TimerKind kind, uint64_t key) {
@@ -2891,12 +2893,11 @@ absl::Status Engine::Impl::CheckLoadedState() const {
     }
     if (rec.has_sla != tracker_.Tracks(num)) return inconsistent("SLA items");
     tracked += rec.has_sla ? 1 : 0;
-    const std::optional<RoutedItemView> view = router_->Find(num);
-    if (view.has_value() != WorkOpen(rec.life.state()) ||
-        (view.has_value() && view->queue != rec.queue)) {
+    const std::optional<QueueIndex> queue = router_->QueueOf(num);
+    if (queue.has_value() != WorkOpen(rec.life.state()) || (queue && *queue != rec.queue)) {
       return inconsistent("routed items");
     }
-    routed += view.has_value() ? 1 : 0;
+    routed += queue.has_value() ? 1 : 0;
   }
   if (routed != router_->size() || tracked != tracker_.item_count()) {
     return inconsistent("item tables");
@@ -3081,10 +3082,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t version, r.U64());
   if (version != kSnapshotVersion && version != kReplayedSnapshotVersion) {
-    return absl::InvalidArgumentError(absl::StrCat("snapshot: version ", version,
-                                                   " is not supported (this build reads ",
-                                                   kReplayedSnapshotVersion, " and ",
-                                                   kSnapshotVersion, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot: version ", version, " is not supported (this build reads ",
+                     kReplayedSnapshotVersion, " and ", kSnapshotVersion, ")"));
   }
   OMNIROUTE_ASSIGN_OR_RETURN(std::string initial_source, r.Str());
   OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view journal, r.StrView());

@@ -242,6 +242,12 @@ class Router {
   bool has_events() const { return !events_.empty(); }
 
   std::optional<RoutedItemView> Find(WorkItemId id) const;
+  // The queue of a routed item (waiting, offered or assigned from it); nullopt for another. O(1).
+  std::optional<QueueIndex> QueueOf(WorkItemId id) const {
+    const auto it = items_.find(id);
+    if (it == items_.end()) return std::nullopt;
+    return it->second.queue;
+  }
   size_t size() const { return items_.size(); }
   // Makes room for `items` routed items (the router's records and the queue set's index), so
   // that routing that many moves and rehashes nothing (e.g. before a replay); changes no

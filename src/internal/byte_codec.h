@@ -12,12 +12,29 @@
 #include <string>
 #include <string_view>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace omniroute::internal {
+
+// Asks the kernel to back the 2 MiB-aligned pages within [data, data + size) with huge pages
+// (where transparent huge pages are enabled on request): a snapshot or journal of tens of megabytes
+// then costs tens of page faults instead of thousands. Smaller buffers are left alone.
+inline void AdviseHugePages([[maybe_unused]] void* data, [[maybe_unused]] size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  if (size < 4 * kHugePage) return;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHugePage - 1);
+  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
 
 // absl::Time and absl::Duration resolve a quarter of a nanosecond.
 inline const absl::Duration kQuarterNanosecond = absl::Nanoseconds(1) / 4;
@@ -145,7 +162,10 @@ class ByteWriter {
     if (capacity_ < n) Grow(n - size_);
   }
   std::string Take() {
-    std::string out(bytes());
+    std::string out;
+    out.reserve(size_);
+    AdviseHugePages(out.data(), size_);
+    out.append(bytes());
     size_ = 0;
     return out;
   }
@@ -174,6 +194,7 @@ class ByteWriter {
     (void)buffer_.release();
     buffer_.reset(grown);
     capacity_ = capacity;
+    AdviseHugePages(grown + size_, capacity - size_);
   }
 
   std::unique_ptr<char, Free> buffer_;  // the first `size_` of `capacity_` bytes are written

@@ -392,8 +392,7 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
     item.responded = (flags & 1) != 0;
     item.resolved = (flags & 2) != 0;
     item.cancelled = (flags & 4) != 0;
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t clocks,
-                               in.Below(kSlaMetricCount + 1, "clock count"));
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t clocks, in.Below(kSlaMetricCount + 1, "clock count"));
     const int warnings = static_cast<int>(tracker.policies_[item.policy].spec.warn_at.size());
     for (uint64_t c = 0; c < clocks; ++c) {
       SlaClock clock;
@@ -684,8 +683,7 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
           in, [](ByteReader& r, Queue::ArrivalRanked& ranked) -> absl::Status {
             OMNIROUTE_ASSIGN_OR_RETURN(ranked.arrival_ns, r.Int());
             OMNIROUTE_ASSIGN_OR_RETURN(
-                const uint64_t slot,
-                r.Below(std::numeric_limits<uint32_t>::max(), "arrival slot"));
+                const uint64_t slot, r.Below(std::numeric_limits<uint32_t>::max(), "arrival slot"));
             ranked.slot = static_cast<uint32_t>(slot);
             return absl::OkStatus();
           })) {
@@ -713,9 +711,8 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
           const uint64_t channel,
           in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "channel"));
       klass.channel = static_cast<uint32_t>(channel);
-      OMNIROUTE_ASSIGN_OR_RETURN(
-          const uint64_t position,
-          in.Below(std::numeric_limits<uint32_t>::max(), "class position"));
+      OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t position,
+                                 in.Below(std::numeric_limits<uint32_t>::max(), "class position"));
       klass.nonempty_position = static_cast<uint32_t>(position);
       OMNIROUTE_RETURN_IF_ERROR(Load(klass.head, in));
       OMNIROUTE_RETURN_IF_ERROR(Load(klass.overdue_head, in));
