@@ -47,6 +47,7 @@
 // (the loader returns a copy of the configuration; the state is loaded and its digest checked);
 // destroying the restored engine is not timed. snapshot_bytes is the snapshot's size.
 // Goal: < 100 ms per snapshot and restore.
+// BM_EngineSnapshot100k and BM_EngineRestore100k time the two halves apart.
 // BM_EngineReplay100k, the baseline: the same engine rebuilt by Engine::Replay of its journal, as
 // format-3 snapshots restore.
 #include <malloc.h>
@@ -713,6 +714,38 @@ void BM_EngineSnapshotRestore100k(benchmark::State& state) {
   state.counters["waiting_items"] = static_cast<double>(waiting);
 }
 BENCHMARK(BM_EngineSnapshotRestore100k)->Unit(benchmark::kMillisecond);
+
+// The two halves apart: a host snapshots often and restores once.
+void BM_EngineSnapshot100k(benchmark::State& state) {
+  const Engine* const engine = SharedEngineWith100kItems();
+  for (auto _ : state) {
+    std::string snapshot = engine->Snapshot();
+    benchmark::DoNotOptimize(snapshot.data());
+    state.PauseTiming();
+    snapshot = std::string();
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_EngineSnapshot100k)->Unit(benchmark::kMillisecond);
+
+void BM_EngineRestore100k(benchmark::State& state) {
+  const Engine* const engine = SharedEngineWith100kItems();
+  const std::string snapshot = engine->Snapshot();
+  const EngineConfig config = Config();
+  const omniroute::EngineConfigLoader load =
+      [&config](std::string_view) -> absl::StatusOr<EngineConfig> { return config; };
+  for (auto _ : state) {
+    absl::StatusOr<std::unique_ptr<Engine>> restored = Engine::Restore(snapshot, load);
+    state.PauseTiming();
+    if (!restored.ok()) {
+      state.SkipWithError(restored.status().ToString().c_str());
+      return;
+    }
+    restored->reset();
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_EngineRestore100k)->Unit(benchmark::kMillisecond);
 
 void BM_EngineReplay100k(benchmark::State& state) {
   const Engine* const engine = SharedEngineWith100kItems();

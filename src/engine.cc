@@ -3050,6 +3050,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Replay(EngineConfig config,
 
 std::string Engine::Snapshot() const {
   ByteWriter w;
+  // Room for the state at a generous size per item and agent, so that the writer never moves
+  // what it wrote; pages it does not write are never touched.
+  w.Reserve(impl_->journal_.size() + impl_->initial_source_.size() + impl_->config_.source.size() +
+            1024 * (impl_->items_.size() + impl_->agent_ids_.size()) + (64 << 10));
   w.Str(kSnapshotMagic);
   w.U64(kSnapshotVersion);
   w.Str(impl_->initial_source_);

@@ -401,9 +401,13 @@ class Engine {
   // Validates the whole configuration: unknown calendars, policies, queues, skills (in a closed
   // catalog), channels; duplicate names; invalid options. InvalidArgument / NotFound naming it.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(EngineConfig config);
-  // The engine a snapshot describes: its configuration (read by `load`) and its journal replayed,
-  // the state and event digests checked. InvalidArgument for a truncated, corrupt or foreign
-  // snapshot, or an unsupported version; DataLoss when the replay does not reproduce the digests.
+  // The engine a snapshot describes, behaving exactly as the snapshotted one from there on: its
+  // current configuration read by `load`, its state loaded and checked (every part naming the
+  // others consistently) and its state and event digest compared; the journal is carried on.
+  // A format-3 snapshot (earlier builds) replays its journal instead. InvalidArgument for a
+  // truncated, corrupt or foreign snapshot, an unsupported version, or a state that does not fit
+  // the configuration `load` gives; DataLoss when the loaded or replayed state misses the digest.
+  // O(state) for format 4, O(journal) for format 3.
   static absl::StatusOr<std::unique_ptr<Engine>> Restore(std::string_view snapshot,
                                                          const EngineConfigLoader& load);
   ~Engine();
@@ -480,9 +484,10 @@ class Engine {
   std::vector<std::string> ItemIds() const;
   const EngineConfig& config() const;
 
-  // The versioned snapshot: configuration, journal, the sizes of the large tables (items, routed
-  // and SLA-tracked items, agents, each queue's waiting items: a restore reserves them before
-  // replaying), state and event digests.
+  // The versioned snapshot (format 4): the configuration the engine started from, the journal,
+  // the state and event digest, the current configuration and the engine's whole state (records,
+  // queues, agents, SLA clocks, timers, counters). Events not yet polled are not included.
+  // O(state + journal).
   std::string Snapshot() const;
   // The commands applied so far, serialised (what `Snapshot` carries).
   std::string Journal() const;

@@ -3,6 +3,7 @@
 #define OMNIROUTE_SRC_INTERNAL_BYTE_CODEC_H_
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -216,14 +217,41 @@ class ByteReader {
   absl::StatusOr<uint64_t> U64() {
     if (in_.size() - pos_ < 8) return Truncated();
     uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v |= static_cast<uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(&v, in_.data() + pos_, 8);
+    } else {
+      for (int i = 0; i < 8; ++i) {
+        v |= static_cast<uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+      }
     }
     pos_ += 8;
     return v;
   }
   absl::StatusOr<uint64_t> Var() {
+    // Most numbers (counts, indexes, small ids) take one byte.
+    if (pos_ < in_.size() && static_cast<unsigned char>(in_[pos_]) < 0x80) [[likely]] {
+      return static_cast<unsigned char>(in_[pos_++]);
+    }
+    return LongVar();
+  }
+
+ private:
+  [[gnu::noinline]] absl::StatusOr<uint64_t> LongVar() {
+    constexpr size_t kLongest = 10;  // bytes of a 64-bit number
     uint64_t v = 0;
+    if (in_.size() - pos_ >= kLongest) {
+      // Room for the longest number: no bound to check byte by byte.
+      const auto* bytes = reinterpret_cast<const unsigned char*>(in_.data() + pos_);
+      for (size_t i = 0; i < kLongest; ++i) {
+        v |= static_cast<uint64_t>(bytes[i] & 0x7f) << (7 * i);
+        if (bytes[i] < 0x80) {
+          pos_ += i + 1;
+          return v;
+        }
+      }
+      pos_ += kLongest;
+      return absl::InvalidArgumentError(absl::StrCat("malformed number at byte ", pos_));
+    }
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= in_.size()) return Truncated();
       const auto byte = static_cast<unsigned char>(in_[pos_++]);
@@ -232,6 +260,8 @@ class ByteReader {
     }
     return absl::InvalidArgumentError(absl::StrCat("malformed number at byte ", pos_));
   }
+
+ public:
   absl::StatusOr<int64_t> Int() {
     absl::StatusOr<uint64_t> v = Var();
     if (!v.ok()) return v.status();

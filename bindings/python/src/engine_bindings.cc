@@ -212,9 +212,10 @@ void BindEngine(py::module_& module) {
           "An engine from a configuration dict, JSON object text or a path to a JSON file "
           "(None: the defaults).")
       .def_static("restore", &Restore, py::arg("snapshot"),
-                  "The engine a snapshot() describes: its configuration and journal replayed, the "
-                  "state digest checked. ValueError for a truncated, corrupt or foreign "
-                  "snapshot; RuntimeError when the replay does not reproduce the state.")
+                  "The engine a snapshot() describes: its state loaded (snapshots of earlier "
+                  "builds: its journal replayed) and the state digest checked. ValueError for a "
+                  "truncated, corrupt or foreign snapshot; RuntimeError when the restored state "
+                  "misses the digest.")
       .def_static("replay", &Replay, py::arg("config"), py::arg("journal"),
                   "An engine built from `config` (dict, JSON text or path) with `journal` (from "
                   "journal()) replayed; RuntimeError when a command is refused on replay.")
