@@ -826,6 +826,50 @@ TEST(EngineSnapshotTest, InstantsBetweenNanosecondsRestoreExactly) {
   }
 }
 
+// A reconfiguration that lists a new queue first appends it to the running engine's queues, whose
+// indexes the state refers to: a restore keeps them in that order, not in the configuration's,
+// and the restored engine goes on as the original does.
+TEST(EngineSnapshotTest, AQueueAddedFirstByAReconfigurationRestoresInItsPlace) {
+  std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  ASSERT_NE(engine, nullptr);
+  const absl::Time t0 = engine->now() + absl::Hours(2);
+  ASSERT_TRUE(
+      engine->Submit({.id = "t1", .queue = "billing", .channel = "chat", .priority = "A"}, t0)
+          .ok());
+  const std::string vip_first = absl::StrReplaceAll(
+      ConfigJson(),
+      {{R"("queues": [)", R"("queues": [{"name": "vip", "sla_policy": "standard"},)"}});
+  ASSERT_TRUE(ReconfigureFromJson(*engine, vip_first, t0).ok());
+  ASSERT_TRUE(
+      engine->Submit({.id = "t2", .queue = "vip", .channel = "chat", .priority = "B"}, t0).ok());
+  ASSERT_TRUE(
+      engine->Submit({.id = "t3", .queue = "support", .channel = "chat", .priority = "A"}, t0)
+          .ok());
+  ASSERT_EQ(engine->config().queues.front().name, "vip");
+  (void)engine->PollEvents();
+
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(engine->Snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  Engine& copy = **restored;
+  EXPECT_EQ(copy.QueueNames(), engine->QueueNames());
+  EXPECT_EQ(copy.config().queues.front().name, "vip");
+  EXPECT_TRUE(copy.Snapshot() == engine->Snapshot());
+
+  for (Engine* e : {engine.get(), &copy}) {
+    const absl::Time t1 = t0 + absl::Minutes(5);
+    ASSERT_TRUE(e->AddAgent({.id = "a1",
+                             .capacity = {{"chat", 2}},
+                             .queues = {{.queue = "vip"}, {.queue = "support"}}},
+                            t1)
+                    .ok());
+    ASSERT_TRUE(e->SetAgentState("a1", AgentState::kAvailable, t1).ok());
+    ASSERT_TRUE(e->AdvanceTo(t1 + absl::Hours(3)).ok());
+  }
+  EXPECT_EQ(copy.PollEvents(), engine->PollEvents());
+  EXPECT_EQ(copy.StateDigest(), engine->StateDigest());
+  EXPECT_TRUE(copy.Snapshot() == engine->Snapshot());
+}
+
 // Random sequences whose reconfigurations come before the snapshot, restored. A few seeds,
 // stopping at the first failure to keep the report short.
 TEST(EngineSnapshotTest, RandomSequencesWithReconfigurationsBeforeTheSnapshotRestore) {
