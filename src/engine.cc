@@ -958,14 +958,20 @@ absl::Status Engine::Impl::Init(const std::vector<std::string>& queue_order) {
   std::iota(order.begin(), order.end(), 0);
   if (!queue_order.empty()) {
     if (queue_order.size() != order.size()) {
-      return absl::InvalidArgumentError("snapshot: the state's queues are not the configuration's");
+      return absl::InvalidArgumentError("the state's queues are not the configuration's");
     }
+    std::vector<bool> placed(order.size());
     for (size_t q = 0; q < order.size(); ++q) {
       const auto found =
           std::find_if(config_.queues.begin(), config_.queues.end(),
                        [&](const EngineQueueSpec& spec) { return spec.name == queue_order[q]; });
-      if (found == config_.queues.end()) return UnknownQueue(queue_order[q]);
-      order[q] = static_cast<size_t>(found - config_.queues.begin());
+      const auto index = static_cast<size_t>(found - config_.queues.begin());
+      if (found == config_.queues.end() || placed[index]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the state's queue \"", queue_order[q], "\" is not the configuration's"));
+      }
+      placed[index] = true;
+      order[q] = index;
     }
   }
   for (const size_t i : order) {
@@ -3126,8 +3132,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
   config.origin = origin;
   auto impl = std::make_unique<Impl>(std::move(config));
   impl->initial_source_ = std::move(initial_source);
+  // Whatever the state's parts report (a queue named twice is AlreadyExists to the router), the
+  // snapshot is malformed.
   if (absl::Status loaded = impl->LoadState(r); !loaded.ok()) {
-    return absl::Status(loaded.code(), absl::StrCat("snapshot: state: ", loaded.message()));
+    return absl::InvalidArgumentError(absl::StrCat("snapshot: state: ", loaded.message()));
   }
   if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
   impl->journal_.Reserve(journal.size());
