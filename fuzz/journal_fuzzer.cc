@@ -2,7 +2,7 @@
 // without queue-KPI triggers (fuzz_support.h). A journal that does not replay is refused with a
 // documented error; one that replays is a history the engine accepts, so the engine's own journal
 // of it must replay to the same state and be a fixed point, and its snapshot must restore to the
-// same state.
+// same state; the restored and the replayed engines snapshot the same bytes as the engine.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -56,5 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if ((*restored)->StateDigest() != digest || (*restored)->now() != (*engine)->now()) {
     Fail("the snapshot restores to another state");
   }
+  const std::string snapshot = (*engine)->Snapshot();
+  if ((*restored)->Snapshot() != snapshot) Fail("the restored engine snapshots other bytes");
+  if (again->Snapshot() != snapshot) Fail("the replayed engine snapshots other bytes");
   return 0;
 }

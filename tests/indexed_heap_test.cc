@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "internal/byte_codec.h"
+#include "internal/state_codec.h"
 
 namespace omniroute {
 namespace {
@@ -237,6 +238,36 @@ TEST(IndexedHeapStateTest, ALoadedHeapBehavesAsTheOriginal) {
     EXPECT_EQ(loaded_popped, popped);
     EXPECT_EQ(SaveHeap(loaded), SaveHeap(original));
   }
+}
+
+// A handle read from a snapshot may name a free slot with that slot's current generation: the
+// heap takes it for no element (before, Find read past the heap).
+TEST(IndexedHeapStateTest, AHandleMadeUpForAFreeSlotNamesNothing) {
+  TieHeap heap;
+  const HeapHandle kept = heap.Push(1);
+  const HeapHandle erased = heap.Push(2);
+  ASSERT_TRUE(heap.Erase(erased));
+  internal::ByteWriter saved;
+  internal::StateCodec::Save(erased, saved);
+  internal::ByteReader parts(saved.bytes());
+  const absl::StatusOr<uint64_t> slot = parts.Var();
+  const absl::StatusOr<uint64_t> generation = parts.Var();
+  ASSERT_TRUE(slot.ok() && generation.ok());
+  internal::ByteWriter made_up;
+  made_up.Var(*slot);
+  made_up.Var(*generation + 1);  // the free slot's generation
+  internal::ByteReader in(made_up.bytes());
+  HeapHandle forged;
+  ASSERT_TRUE(internal::StateCodec::Load(forged, in).ok());
+  EXPECT_FALSE(heap.Contains(forged));
+  EXPECT_EQ(heap.Find(forged), nullptr);
+  EXPECT_FALSE(heap.Erase(forged));
+  EXPECT_FALSE(heap.Update(forged, 5));
+  ASSERT_TRUE(heap.Contains(kept));
+  EXPECT_EQ(heap.size(), 1u);
+  const HeapHandle reused = heap.Push(3);
+  EXPECT_TRUE(heap.Contains(reused));
+  EXPECT_FALSE(heap.Contains(erased));
 }
 
 // Every truncation is refused and changes nothing; a corrupt state that loads is a valid heap

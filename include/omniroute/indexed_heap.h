@@ -147,7 +147,8 @@ class IndexedHeap {
 
   // Whether `handle` names an element in the heap. O(1).
   bool Contains(HeapHandle handle) const {
-    return handle.valid() && handle.slot_ < slots_.size() &&
+    // Odd: only a live slot's generation, so a handle made up to match a free slot names nothing.
+    return (handle.generation_ & 1) != 0 && handle.slot_ < slots_.size() &&
            slots_[handle.slot_].generation == handle.generation_;
   }
 
