@@ -728,6 +728,12 @@ void BM_EngineSnapshot100k(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineSnapshot100k)->Unit(benchmark::kMillisecond);
 
+void BM_EngineStateDigest100k(benchmark::State& state) {
+  const Engine* const engine = SharedEngineWith100kItems();
+  for (auto _ : state) benchmark::DoNotOptimize(engine->StateDigest());
+}
+BENCHMARK(BM_EngineStateDigest100k)->Unit(benchmark::kMillisecond);
+
 void BM_EngineRestore100k(benchmark::State& state) {
   const Engine* const engine = SharedEngineWith100kItems();
   const std::string snapshot = engine->Snapshot();

@@ -6,7 +6,7 @@
 //
 // Random bytes rarely get past the trailing checksum, so a custom mutator usually mutates one part
 // of a well-formed snapshot (the configuration text, the journal, the capacity hints of format 3,
-// the state of format 4, the digest, the version) and frames and checksums the result again;
+// the state of formats 4 and 5, the digest, the version) and frames and checksums the result again;
 // sometimes it mutates the bytes as they are. A restored engine then advances an hour, so a state
 // that loads but does not hold together shows.
 #include <algorithm>
@@ -37,8 +37,8 @@ using omniroute::Engine;
 using omniroute::fuzz::Fail;
 
 // The fields of a snapshot (Engine::Snapshot): magic, version, configuration text, journal, then
-// in format 3 the capacity hints (kept as their bytes) and state digest, in format 4 the state
-// digest and the state (the current configuration, the origin and the engine's state, kept as
+// in format 3 the capacity hints (kept as their bytes) and state digest, in formats 4 and 5 the
+// state digest and the state (the current configuration, the origin and the engine's state, kept as
 // their bytes), then a checksum of them.
 struct SnapshotParts {
   std::string magic;
@@ -169,7 +169,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       parts->digest ^= uint64_t{1} << (rng() % 64);
       break;
     case 1:
-      parts->version = rng() % 6;
+      parts->version = rng() % 7;
       break;
     case 2:
       MutateField(parts->replayed ? parts->hints : parts->state,
@@ -180,7 +180,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       MutateField(parts->source, parts->source.size() + room, rng);
       break;
     default:
-      // Format 3 replays its journal; format 4 loads its state and only carries the journal.
+      // Format 3 replays its journal; formats 4 and 5 load their state and only carry the journal.
       MutateField(parts->replayed ? parts->journal : parts->state,
                   (parts->replayed ? parts->journal : parts->state).size() + room, rng);
       break;

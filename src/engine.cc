@@ -54,9 +54,11 @@ constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "agent_state"};
 
 constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
-// Format 4 carries the engine's state, which a restore loads; format 3 carried only the journal,
-// which a restore replays.
-constexpr uint32_t kSnapshotVersion = 4;
+// Format 5 carries the engine's state, which a restore loads, and its StateDigest. Format 4 had the
+// same layout with the digest of OrderedStateDigest; format 3 carried only the journal, which a
+// restore replays, and that same digest.
+constexpr uint32_t kSnapshotVersion = 5;
+constexpr uint32_t kOrderedDigestSnapshotVersion = 4;
 constexpr uint32_t kReplayedSnapshotVersion = 3;
 
 constexpr std::array<std::string_view, kEngineCommandKindCount> kCommandKindNames = {
@@ -554,6 +556,13 @@ class Engine::Impl {
   // `reason` with the skill ids the router writes ("#3") replaced by their names.
   std::string NameSkills(std::string reason) const;
   uint64_t StateDigest() const;
+  // The digest snapshots of formats 3 and 4 record: the same parts as StateDigest, hashed in item
+  // number order, with a lookup of each item's queue rank and clocks.
+  uint64_t OrderedStateDigest() const;
+  // A record's own part of both digests.
+  static void DigestRecord(StableHash& h, WorkItemId num, const Rec& rec);
+  // The agents' and the queues' part of both digests.
+  void DigestAgentsAndQueues(StableHash& h) const;
   size_t MemoryBytes() const;
   // The records sorted by number.
   std::vector<std::pair<WorkItemId, const Rec*>> SortedRecords() const;
@@ -2474,21 +2483,56 @@ std::string Engine::Impl::NameSkills(std::string reason) const {
 }
 
 uint64_t Engine::Impl::StateDigest() const {
+  // Each part is a sum of per-item hashes, so that records, queues and clocks are each walked in
+  // their own storage order with no lookup between them: a digest of a large engine then costs a
+  // pass over memory rather than a cache miss per item and part.
+  uint64_t records = 0;
+  for (const auto& [num, rec] : items_) {
+    StableHash r;
+    DigestRecord(r, num, rec);
+    r.AddInt(rec.has_sla);
+    records += r.value();
+  }
+  uint64_t ranks = 0;
+  for (QueueIndex q = 0; q < router_->queues().queue_count(); ++q) {
+    router_->queues().queue(q).VisitRanks([&ranks, q](WorkItemId num, const QueueRank& rank) {
+      StableHash r;
+      r.AddInt(num);
+      r.AddInt(q);
+      r.AddInt(rank.overdue);
+      r.AddInt(static_cast<uint64_t>(rank.key));
+      r.AddInt(static_cast<uint64_t>(rank.arrival_ns));
+      r.AddInt(rank.sequence);
+      ranks += r.value();
+    });
+  }
+  uint64_t clocks = 0;
+  tracker_.VisitAllClocks([&clocks](SlaItemId num, const SlaClock& clock) {
+    StableHash c;
+    c.AddInt(num);
+    c.AddInt(static_cast<uint64_t>(clock.metric()));
+    c.AddInt(static_cast<uint64_t>(clock.state()));
+    c.AddTime(clock.Deadline());
+    clocks += c.value();
+  });
+  StableHash h;
+  h.AddTime(now_);
+  h.AddInt(event_digest_.value());
+  h.AddInt(items_.size());
+  h.AddInt(records);
+  h.AddInt(ranks);
+  h.AddInt(clocks);
+  DigestAgentsAndQueues(h);
+  return h.value();
+}
+
+uint64_t Engine::Impl::OrderedStateDigest() const {
   StableHash h;
   h.AddTime(now_);
   h.AddInt(event_digest_.value());
   for (const auto& [num, record] : SortedRecords()) {
     const Rec& rec = *record;
-    h.AddInt(num);
-    h.Add(rec.id);
-    h.AddInt(static_cast<uint64_t>(rec.life.state()));
-    h.AddInt(rec.queue);
-    h.AddInt(static_cast<uint64_t>(rec.routing_priority));
-    h.AddInt(static_cast<uint64_t>(rec.sla_priority));
-    h.AddInt(static_cast<uint64_t>(rec.level));
-    h.AddInt(rec.agent);
-    h.AddInt(static_cast<uint64_t>(rec.rejected));
-    h.AddInt(static_cast<uint64_t>(rec.life.transfers()));
+    DigestRecord(h, num, rec);
     if (const std::optional<QueueRank> rank = router_->queues().queue(rec.queue).RankOf(num)) {
       h.AddInt(rank->overdue);
       h.AddInt(static_cast<uint64_t>(rank->key));
@@ -2502,6 +2546,24 @@ uint64_t Engine::Impl::StateDigest() const {
       });
     }
   }
+  DigestAgentsAndQueues(h);
+  return h.value();
+}
+
+void Engine::Impl::DigestRecord(StableHash& h, WorkItemId num, const Rec& rec) {
+  h.AddInt(num);
+  h.Add(rec.id);
+  h.AddInt(static_cast<uint64_t>(rec.life.state()));
+  h.AddInt(rec.queue);
+  h.AddInt(static_cast<uint64_t>(rec.routing_priority));
+  h.AddInt(static_cast<uint64_t>(rec.sla_priority));
+  h.AddInt(static_cast<uint64_t>(rec.level));
+  h.AddInt(rec.agent);
+  h.AddInt(static_cast<uint64_t>(rec.rejected));
+  h.AddInt(static_cast<uint64_t>(rec.life.transfers()));
+}
+
+void Engine::Impl::DigestAgentsAndQueues(StableHash& h) const {
   for (AgentIndex a = 0; a < agent_ids_.size(); ++a) {
     const omniroute::AgentView v = router_->agents().View(a);
     h.Add(agent_ids_[a]);
@@ -2516,7 +2578,6 @@ uint64_t Engine::Impl::StateDigest() const {
     h.AddInt(info.answered);
     h.AddInt(info.abandoned);
   }
-  return h.value();
 }
 
 size_t Engine::Impl::MemoryBytes() const {
@@ -3101,10 +3162,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
     return absl::InvalidArgumentError("snapshot: checksum mismatch (corrupt or truncated)");
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t version, r.U64());
-  if (version != kSnapshotVersion && version != kReplayedSnapshotVersion) {
+  if (version < kReplayedSnapshotVersion || version > kSnapshotVersion) {
     return absl::InvalidArgumentError(
         absl::StrCat("snapshot: version ", version, " is not supported (this build reads ",
-                     kReplayedSnapshotVersion, " and ", kSnapshotVersion, ")"));
+                     kReplayedSnapshotVersion, " to ", kSnapshotVersion, ")"));
   }
   OMNIROUTE_ASSIGN_OR_RETURN(std::string initial_source, r.Str());
   OMNIROUTE_ASSIGN_OR_RETURN(const std::string_view journal, r.StrView());
@@ -3119,7 +3180,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
     engine->impl_->Reserve(hints, journal.size());
     OMNIROUTE_RETURN_IF_ERROR(engine->impl_->Replay(journal, load));
     engine->impl_->events_.clear();
-    if (engine->impl_->StateDigest() != digest) {
+    if (engine->impl_->OrderedStateDigest() != digest) {
       return absl::DataLossError("snapshot: the replayed state differs from the recorded one");
     }
     return engine;
@@ -3140,7 +3201,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
   if (!r.done()) return absl::InvalidArgumentError("snapshot: trailing bytes");
   impl->journal_.Reserve(journal.size());
   impl->journal_.Raw(journal);
-  if (impl->StateDigest() != digest) {
+  const uint64_t loaded_digest =
+      version == kOrderedDigestSnapshotVersion ? impl->OrderedStateDigest() : impl->StateDigest();
+  if (loaded_digest != digest) {
     return absl::DataLossError("snapshot: the loaded state differs from the recorded one");
   }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));

@@ -3,6 +3,7 @@
 // nothing", lifecycle invariants after every command, and corrupt snapshots.
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <map>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -912,11 +914,28 @@ std::string SampleSnapshot() {
   return engine == nullptr ? "" : engine->Snapshot();
 }
 
+// Snapshots of SampleEngine() that earlier builds wrote: "sample-format3.bin" (the journal,
+// replayed on restore) and "sample-format4.bin" (the state, with the digest in item number order).
+std::string EarlierSnapshot(std::string_view name) {
+  std::ifstream file(std::string(OMNIROUTE_TEST_DATA_DIR) + "/" + std::string(name),
+                     std::ios::binary);
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  return bytes.str();
+}
+
+// The state digest a format-3 snapshot records: the U64 before the checksum.
+uint64_t FormatThreeDigest(std::string_view snapshot) {
+  internal::ByteReader r(snapshot.substr(snapshot.size() - 16, 8));
+  return *r.U64();
+}
+
 // The format-3 snapshot of `engine` (started from ConfigJson()), as earlier builds wrote it:
 // magic, version, configuration, journal, capacity hints, state digest, checksum. `items` and the
-// waiting counts are the hints' sizes.
+// waiting counts are the hints' sizes; `digest` is the digest earlier builds computed for it.
 std::string FormatThreeSnapshot(const Engine& engine, uint64_t items,
-                                const std::vector<std::pair<std::string, uint64_t>>& waiting) {
+                                const std::vector<std::pair<std::string, uint64_t>>& waiting,
+                                uint64_t digest) {
   internal::ByteWriter w;
   w.Str("OMNIROUTE-SNAPSHOT");
   w.U64(3);
@@ -928,7 +947,7 @@ std::string FormatThreeSnapshot(const Engine& engine, uint64_t items,
     w.Str(queue);
     w.Var(count);
   }
-  w.U64(engine.StateDigest());
+  w.U64(digest);
   return Reseal(std::string(w.bytes()) + std::string(8, '\0'));
 }
 
@@ -1019,19 +1038,48 @@ TEST(EngineCorruptSnapshotTest, ResealedFlipsNeverCrash) {
   EXPECT_GT(refused, 300);
 }
 
-// Snapshots of earlier builds (format 3: the journal without the state) restore by replaying the
-// journal, into the engine a current snapshot restores.
+// Snapshots of earlier builds restore into the engine a current snapshot restores: format 3 (the
+// journal without the state) by replaying the journal, format 4 by loading its state. Each checks
+// the digest it recorded.
+TEST(EngineCorruptSnapshotTest, EarlierFormatsRestore) {
+  const std::unique_ptr<Engine> engine = SampleEngine();
+  ASSERT_NE(engine, nullptr);
+  for (const std::string_view name : {"sample-format3.bin", "sample-format4.bin"}) {
+    SCOPED_TRACE(name);
+    const std::string earlier = EarlierSnapshot(name);
+    ASSERT_GT(earlier.size(), 100u);
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(earlier);
+    ASSERT_TRUE(restored.ok()) << restored.status();
+    EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
+    EXPECT_TRUE((*restored)->Snapshot() == engine->Snapshot());
+  }
+
+  // Format 4's digest comes after the journal, and is checked against the loaded state.
+  std::string format4 = EarlierSnapshot("sample-format4.bin");
+  internal::ByteReader r(format4);
+  ASSERT_TRUE(r.Str().ok());  // magic
+  ASSERT_EQ(*r.U64(), 4u);    // version
+  ASSERT_TRUE(r.Str().ok());  // initial configuration
+  ASSERT_TRUE(r.Str().ok());  // journal
+  format4[r.position()] = static_cast<char>(format4[r.position()] ^ 1);
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(format4));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("loaded state differs"));
+}
+
 TEST(EngineCorruptSnapshotTest, FormatThreeSnapshotsRestoreByReplay) {
   const std::unique_ptr<Engine> engine = SampleEngine();
   ASSERT_NE(engine, nullptr);
+  const uint64_t recorded = FormatThreeDigest(EarlierSnapshot("sample-format3.bin"));
   absl::StatusOr<std::unique_ptr<Engine>> restored =
-      RestoreEngine(FormatThreeSnapshot(*engine, engine->item_count(), {{"billing", 3}}));
+      RestoreEngine(FormatThreeSnapshot(*engine, engine->item_count(), {{"billing", 3}}, recorded));
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
   EXPECT_TRUE((*restored)->Snapshot() == engine->Snapshot());
 
   // Its digest (the last field) is checked after the replay.
-  std::string digest = FormatThreeSnapshot(*engine, 0, {});
+  std::string digest = FormatThreeSnapshot(*engine, 0, {}, recorded);
   digest[digest.size() - 16] = static_cast<char>(digest[digest.size() - 16] ^ 1);
   restored = RestoreEngine(Reseal(digest));
   ASSERT_FALSE(restored.ok());
@@ -1045,7 +1093,8 @@ TEST(EngineCorruptSnapshotTest, AbsurdCapacityHintsRestoreTheSameState) {
   const std::unique_ptr<Engine> engine = SampleEngine();
   ASSERT_NE(engine, nullptr);
   const std::string absurd =
-      FormatThreeSnapshot(*engine, ~uint64_t{0}, {{"billing", ~uint64_t{0}}, {"no such queue", 7}});
+      FormatThreeSnapshot(*engine, ~uint64_t{0}, {{"billing", ~uint64_t{0}}, {"no such queue", 7}},
+                          FormatThreeDigest(EarlierSnapshot("sample-format3.bin")));
   absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(absurd);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ((*restored)->StateDigest(), engine->StateDigest());
@@ -1088,9 +1137,9 @@ TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAre
   // Layout: Str(magic) U64(version) Str(initial config) Str(journal) U64(digest) Str(config)
   // Time(origin) state U64(checksum).
   const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
-  EXPECT_EQ(snapshot[version_at], 4);
-  for (const int old_version : {1, 2, 5}) {
-    // 1: before event digests were hashed word by word; 2: before the capacity hints; 5: a later
+  EXPECT_EQ(snapshot[version_at], 5);
+  for (const int old_version : {1, 2, 6}) {
+    // 1: before event digests were hashed word by word; 2: before the capacity hints; 6: a later
     // format.
     std::string version = snapshot;
     version[version_at] = static_cast<char>(old_version);

@@ -203,6 +203,18 @@ class SlaTracker {
   // calendar it counts on; nothing when `item` is unknown. One lookup of the item.
   void VisitClocks(SlaItemId item,
                    absl::FunctionRef<void(const SlaClock&, const BusinessCalendar&)> visit) const;
+  // Every current clock of every tracked item, in storage order (not by id): `visit(item, clock)`.
+  // O(items + free slots).
+  template <typename Visit>
+  void VisitAllClocks(Visit&& visit) const {
+    std::vector<bool> free(slab_size_);
+    for (const uint32_t slot : free_slots_) free[slot] = true;
+    for (uint32_t slot = 0; slot < slab_size_; ++slot) {
+      if (free[slot]) continue;
+      const Item& item = ItemAt(slot);
+      for (const Tracked& tracked : item.clocks) visit(item.id, tracked.clock);
+    }
+  }
   // The finished cycles of `item`, oldest first.
   std::span<const SlaCycleRecord> History(SlaItemId item) const;
   // The calendar `metric` runs on for `item` (the always-open one when unknown).

@@ -61,6 +61,15 @@ class Slab {
       for (const T& record : chunk) f(record);
     }
   }
+  // Every record in use with its slot, `f(slot, record)`, in slot order. O(slots).
+  template <typename F>
+  void ForEachInUse(F&& f) const {
+    std::vector<bool> released(size_);
+    for (const uint32_t slot : free_) released[slot] = true;
+    for (uint32_t slot = 0; slot < size_; ++slot) {
+      if (!released[slot]) f(slot, (*this)[slot]);
+    }
+  }
   // Heap bytes of the chunks and the free list, not counting what records hold.
   size_t MemoryBytes() const {
     return chunks_.capacity() * sizeof(std::vector<T>) +

@@ -306,6 +306,12 @@ class WorkQueue {
   std::optional<ClassCandidate> BestInClass(RequirementClassId id, Accept&& accept) const;
   // Where a queued item stands in serving order at now(); nullopt when not queued. O(1).
   std::optional<QueueRank> RankOf(WorkItemId id) const;
+  // `visit(id, rank)` for every queued item, in storage order (not serving order): RankOf for all
+  // of them without a lookup each. O(n).
+  template <typename Visit>
+  void VisitRanks(Visit&& visit) const {
+    items_.ForEachInUse([&](uint32_t slot, const Item& item) { visit(item.id, RankOfSlot(slot)); });
+  }
   // The non-empty class of items on `channel` with a requirement equal to `requirement`.
   // O(requirement size).
   std::optional<RequirementClassId> FindClass(const Requirement& requirement,
