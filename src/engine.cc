@@ -2603,22 +2603,7 @@ size_t Engine::Impl::MemoryBytes() const {
 }
 
 std::vector<std::pair<WorkItemId, const Engine::Impl::Rec*>> Engine::Impl::SortedRecords() const {
-  std::vector<std::pair<WorkItemId, const Rec*>> records;
-  records.reserve(items_.size());
-  // Numbers are handed out in order and records are forgotten as they close, so the live ones
-  // usually fill a good part of 1 .. next_item_: placing each at its number beats sorting.
-  if (next_item_ <= 4 * items_.size() + 1024) {
-    std::vector<const Rec*> by_number(next_item_, nullptr);
-    for (const auto& [num, rec] : items_) by_number[num] = &rec;
-    for (WorkItemId num = 0; num < next_item_; ++num) {
-      if (by_number[num] != nullptr) records.emplace_back(num, by_number[num]);
-    }
-    return records;
-  }
-  for (const auto& [num, rec] : items_) records.emplace_back(num, &rec);
-  std::sort(records.begin(), records.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  return records;
+  return internal::SortedByKey(items_);
 }
 
 void Engine::Impl::Reserve(const CapacityHints& hints, size_t journal_bytes) {

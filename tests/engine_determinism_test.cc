@@ -1054,14 +1054,26 @@ TEST(EngineCorruptSnapshotTest, EarlierFormatsRestore) {
     EXPECT_TRUE((*restored)->Snapshot() == engine->Snapshot());
   }
 
-  // Format 4's digest comes after the journal, and is checked against the loaded state.
+  // Formats 4 and 5 differ in the version and the digest alone: the configuration, the journal
+  // and the state are written as they were.
   std::string format4 = EarlierSnapshot("sample-format4.bin");
+  const std::string format5 = engine->Snapshot();
+  ASSERT_EQ(format4.size(), format5.size());
+  const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
   internal::ByteReader r(format4);
   ASSERT_TRUE(r.Str().ok());  // magic
   ASSERT_EQ(*r.U64(), 4u);    // version
   ASSERT_TRUE(r.Str().ok());  // initial configuration
   ASSERT_TRUE(r.Str().ok());  // journal
-  format4[r.position()] = static_cast<char>(format4[r.position()] ^ 1);
+  const size_t digest_at = r.position();
+  EXPECT_TRUE(format4.compare(version_at + 8, digest_at - version_at - 8, format5, version_at + 8,
+                              digest_at - version_at - 8) == 0);
+  EXPECT_TRUE(format4.compare(digest_at + 8, format4.size() - digest_at - 16, format5,
+                              digest_at + 8, format5.size() - digest_at - 16) == 0)
+      << "format 5 does not write the state as format 4 did";
+
+  // Format 4's digest is checked against the loaded state.
+  format4[digest_at] = static_cast<char>(format4[digest_at] ^ 1);
   absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(format4));
   ASSERT_FALSE(restored.ok());
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);

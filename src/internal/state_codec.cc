@@ -241,13 +241,15 @@ void StateCodec::Save(const SlaTracker& tracker, ByteWriter& out) {
 
   out.Var(tracker.slab_size_);
   out.Var(tracker.free_slots_.size());
-  for (const uint32_t slot : tracker.free_slots_) out.Var(slot);
+  std::vector<bool> free(tracker.slab_size_);
+  for (const uint32_t slot : tracker.free_slots_) {
+    out.Var(slot);
+    free[slot] = true;
+  }
   for (uint32_t slot = 0; slot < tracker.slab_size_; ++slot) {
+    out.U8(free[slot] ? 0 : 1);
+    if (free[slot]) continue;
     const SlaTracker::Item& item = tracker.ItemAt(slot);
-    const auto found = tracker.index_.find(item.id);
-    const bool live = found != tracker.index_.end() && found->second == slot;
-    out.U8(live ? 1 : 0);
-    if (!live) continue;
     out.Var(item.id);
     out.Time(item.start);
     out.Var(item.pause_reasons);
@@ -1214,11 +1216,7 @@ void StateCodec::Save(const Router& router, PlanTable& plans, ByteWriter& out) {
     out.Var(tiers.size());
     for (const QueueAssignment& queue : tiers) SaveAssignment(queue, out);
   }
-  // By id: the table's own order depends on its hash seed.
-  std::vector<std::pair<WorkItemId, const Router::Item*>> items;
-  items.reserve(router.items_.size());
-  for (const auto& [id, item] : router.items_) items.emplace_back(id, &item);
-  std::sort(items.begin(), items.end());
+  const std::vector<std::pair<WorkItemId, const Router::Item*>> items = SortedByKey(router.items_);
   out.Var(items.size());
   for (const auto& [id, item] : items) {
     out.Var(id);

@@ -11,8 +11,10 @@
 #ifndef OMNIROUTE_SRC_INTERNAL_STATE_CODEC_H_
 #define OMNIROUTE_SRC_INTERNAL_STATE_CODEC_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -32,6 +34,34 @@
 #include "omniroute/work_queue.h"
 
 namespace omniroute::internal {
+
+// The entries of `table`, a hash map keyed by unsigned integers, sorted by key as (key, pointer to
+// value) pairs: the order a snapshot writes them in, as the table's own depends on its hash seed.
+// Ids handed out in order and forgotten as their items close usually fill a good part of 0 .. the
+// largest; each entry is then placed at its key rather than sorted. O(n + largest key) when the
+// keys are that dense, else O(n log n).
+template <typename Map>
+std::vector<std::pair<typename Map::key_type, const typename Map::mapped_type*>> SortedByKey(
+    const Map& table) {
+  using Key = typename Map::key_type;
+  using Value = typename Map::mapped_type;
+  std::vector<std::pair<Key, const Value*>> sorted;
+  sorted.reserve(table.size());
+  Key largest = 0;
+  for (const auto& entry : table) largest = std::max(largest, entry.first);
+  if (largest <= 4 * table.size() + 1024) {
+    std::vector<const Value*> by_key(static_cast<size_t>(largest) + 1, nullptr);
+    for (const auto& [key, value] : table) by_key[key] = &value;
+    for (Key key = 0; key <= largest; ++key) {
+      if (by_key[key] != nullptr) sorted.emplace_back(key, by_key[key]);
+    }
+    return sorted;
+  }
+  for (const auto& [key, value] : table) sorted.emplace_back(key, &value);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return sorted;
+}
 
 // The requirement plans that queued items and requirement classes share, each saved once and
 // referred to by number (0: none), so that a loaded state shares them as the saved one did.
