@@ -47,7 +47,8 @@
 // (the loader returns a copy of the configuration; the state is loaded and its digest checked);
 // destroying the restored engine is not timed. snapshot_bytes is the snapshot's size.
 // Goal: < 100 ms per snapshot and restore.
-// BM_EngineSnapshot100k and BM_EngineRestore100k time the two halves apart.
+// BM_EngineSnapshot100k and BM_EngineRestore100k time the two halves apart;
+// BM_EngineStateDigest100k times Engine::StateDigest, which both compute.
 // BM_EngineReplay100k, the baseline: the same engine rebuilt by Engine::Replay of its journal, as
 // format-3 snapshots restore.
 #include <malloc.h>
