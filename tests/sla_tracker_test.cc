@@ -26,6 +26,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAreArray;
 
 using sla_test::MustCalendar;
 using sla_test::NewYork;
@@ -101,6 +102,35 @@ TEST_F(SlaTrackerTest, PriorityCAcrossTheWeekend) {
   EXPECT_EQ(tracker.Clock(1, SlaMetric::kFirstResponse)->state(), SlaState::kBreached);
   // 24 business hours: Fri 1 h, Mon-Wed 21 h, Thanksgiving (open here) 2 h.
   EXPECT_EQ(tracker.Clock(1, SlaMetric::kResolution)->Deadline(), Ny(2026, 11, 26, 11));
+}
+
+// VisitAllClocks gives each tracked item's clocks as VisitClocks does, forgotten items none.
+TEST_F(SlaTrackerTest, VisitAllClocksVisitsEveryTrackedItemsClocks) {
+  const absl::Time created = Ny(2026, 11, 23, 9);
+  SlaTracker tracker = MakeTracker(created);
+  for (SlaItemId id = 1; id <= 5; ++id) {
+    ASSERT_TRUE(tracker.Start(id, "tiered", id % 2 == 0 ? "A" : "C", "", created).ok());
+  }
+  ASSERT_TRUE(tracker.AgentResponded(3, created + absl::Minutes(20)).ok());
+  ASSERT_TRUE(tracker.Forget(2).ok());
+  ASSERT_TRUE(tracker.Forget(4).ok());
+  ASSERT_TRUE(tracker.Start(6, "tiered", "B", "vip", created + absl::Minutes(30)).ok());
+  const auto line = [](SlaItemId id, const SlaClock& clock) {
+    return absl::StrCat("#", id, " ", std::string(SlaMetricName(clock.metric())), "/",
+                        clock.cycle(), " ", static_cast<int>(clock.state()), " ",
+                        absl::FormatTime(clock.Deadline()));
+  };
+  std::vector<std::string> all;
+  tracker.VisitAllClocks(
+      [&](SlaItemId id, const SlaClock& clock) { all.push_back(line(id, clock)); });
+  std::vector<std::string> each;
+  for (const SlaItemId id : {1, 3, 5, 6}) {
+    tracker.VisitClocks(id, [&](const SlaClock& clock, const BusinessCalendar&) {
+      each.push_back(line(id, clock));
+    });
+  }
+  EXPECT_THAT(all, UnorderedElementsAreArray(each));
+  EXPECT_EQ(all.size(), 8u);
 }
 
 TEST_F(SlaTrackerTest, PriorityAWarnsAndBreachesWithinMinutes) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -39,6 +40,21 @@ TEST(SlabTest, ReleaseResetsTheRecordAndFreesWhatItHolds) {
   EXPECT_EQ(slab.Acquire(), slot);
   EXPECT_EQ(slab[slot].name, "");
   EXPECT_EQ(slab[slot].held, nullptr);
+}
+
+TEST(SlabTest, ForEachInUseVisitsTheSlotsInUseInSlotOrder) {
+  Slab<Record, 2> slab;  // chunks of 4
+  for (uint32_t slot = 0; slot < 10; ++slot) slab[slab.Acquire()].name = std::to_string(slot);
+  slab.Release(3);
+  slab.Release(7);
+  slab.Release(9);
+  slab[slab.Acquire()].name = "again";  // slot 9 back in use
+  std::vector<std::string> visited;
+  slab.ForEachInUse([&](uint32_t slot, const Record& record) {
+    visited.push_back(absl::StrCat(slot, ":", record.name));
+  });
+  EXPECT_THAT(visited,
+              ::testing::ElementsAre("0:0", "1:1", "2:2", "4:4", "5:5", "6:6", "8:8", "9:again"));
 }
 
 TEST(SlabTest, RecordsStayPutAsTheSlabGrowsAcrossChunks) {

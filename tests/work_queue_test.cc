@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -104,6 +105,33 @@ TEST(WorkQueueTest, PriorityFifoServesStrictPriorityThenArrivalThenPushOrder) {
   EXPECT_THAT(PopAll(queue), ElementsAre(4, 5, 2, 3, 6, 1));
   EXPECT_FALSE(queue.Top().has_value());
   EXPECT_EQ(queue.Pop().status().code(), absl::StatusCode::kNotFound);
+}
+
+// VisitRanks gives every queued item once with the rank RankOf gives it, overdue ones included,
+// and skips removed items whose slots are free.
+TEST(WorkQueueTest, VisitRanksVisitsEveryQueuedItemWithItsRank) {
+  WorkQueue queue = MustQueue({.max_wait_by_priority = {absl::Minutes(5), absl::InfiniteDuration(),
+                                                        absl::InfiniteDuration()}});
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(10))).ok());
+  for (WorkItemId id = 1; id <= 8; ++id) {
+    MustPush(queue, id, static_cast<int>(id % 3), At(absl::Minutes(static_cast<int64_t>(id))));
+  }
+  ASSERT_TRUE(queue.Erase(2).ok());
+  ASSERT_TRUE(queue.Erase(5).ok());
+  ASSERT_TRUE(queue.Pop().ok());                             // item 3, overdue since minute 8
+  ASSERT_TRUE(queue.AdvanceTo(At(absl::Minutes(12))).ok());  // item 6 overdue since minute 11
+  std::map<WorkItemId, QueueRank> visited;
+  queue.VisitRanks([&](WorkItemId id, const QueueRank& rank) {
+    EXPECT_TRUE(visited.emplace(id, rank).second) << "item " << id << " visited twice";
+  });
+  ASSERT_EQ(visited.size(), queue.size());
+  size_t overdue = 0;
+  for (const WorkItemId id : queue.InOrder()) {
+    ASSERT_TRUE(visited.contains(id)) << id;
+    EXPECT_EQ(visited[id], *queue.RankOf(id)) << id;
+    overdue += visited[id].overdue ? 1 : 0;
+  }
+  EXPECT_GT(overdue, 0u);
 }
 
 TEST(WorkQueueTest, DeadlineFirstWithItemsWithoutDeadlinesLast) {
