@@ -916,6 +916,8 @@ std::string SampleSnapshot() {
 
 // Snapshots of SampleEngine() that earlier builds wrote: "sample-format3.bin" (the journal,
 // replayed on restore) and "sample-format4.bin" (the state, with the digest in item number order).
+// They stand for snapshots users keep, so they are never rewritten: a change that breaks them
+// breaks those.
 std::string EarlierSnapshot(std::string_view name) {
   std::ifstream file(std::string(OMNIROUTE_TEST_DATA_DIR) + "/" + std::string(name),
                      std::ios::binary);

@@ -494,7 +494,8 @@ class Engine {
   std::string Journal() const;
   // A digest of the whole observable state and of every event emitted: equal engines give equal
   // digests. Items are hashed one by one and their hashes summed, so the digest walks records,
-  // queues and clocks in storage order. O(items + agents + queues).
+  // queues and clocks in storage order. Builds that wrote formats 3 and 4 computed it otherwise:
+  // compare digests of one build. O(items + agents + queues).
   uint64_t StateDigest() const;
   // Replays `journal` on an engine built from `config` (commands refused on replay are errors).
   static absl::StatusOr<std::unique_ptr<Engine>> Replay(EngineConfig config,
