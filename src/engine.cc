@@ -1301,8 +1301,8 @@ RoutedItem Engine::Impl::RoutedFor(const Rec& rec, absl::Time arrival) const {
                     .deadline = rec.deadline,
                     .requirement = PlanOf(rec.requirement),
                     .channel = rec.channel};
-  if (rec.preferred && Serves(*rec.preferred, rec.queue) &&
-      queues_[rec.queue].spec.preferred_agent_window > absl::ZeroDuration()) {
+  if (rec.preferred && queues_[rec.queue].spec.preferred_agent_window > absl::ZeroDuration() &&
+      Serves(*rec.preferred, rec.queue)) {
     routed.preferred_agent = rec.preferred;
   }
   return routed;

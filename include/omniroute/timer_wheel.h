@@ -472,9 +472,11 @@ class TimerWheel {
     if (nodes >= kNone || nodes > in.remaining()) {
       return absl::InvalidArgumentError("too many nodes");
     }
-    nodes_.resize(nodes);
+    // Each node is written once, as it is read: nodes are most of what a wheel loads.
+    nodes_.reserve(nodes);
     size_t linked = 0;
-    for (Node& node : nodes_) {
+    for (uint64_t n = 0; n < nodes; ++n) {
+      Node& node = nodes_.emplace_back();
       uint64_t state, generation;
       OMNIROUTE_WHEEL_READ(state, in.U8());
       OMNIROUTE_WHEEL_READ(generation, in.Var());

@@ -428,13 +428,11 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
   tracker.open_clocks_ = open_clocks;
 
   OMNIROUTE_RETURN_IF_ERROR(tracker.wheel_.LoadState(
-      in, [&tracker](ByteReader& r, SlaTracker::TimerKey& key) -> absl::Status {
+      in, [&tracker, &free](ByteReader& r, SlaTracker::TimerKey& key) -> absl::Status {
         OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t slot,
                                    r.Below(tracker.slab_size_, "timer's item"));
+        if (free[slot]) return r.Malformed("timer's item");
         const SlaTracker::Item& item = tracker.ItemAt(static_cast<uint32_t>(slot));
-        if (item.slot != slot || !tracker.index_.contains(item.id)) {
-          return r.Malformed("timer's item");
-        }
         OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t clock, r.U8());
         if (clock >= item.clocks.size()) return r.Malformed("timer's clock");
         key = SlaTracker::TimerKey{static_cast<uint32_t>(slot), clock};
