@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "fmt/format.h"
 #include "internal/bucket_search.h"
 #include "internal/status_macros.h"
@@ -134,6 +135,26 @@ absl::Status NormaliseDay(std::string_view day, std::vector<DailyInterval>& inte
     }
   }
   return absl::OkStatus();
+}
+
+// Whether `name` has the shape of an IANA zone name: '/'-separated parts of ASCII letters, digits
+// and "._+-", none of them "." or "..". absl::LoadTimeZone also reads any file by path ("/...",
+// "../x", "file:...") and "localtime" (the host's zone): a calendar built on those would compute
+// differently on another host.
+bool IsIanaZoneName(std::string_view name) {
+  if (name == "localtime") return false;
+  size_t part_start = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '/') {
+      const std::string_view part = name.substr(part_start, i - part_start);
+      if (part.empty() || part == "." || part == "..") return false;
+      part_start = i + 1;
+    } else if (!absl::ascii_isalnum(static_cast<unsigned char>(name[i])) &&
+               std::string_view("._+-").find(name[i]) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::atomic<uint64_t> next_calendar_id{1};
@@ -581,6 +602,12 @@ absl::StatusOr<BusinessCalendar> BusinessCalendar::Create(CalendarSpec spec) {
   auto impl = std::make_shared<Impl>();
   impl->id = next_calendar_id.fetch_add(1, std::memory_order_relaxed);
   if (spec.time_zone.empty()) return absl::InvalidArgumentError("time zone is empty");
+  if (!IsIanaZoneName(spec.time_zone)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "time zone \"{}\" is not an IANA zone name such as \"Europe/Berlin\" (a file path or "
+        "\"localtime\" depends on the host)",
+        spec.time_zone));
+  }
   if (!absl::LoadTimeZone(spec.time_zone, &impl->zone)) {
     return absl::InvalidArgumentError(fmt::format("unknown time zone \"{}\"", spec.time_zone));
   }

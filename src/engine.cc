@@ -643,6 +643,7 @@ class Engine::Impl {
   struct DrainBatch {
     std::vector<RoutingEvent> routing;
     std::vector<SlaEvent> sla;
+    std::vector<WorkItemId> evaluate;  // items whose routing events call for an evaluation
   };
   std::deque<DrainBatch> drain_batches_;
   size_t drain_depth_ = 0;
@@ -693,7 +694,8 @@ class Engine::Impl {
   void EmitItem(EngineEventKind kind, const Rec& rec, std::string detail = "");
   // Handles what the router and the tracker reported, until neither has more.
   void Drain();
-  void OnRouting(const RoutingEvent& e);
+  // Publishes the event; true when it calls for the item's escalation to be evaluated.
+  bool OnRouting(const RoutingEvent& e);
   void OnSla(const SlaEvent& e);
   void OnTimer(const Timer& timer);
   void Sweep();
@@ -712,7 +714,9 @@ class Engine::Impl {
   absl::StatusOr<std::optional<EscalationStep>> EvaluatePolicy(const Rec& rec, bool manual);
   void EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& step);
   void ArmEscalation(WorkItemId num, Rec& rec);
-  void MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, bool counted);
+  // Moves the item to `queue` (by Transfer or an escalation): taking work off its agent counts
+  // as a transfer, for the item and the KPIs alike.
+  void MoveTo(WorkItemId num, Rec& rec, QueueIndex queue);
   void ResumeAllPauses(WorkItemId num, Rec& rec, absl::Time at);
   void ScheduleFollowUp(const Rec& rec, const FollowUpSpec& spec, absl::Time at);
   void CreateFollowUp(uint64_t key);
@@ -1375,11 +1379,17 @@ void Engine::Impl::Drain() {
     router_->PollEvents(routing);
     tracker_.PollEvents(sla);
     if (routing.empty() && sla.empty()) break;
-    for (const RoutingEvent& e : routing) OnRouting(e);
-    // An SLA event carries the instant its threshold was reached (a breach: its deadline, just
-    // before the engine's now), so the batch's SLA events go out before the escalations they
-    // cause: events stay in time order.
+    // The batch's events happened by now (an SLA event carries the instant its threshold was
+    // reached, a breach its deadline), so they all go out before the escalations they cause, which
+    // happen now: events stay in time order, and a rejection's requeue comes before an escalation
+    // that moves the item.
+    std::vector<WorkItemId>& evaluate = batch.evaluate;
+    evaluate.clear();
+    for (const RoutingEvent& e : routing) {
+      if (OnRouting(e)) evaluate.push_back(e.item);
+    }
     for (const SlaEvent& e : sla) OnSla(e);
+    for (const WorkItemId item : evaluate) Evaluate(item);
     for (const SlaEvent& e : sla) {
       if (e.kind == SlaEvent::Kind::kWarning || e.kind == SlaEvent::Kind::kBreached) {
         Evaluate(e.item);
@@ -1389,9 +1399,9 @@ void Engine::Impl::Drain() {
   --drain_depth_;
 }
 
-void Engine::Impl::OnRouting(const RoutingEvent& e) {
+bool Engine::Impl::OnRouting(const RoutingEvent& e) {
   const auto it = items_.find(e.item);
-  if (it == items_.end()) return;
+  if (it == items_.end()) return false;
   Rec& rec = it->second;
   const absl::Time saved_now = now_;
   now_ = e.at;
@@ -1450,7 +1460,7 @@ void Engine::Impl::OnRouting(const RoutingEvent& e) {
   if (e.agent != kNoAgent) event.agent = agent_ids_[e.agent];
   Publish(event);
   now_ = saved_now;
-  if (evaluate) Evaluate(e.item);
+  return evaluate;
 }
 
 void Engine::Impl::OnSla(const SlaEvent& e) {
@@ -1707,7 +1717,7 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         if (entering) {
           rec.queue = *queue;
         } else {
-          MoveTo(num, rec, *queue, /*counted=*/false);
+          MoveTo(num, rec, *queue);
         }
         break;
       }
@@ -1775,13 +1785,13 @@ void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
   if (handle.ok()) rec.escalation_timer = *handle;
 }
 
-void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, bool counted) {
+void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue) {
   const std::string from = router_->queues().name(rec.queue);
   const ItemState state = rec.life.state();
   if (state == ItemState::kAssigned || state == ItemState::kPendingCustomer) {
     (void)rec.life.Apply(ItemEvent::kTransfer);
     ResumeAllPauses(num, rec, now_);
-    if (counted) ++transfers_;
+    ++transfers_;
   } else if (state == ItemState::kOffered) {
     (void)rec.life.Apply(ItemEvent::kOfferEnded);
   }
@@ -2102,6 +2112,11 @@ absl::Status Engine::Impl::Answer(std::string_view id, std::string_view agent_id
   if (rec->life.state() != ItemState::kOffered) {
     return NotAllowed(id, rec->life.state(), accept ? "accept" : "reject");
   }
+  if (rec->agent != kNoAgent && rec->agent != agent) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "item \"", std::string(id), "\" is offered to agent \"", agent_ids_[rec->agent],
+        "\", not to \"", std::string(agent_id), "\": cannot ", accept ? "accept" : "reject"));
+  }
   OMNIROUTE_RETURN_IF_ERROR(accept ? router_->Accept(agent, num) : router_->Reject(agent, num));
   Drain();
   return absl::OkStatus();
@@ -2263,7 +2278,7 @@ absl::Status Engine::Impl::Transfer(std::string_view id, std::string_view queue_
         "item \"", std::string(id), "\" is already in queue \"", std::string(queue_name), "\""));
   }
   const WorkItemId num = rec->num;
-  MoveTo(num, *rec, queue, /*counted=*/true);
+  MoveTo(num, *rec, queue);
   Drain();
   Evaluate(num);
   Drain();
@@ -2858,6 +2873,9 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(next_item_, in.Var());
   OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(*router_, plans, in));
   OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(tracker_, in));
+  // Advance moves the router and the tracker to each stop: one ahead of the engine refuses them,
+  // and the engine would stop there forever.
+  if (router_->now() > now_ || tracker_.now() > now_) return in.Malformed("clocks");
   OMNIROUTE_RETURN_IF_ERROR(timers_.LoadState(in, [](ByteReader& r, Timer& timer) -> absl::Status {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
     if (kind > static_cast<uint8_t>(TimerKind::kSweep)) return r.Malformed("timer kind");

@@ -307,7 +307,10 @@ absl::Status SlaClock::Resume(absl::Time at, const BusinessCalendar& calendar) {
   if (absl::Status status = CheckOrder(at); !status.ok()) return status;
   mark_ns_ = absl::ToUnixNanos(at);
   phase_ = Phase::kRunning;
-  UpdateDeadline(calendar);
+  // A clock that passed its target before the pause keeps the instant it first reached it.
+  if (!breached_ || accumulated_ns_ < target_ns_ || deadline_ns_ == kNoInstant) {
+    UpdateDeadline(calendar);
+  }
   return absl::OkStatus();
 }
 

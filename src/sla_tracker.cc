@@ -75,13 +75,20 @@ absl::Status SlaTracker::ReplacePolicy(SlaPolicy policy, absl::Time at) {
   }
   std::sort(affected.begin(), affected.end());
   AdvanceWheel(at);
-  // The old calendars count up to `at`, the new ones from there.
+  // Where a metric's calendar changes, the old calendar counts up to `at`, the new one from
+  // there. Elsewhere clocks keep running as they are, so that a new target still finds the exact
+  // instants its thresholds were reached at (a clock knows them only since it last resumed).
+  std::array<bool, kSlaMetricCount> calendar_changes{};
+  for (SlaMetric metric : kAllSlaMetrics) {
+    calendar_changes[static_cast<int>(metric)] =
+        !(policies_[id].spec.settings(metric).calendar == policy.settings(metric).calendar);
+  }
   std::vector<std::pair<SlaItemId, SlaMetric>> running;
   for (SlaItemId item_id : affected) {
     Item& item = *Lookup(item_id);
     for (Tracked& tracked : item.clocks) {
-      if (!tracked.clock.running()) continue;
       const SlaMetric metric = tracked.clock.metric();
+      if (!tracked.clock.running() || !calendar_changes[static_cast<int>(metric)]) continue;
       Disarm(tracked);
       (void)tracked.clock.Pause(at, PolicyOf(item).spec.settings(metric).calendar);
       running.emplace_back(item_id, metric);

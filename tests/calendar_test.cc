@@ -552,6 +552,28 @@ TEST(CalendarCreateTest, RejectsEmptyTimeZone) {
               IsError(absl::StatusCode::kInvalidArgument, MentionsIgnoringCase("zone")));
 }
 
+// absl::LoadTimeZone loads these, but they name the host's zone or a file, not an IANA zone.
+TEST(CalendarCreateTest, RejectsHostDependentTimeZonesNamingThem) {
+  for (const std::string name :
+       {"localtime", "/usr/share/zoneinfo/America/New_York", "file:/etc/localtime",
+        "../zoneinfo/America/New_York", "America/../America/New_York", "America//New_York", "./UTC",
+        "America/New_York/"}) {
+    SCOPED_TRACE(name);
+    CalendarSpec spec = Weekdays(name, {Iv("09:00", "17:00")});
+    EXPECT_THAT(BusinessCalendar::Create(spec),
+                IsError(absl::StatusCode::kInvalidArgument, HasSubstr("\"" + name + "\"")));
+  }
+}
+
+TEST(CalendarCreateTest, AcceptsIanaNamesWithDigitsAndSigns) {
+  for (const std::string name : {"UTC", "Etc/GMT+5", "Etc/GMT-14", "America/Port-au-Prince",
+                                 "America/Argentina/Buenos_Aires", "EST5EDT"}) {
+    SCOPED_TRACE(name);
+    CalendarSpec spec = Weekdays(name, {Iv("09:00", "17:00")});
+    EXPECT_TRUE(BusinessCalendar::Create(spec).ok());
+  }
+}
+
 TEST(CalendarCreateTest, RejectsIntervalEndingWhereItStarts) {
   CalendarSpec spec = Spec("UTC", {{kMon, {Iv("09:00", "09:00")}}});
   EXPECT_THAT(BusinessCalendar::Create(spec),

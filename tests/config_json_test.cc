@@ -83,9 +83,27 @@ TEST(CalendarJsonTest, ErrorsNameTheJsonPath) {
               IsErrorWith(absl::StatusCode::kInvalidArgument, "malformed JSON"));
 }
 
+// The parser's message quotes the bytes read up to the error, here the first byte of "é": the
+// message stays UTF-8 text, with that byte escaped and whole characters kept.
+TEST(CalendarJsonTest, MalformedJsonMessagesAreUtf8) {
+  const std::string cut =
+      std::string(ParseCalendarSpecJson("{\"tz\": [\xc3\xa9]}").status().message());
+  EXPECT_THAT(cut, HasSubstr("malformed JSON"));
+  EXPECT_THAT(cut, HasSubstr("\\xc3"));
+  EXPECT_EQ(cut.find('\xc3'), std::string::npos);
+  const std::string whole =
+      std::string(ParseCalendarSpecJson("{\"tz\": \"\xc3\xa9").status().message());
+  EXPECT_THAT(whole, HasSubstr("\xc3\xa9"));
+}
+
 TEST(CalendarJsonTest, WholeCalendarErrorsComeFromCreate) {
   EXPECT_THAT(ParseCalendarJson(R"({"tz": "Mars/Olympus_Mons"})"),
               IsErrorWith(absl::StatusCode::kInvalidArgument, "unknown time zone"));
+  EXPECT_THAT(ParseCalendarJson(R"({"tz": "localtime"})"),
+              IsErrorWith(absl::StatusCode::kInvalidArgument, "not an IANA zone name"));
+  EXPECT_THAT(
+      ParseCalendarJson(R"({"tz": "/usr/share/zoneinfo/America/New_York"})"),
+      IsErrorWith(absl::StatusCode::kInvalidArgument, "\"/usr/share/zoneinfo/America/New_York\""));
   EXPECT_THAT(
       ParseCalendarJson(R"({"week": {"wed": [["09:00", "12:00"], ["11:00", "13:00"]]}})"),
       IsErrorWith(absl::StatusCode::kInvalidArgument, "wed 09:00-12:00 overlaps wed 11:00-13:00"));
@@ -197,6 +215,23 @@ TEST(SlaPolicyJsonTest, ErrorsNameTheJsonPath) {
   EXPECT_EQ(error(R"({"name": "p", "targets": )").code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Seconds beyond what absl::Duration holds would saturate to InfiniteDuration(), which a policy
+// reads as "not tracked"; smaller ones beyond 290 years are refused by the policy.
+TEST(SlaPolicyJsonTest, RefusesTargetsTooLargeForADuration) {
+  const auto error = [](std::string_view seconds) {
+    return ParseSlaPolicyJson(std::string(R"({"name": "p", "targets": {"A": {"resolution": )") +
+                                  std::string(seconds) + "}}}",
+                              OfficeCalendars());
+  };
+  EXPECT_THAT(error("1e12"), IsErrorWith(absl::StatusCode::kInvalidArgument,
+                                         "resolution: target 277777777h46m40s is not finite"));
+  EXPECT_THAT(error("1e19"), IsErrorWith(absl::StatusCode::kInvalidArgument,
+                                         "targets.A.resolution: target 1e+19s is not finite"));
+  EXPECT_THAT(error("1.7e308"),
+              IsErrorWith(absl::StatusCode::kInvalidArgument,
+                          "targets.A.resolution: target 1.7e+308s is not finite"));
+}
+
 TEST(SlaSelectorJsonTest, ParsesRulesInOrderAndTheDefault) {
   absl::StatusOr<SlaSelector> selector = ParseSlaSelectorJson(R"({
       "rules": [{"tiers": ["vip"], "channels": ["chat", "voice"], "policy": "vip"},
@@ -278,6 +313,8 @@ TEST(ConfigJsonTest, EscalationPolicyErrorsNameTheJsonPath) {
   };
   expect(error(kEscalationJson, R"("time_limit": "4h")", R"("time_limit": "4 hours")"),
          absl::StatusCode::kInvalidArgument, "levels[0].time_limit");
+  expect(error(kEscalationJson, R"("time_limit": "4h")", R"("time_limit": 1e19)"),
+         absl::StatusCode::kInvalidArgument, "levels[0].time_limit: duration 1e+19s is not finite");
   expect(error(kEscalationJson, R"("to_level": "L3")", R"("to_level": "L9")"),
          absl::StatusCode::kInvalidArgument, "rules[1].to_level: unknown level \"L9\"");
   expect(error(kEscalationJson, R"("kind": "notify")", R"("kind": "page")"),

@@ -440,13 +440,17 @@ TEST_F(EngineErrorsTest, AnswersFromAgentsTheItemWasNotOfferedToAreRefused) {
   const std::string agent = Submit("t1");
   ASSERT_TRUE(agent == "a1" || agent == "a2") << agent;
   const std::string other = agent == "a1" ? "a2" : "a1";
+  // The message names the item and both agents by their ids.
+  const std::string offered_to = absl::StrCat("item \"t1\" is offered to agent \"", agent, "\"");
   EXPECT_TRUE(Refused([&](absl::Time at) { return engine_->Accept("t1", other, at); },
-                      Code::kFailedPrecondition, "is not offered to agent"));
+                      Code::kFailedPrecondition,
+                      absl::StrCat(offered_to, ", not to \"", other, "\": cannot accept")));
   EXPECT_TRUE(Refused([&](absl::Time at) { return engine_->Reject("t1", other, at); },
-                      Code::kFailedPrecondition, "is not offered to agent"));
+                      Code::kFailedPrecondition,
+                      absl::StrCat(offered_to, ", not to \"", other, "\": cannot reject")));
   // a3 does not even serve billing.
   EXPECT_TRUE(Refused([&](absl::Time at) { return engine_->Accept("t1", "a3", at); },
-                      Code::kFailedPrecondition, "is not offered to agent"));
+                      Code::kFailedPrecondition, absl::StrCat(offered_to, ", not to \"a3\"")));
   EXPECT_EQ(View("t1").state, ItemState::kOffered);
   EXPECT_EQ(View("t1").agent, agent);
 }

@@ -427,6 +427,49 @@ TEST_F(EngineTest, ManualEscalationAndTransfersCountForKpis) {
   EXPECT_EQ(engine_->Kpis().transfers, 1u);
 }
 
+// An escalation that moves assigned work to another queue takes it off its agent: a transfer, on
+// the item and in the KPIs alike. A rejection's requeue goes out before the escalation it causes.
+TEST(EngineEscalationTest, AnEscalationMovingWorkIsATransferAndFollowsTheRequeue) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(R"({
+    "queues": [{"name": "billing"}, {"name": "tech"}],
+    "escalation": {"levels": [{"name": "L1"},
+                              {"name": "L2", "actions": [{"kind": "move_to_queue",
+                                                          "target": "tech"}]}],
+                   "rules": [{"trigger": {"kind": "manual"}},
+                             {"trigger": {"kind": "rejected_offers", "count": 1}}]}})");
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  const absl::Time t = Ny(2026, 11, 23, 10);
+  ASSERT_TRUE(
+      e.AddAgent({.id = "a1", .capacity = {{"chat", 2}}, .queues = {{.queue = "billing"}}}, t)
+          .ok());
+  ASSERT_TRUE(e.SetAgentState("a1", AgentState::kAvailable, t).ok());
+  ASSERT_TRUE(e.Submit({.id = "x", .queue = "billing", .channel = "chat"}, t).ok());
+  ASSERT_TRUE(e.Accept("x", "a1", t).ok());
+  ASSERT_TRUE(e.Escalate("x", t).ok());
+  absl::StatusOr<EngineItemView> x = e.Item("x");
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x->queue, "tech");
+  EXPECT_EQ(x->transfers, 1);
+  EXPECT_EQ(e.Kpis().transfers, 1u);
+
+  ASSERT_TRUE(e.Submit({.id = "y", .queue = "billing", .channel = "chat"}, t).ok());
+  (void)e.PollEvents();
+  ASSERT_TRUE(e.AddAgent({.id = "a2", .capacity = {{"chat", 1}}}, t).ok());
+  const absl::Status not_theirs = e.Accept("y", "a2", t);
+  EXPECT_TRUE(absl::IsFailedPrecondition(not_theirs));
+  EXPECT_THAT(not_theirs.message(), HasSubstr("\"y\" is offered to agent \"a1\", not to \"a2\""));
+  ASSERT_TRUE(e.Reject("y", "a1", t).ok());
+  std::vector<std::string> order;
+  for (const EngineEvent& event : e.PollEvents()) {
+    order.push_back(std::string(EngineEventKindName(event.kind)) + " " + event.queue);
+  }
+  EXPECT_THAT(order, ElementsAre("rejected billing", "requeued billing", "escalated billing",
+                                 "transferred tech", "queued tech"));
+  // Moved before it was assigned: not a transfer.
+  EXPECT_EQ(e.Kpis().transfers, 1u);
+}
+
 TEST_F(EngineTest, QueueStatsCountServiceLevelAndAbandonment) {
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
   Submit("c1", "general", "voice", "B", monday_);
@@ -687,6 +730,28 @@ TEST_F(EngineTest, LiveReconfigurationRetargetsFromTheOriginalStart) {
   no_tech.replace(no_tech.find(R"({"name": "tech")"), 15, R"({"name": "tek")");
   EXPECT_THAT(ReconfigureFromJson(*engine_, no_tech, monday_ + absl::Minutes(11)).message(),
               HasSubstr("cannot be removed"));
+}
+
+TEST_F(EngineTest, ARetargetByReconfigurationFiresPassedThresholdsLateAtTheirInstants) {
+  Submit("t1", "general", "email", "A", monday_);
+  (void)engine_->PollEvents();
+  // 30 minutes become 5: the threshold instants lie in the past, as they would after an update.
+  std::string shorter(kConfig);
+  shorter.replace(shorter.find(R"("resolution": "30m")"), 19, R"("resolution": "5m")");
+  ASSERT_TRUE(ReconfigureFromJson(*engine_, shorter, monday_ + absl::Minutes(10)).ok());
+  int breaches = 0;
+  for (const EngineEvent& e : engine_->PollEvents()) {
+    if (e.metric != SlaMetric::kResolution) continue;
+    EXPECT_TRUE(e.late) << e.kind;
+    EXPECT_EQ(e.at, monday_ + absl::Minutes(10));
+    breaches += e.kind == EngineEventKind::kSlaBreached ? 1 : 0;
+  }
+  EXPECT_EQ(breaches, 1);
+  for (const SlaClockView& clock : Item("t1").sla) {
+    if (clock.metric == SlaMetric::kResolution) {
+      EXPECT_EQ(clock.deadline, monday_ + absl::Minutes(5));
+    }
+  }
 }
 
 TEST_F(EngineTest, AReconfiguredTimeLimitAppliesToTheLevelAlreadyEntered) {

@@ -252,6 +252,9 @@ struct ModelClock {
   absl::Time mark{};             // running: since when; else when it paused or stopped
   std::vector<bool> warned{};
   bool breached = false;
+  // The deadline it had passed when it paused: its deadline again once it resumes (until a new
+  // target).
+  absl::Time overran_at = absl::InfiniteFuture();
   // The pending threshold timer: a warning index, kBreach, or kNone.
   int armed = kNone;
   absl::Time timer_at{};
@@ -406,6 +409,10 @@ class Model {
   }
   absl::Time Deadline(const ModelItem& item, const ModelClock& clock) const {
     if (clock.phase != ModelClock::Phase::kRunning) return absl::InfiniteFuture();
+    if (clock.breached && clock.accumulated >= clock.target &&
+        clock.overran_at != absl::InfiniteFuture()) {
+      return clock.overran_at;
+    }
     return Reaching(item, clock, clock.target);
   }
   static SlaState StateOf(const ModelClock& clock) {
@@ -915,6 +922,7 @@ class Model {
     const absl::Time deadline = Deadline(item, clock);
     clock.accumulated = Elapsed(item, clock, now_);
     if (now_ > deadline || clock.accumulated > clock.target) clock.breached = true;
+    if (clock.breached && clock.accumulated >= clock.target) clock.overran_at = deadline;
     clock.mark = now_;
     clock.phase = ModelClock::Phase::kPaused;
     clock.armed = kNone;
@@ -968,6 +976,7 @@ class Model {
           continue;
         }
         clock->target = target;
+        clock->overran_at = absl::InfiniteFuture();
         if (clock->phase == ModelClock::Phase::kRunning) Arm(item, *clock, now_);
         continue;
       }

@@ -283,6 +283,27 @@ TEST(SlaClockTest, StopInClosedHoursAfterADeadlineAtClosingIsLate) {
   EXPECT_TRUE(zero.met_late());
 }
 
+TEST(SlaClockTest, AClockThatOverranBeforeAPauseKeepsTheInstantItFirstDid) {
+  // Monday 16:00, 30 minutes: overran at 16:30, paused at 16:45, resumed Tuesday 10:00.
+  const absl::Time start = Ny(2026, 11, 23, 16);
+  SlaClock clock = MustStart(SlaMetric::kResolution, start, absl::Minutes(30), Office());
+  ASSERT_TRUE(clock.Pause(Ny(2026, 11, 23, 16, 45), Office()).ok());
+  ASSERT_TRUE(clock.Resume(Ny(2026, 11, 24, 10), Office()).ok());
+  EXPECT_EQ(clock.Deadline(), Ny(2026, 11, 23, 16, 30));
+  // Reached exactly at closing, paused in the evening: the deadline stays at the close.
+  SlaClock at_close = MustStart(SlaMetric::kResolution, start, absl::Hours(1), Office());
+  ASSERT_TRUE(at_close.Pause(Ny(2026, 11, 23, 18), Office()).ok());
+  ASSERT_TRUE(at_close.Resume(Ny(2026, 11, 24, 10), Office()).ok());
+  EXPECT_EQ(at_close.Deadline(), Ny(2026, 11, 23, 17));
+  // Paused exactly at its deadline: not overrun, so the deadline is where it resumes.
+  SlaClock on_the_dot = MustStart(SlaMetric::kResolution, start, absl::Minutes(30), Office());
+  ASSERT_TRUE(on_the_dot.Pause(Ny(2026, 11, 23, 16, 30), Office()).ok());
+  ASSERT_TRUE(on_the_dot.Resume(Ny(2026, 11, 24, 10), Office()).ok());
+  EXPECT_EQ(on_the_dot.Deadline(), Ny(2026, 11, 24, 10));
+  ASSERT_TRUE(on_the_dot.Stop(Ny(2026, 11, 24, 10), Office()).ok());
+  EXPECT_FALSE(on_the_dot.met_late());
+}
+
 TEST(SlaClockTest, BreachedClockKeepsCountingAndPausing) {
   const absl::Time start = Ny(2026, 11, 23, 9);
   SlaClock clock = MustStart(SlaMetric::kResolution, start, absl::Minutes(30), Office());

@@ -715,5 +715,20 @@ TEST(TimerWheelStateTest, CorruptStateIsRefusedOrConsistent) {
   }
 }
 
+// A known earliest due instant turned finite and past (one bit of its tag) made NextStop() a stop
+// where Advance does nothing: a caller stepping from stop to stop spun forever.
+TEST(TimerWheelStateTest, AnEarliestDueBeforeNowIsRefused) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(5), 1);
+  wheel.Advance(At(10), [](TimerHandle, absl::Time, int) {});
+  std::string saved = SaveWheel(wheel);
+  // The infinite next due instant, then kNever's ticks: zigzag INT64_MAX as LEB128.
+  const size_t tag = saved.find("\x01\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01");
+  ASSERT_NE(tag, std::string::npos);
+  saved[tag] = 0;
+  TimerWheel<int> loaded(kOrigin);
+  EXPECT_EQ(LoadWheel(loaded, saved).code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace omniroute

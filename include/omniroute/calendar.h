@@ -170,7 +170,9 @@ std::string FormatCivilDate(absl::CivilDay day);
 
 // What a calendar is made of. A plain value; `BusinessCalendar::Create` validates it.
 struct CalendarSpec {
-  // IANA zone name, e.g. "Europe/Berlin"; loaded from the system's zoneinfo.
+  // IANA zone name, e.g. "Europe/Berlin", "UTC" or "Etc/GMT+5"; loaded from the system's zoneinfo.
+  // File paths ("/usr/share/zoneinfo/...", "../x") and "localtime" are refused: they depend on the
+  // host.
   std::string time_zone = "UTC";
   // Open intervals per weekday, indexed by WeekdayIndex (Monday = 0). An empty list is closed.
   std::array<std::vector<DailyInterval>, 7> week;
@@ -192,7 +194,8 @@ class BusinessCalendar {
   BusinessCalendar();
 
   // Validates `spec` and builds the calendar. InvalidArgument, naming the offending part, for: an
-  // unknown or empty time zone; an interval that is not `ok()` (e.g. end equal to start);
+  // unknown or empty time zone, or one that is not an IANA name (a file path, "localtime"); an
+  // interval that is not `ok()` (e.g. end equal to start);
   // overlapping intervals on one day or of the weekly pattern across midnight ("mon 22:00-06:00"
   // with "tue 05:00-09:00"); a special or holiday date outside years 0001-9999. Duplicate holidays
   // count once. `spec()` keeps the intervals sorted.

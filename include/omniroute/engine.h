@@ -334,6 +334,7 @@ struct EngineKpis {
   double on_time = 1.0;
   uint64_t abandoned = 0;
   double abandonment_rate = 0;  // abandoned / (abandoned + answered)
+  // Assigned or pending work moved to another queue, by Transfer or an escalation's move.
   uint64_t transfers = 0;
   uint64_t reopened = 0;
   uint64_t closed = 0;

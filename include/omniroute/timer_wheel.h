@@ -453,6 +453,12 @@ class TimerWheel {
     OMNIROUTE_WHEEL_READ(now_, in.Time());
     OMNIROUTE_WHEEL_READ(now_instant_, ReadInstant(in));
     OMNIROUTE_WHEEL_READ(elapsed_, in.Var());
+    // Timers link relative to the current tick: one past now() would hold them beyond their due
+    // instants, where Advance never reaches.
+    if (const int64_t now_ticks = InstantOf(now_).ticks;
+        now_ticks != kTooFar && elapsed_ > static_cast<uint64_t>(std::max<int64_t>(now_ticks, 0))) {
+      return absl::InvalidArgumentError("the current tick is past now");
+    }
     OMNIROUTE_WHEEL_READ(next_sequence_, in.Var());
     uint64_t size, stale, free, flags, nodes;
     OMNIROUTE_WHEEL_READ(size, in.Var());
@@ -475,6 +481,7 @@ class TimerWheel {
     // Each node is written once, as it is read: nodes are most of what a wheel loads.
     nodes_.reserve(nodes);
     size_t linked = 0;
+    Instant earliest = kNever;
     for (uint64_t n = 0; n < nodes; ++n) {
       Node& node = nodes_.emplace_back();
       uint64_t state, generation;
@@ -504,9 +511,18 @@ class TimerWheel {
       }
       node.slot = static_cast<uint16_t>(slot);
       if (absl::Status status = load(in, node.payload); !status.ok()) return status;
+      earliest = std::min(earliest, node.due);
       ++linked;
     }
     if (linked != size) return absl::InvalidArgumentError("the pending count is off");
+    // A known earliest due instant is NextStop(): one before a pending timer's would stop a caller
+    // stepping from stop to stop where Advance makes no progress, and a later one would hold timers
+    // back. It may stay behind only when past now(), after its timer fired within its tick.
+    if (next_due_known_ &&
+        (InstantOf(next_due_) != next_due_instant_ || next_due_instant_ > earliest ||
+         (next_due_instant_ != earliest && next_due_ <= now_))) {
+      return absl::InvalidArgumentError("the earliest due instant is off");
+    }
     size_ = linked;
     // The free list must run through every free node once.
     free_ = free == 0 ? kNone : static_cast<uint32_t>(free - 1);
@@ -596,8 +612,9 @@ class TimerWheel {
     stale_ = stale_entries;
     for (size_t key = 0; key < slots_->lists.size(); ++key) {
       const bool occupied = (occupied_[key / 64] >> (key % 64)) & 1;
-      if (slots_->lists[key].live > 0 && !occupied) {
-        return absl::InvalidArgumentError("a slot with timers marked empty");
+      // An empty slot marked occupied would be a stop where nothing fires or cascades.
+      if ((slots_->lists[key].live > 0) != occupied) {
+        return absl::InvalidArgumentError("a slot's occupancy is off");
       }
     }
     return absl::OkStatus();

@@ -18,6 +18,52 @@ std::string_view TypeName(const nlohmann::json& value) {
   return "an object";
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `text` (non-empty), or 0.
+size_t Utf8SequenceLength(std::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  // The range of the second byte, narrower after some leads (no overlong forms, no surrogates,
+  // nothing above U+10FFFF).
+  unsigned char low = 0x80, high = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;
+    if (lead == 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;
+    if (lead == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (text.size() < length || byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
+  }
+  return length;
+}
+
+// `text` with each byte that is not part of well-formed UTF-8 written as "\xNN". nlohmann's
+// parse errors quote the last bytes read, which may stop inside a multi-byte character.
+std::string EscapeInvalidUtf8(std::string_view text) {
+  std::string escaped;
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text.substr(i));
+    if (length == 0) {
+      escaped += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
+      ++i;
+    } else {
+      escaped.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return escaped;
+}
+
 }  // namespace
 
 JsonPath JsonPath::Key(std::string_view key) const {
@@ -75,6 +121,11 @@ absl::StatusOr<absl::Duration> JsonPath::Duration(const nlohmann::json& value,
     if (!seconds.ok()) return seconds.status();
     if (*seconds < 0) return Error(fmt::format("negative {} {}", what, *seconds));
     duration = absl::Seconds(*seconds);
+    // absl::Seconds saturates to InfiniteDuration() beyond 2^63 seconds, which means "not
+    // tracked" or "never" to the core.
+    if (*duration == absl::InfiniteDuration()) {
+      return Error(fmt::format("{} {}s is not finite", what, *seconds));
+    }
   } else if (value.is_string()) {
     duration = ParseSlaDuration(value.get_ref<const std::string&>(), calendar);
   } else {
@@ -106,7 +157,8 @@ absl::StatusOr<nlohmann::json> ParseJsonText(std::string_view text) {
     try {
       nlohmann::json ignored = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& error) {
-      return absl::InvalidArgumentError(fmt::format("malformed JSON: {}", error.what()));
+      return absl::InvalidArgumentError(
+          fmt::format("malformed JSON: {}", EscapeInvalidUtf8(error.what())));
     }
     return absl::InvalidArgumentError("malformed JSON");
   }

@@ -1454,6 +1454,8 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
         timer.kind = static_cast<Router::TimerKind>(kind);
         return absl::OkStatus();
       }));
+  // The router advances its timers with it: a wheel ahead would never fire what it schedules.
+  if (router.timers_.now() > router.now_) return in.Malformed("timer clock");
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("routing events"));
   router.events_.resize(events);
   for (RoutingEvent& event : router.events_) {

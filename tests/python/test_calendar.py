@@ -118,12 +118,58 @@ def test_wrong_types_are_type_errors(office):
         ({"holidays": ["2026-02-30"]}, "not a date"),
         ({"holidays": ["25.12.2026"]}, "malformed date"),
         ({"special_days": {"2026-12-24": [("09:00",)]}}, "special_days.2026-12-24[0]"),
+        ({"week": [("09:00", "17:00")]}, "week: expected an object"),
+        ({"special_days": [("09:00", "17:00")]}, "special_days: expected an object"),
+        ({"holidays": None}, "holidays: expected a list of dates"),
+        ({"holidays": "2026-12-25"}, "holidays: expected a list of dates"),
+        ({"tz": None}, "tz: expected a string"),
+        ({"week": {"mon": [(object(), "17:00")]}}, "calendar spec: "),
+        ({"tz": "localtime"}, '"localtime" is not an IANA zone name'),
+        ({"tz": "/usr/share/zoneinfo/America/New_York"}, '"/usr/share/zoneinfo/America/New_York"'),
+        ({"tz": "../zoneinfo/UTC"}, "not an IANA zone name"),
     ],
 )
 def test_bad_specs_raise_value_error_with_the_message(kwargs, message):
     with pytest.raises(ValueError) as error:
         om.Calendar(**kwargs)
     assert message in str(error.value)
+
+
+def test_from_dict_refuses_what_from_json_refuses_with_the_same_message():
+    for spec in [
+        {"tz": "UTC", "weeks": {}},
+        {"week": ["09:00-17:00"]},
+        {"holidays": None},
+        {"tz": "localtime"},
+        ["tz", "UTC"],
+    ]:
+        with pytest.raises(ValueError) as from_json:
+            om.Calendar.from_json(json.dumps(spec))
+        with pytest.raises(ValueError) as from_dict:
+            om.Calendar.from_dict(spec)
+        assert str(from_dict.value) == str(from_json.value)
+    with pytest.raises(ValueError, match='unknown key "weeks" \\(expected one of: tz, week'):
+        om.Calendar.from_dict({"tz": "UTC", "weeks": {}})
+
+
+def test_from_dict_takes_python_dates_and_times_and_round_trips(office):
+    spec = {
+        "tz": "Europe/Berlin",
+        "week": {"mon": [(dt.time(9), dt.time(17))]},
+        "holidays": (d for d in [dt.date(2026, 12, 28)]),
+        "special_days": {dt.date(2026, 12, 27): ["10:00-12:00"]},
+    }
+    cal = om.Calendar.from_dict(spec)
+    assert cal.to_dict()["holidays"] == ["2026-12-28"]
+    assert om.Calendar.from_dict(cal.to_dict()) == cal
+    assert om.Calendar.from_dict(office.to_dict()) == office
+
+
+def test_utc_and_etc_zones_are_iana_names():
+    assert om.Calendar(tz="UTC").tz == "UTC"
+    five_behind = om.Calendar(tz="Etc/GMT+5", week={"mon": [("09:00", "17:00")]})
+    opens = five_behind.next_open(dt.datetime(2026, 11, 23, 0, 0, tzinfo=UTC))
+    assert opens == dt.datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
 def test_no_open_time_is_a_value_error_not_a_hang():

@@ -554,6 +554,82 @@ def test_corrupt_snapshots_are_refused():
         om.Engine.restore("text")
 
 
+def stable_hash(data):
+    """The snapshot checksum (StableHash in src/internal/byte_codec.h)."""
+    mask = (1 << 64) - 1
+    state = 0xCBF29CE484222325
+
+    def word(w):
+        nonlocal state
+        state = ((state ^ w) * 0x9E3779B97F4A7C15) & mask
+        state = ((state << 29) | (state >> 35)) & mask
+
+    whole = len(data) - len(data) % 8
+    for i in range(0, whole, 8):
+        word(int.from_bytes(data[i : i + 8], "little"))
+    if whole < len(data):
+        word(int.from_bytes(data[whole:], "little") ^ ((len(data) - whole) << 56))
+    h = state
+    h = ((h ^ (h >> 33)) * 0xFF51AFD7ED558CCD) & mask
+    h = ((h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53) & mask
+    return h ^ (h >> 33)
+
+
+def test_snapshot_whose_state_misses_its_digest_is_a_value_error():
+    blob = busy_engine().snapshot()
+    # Magic, version, initial config and journal (length-prefixed strings and a u64), then the
+    # state digest: change it and seal the snapshot again with a valid checksum.
+    pos = 0
+    for part in ["str", "u64", "str", "str"]:
+        if part == "u64":
+            pos += 8
+            continue
+        length, shift = 0, 0
+        while True:
+            byte = blob[pos]
+            pos += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        pos += length
+    body = blob[:pos] + bytes([blob[pos] ^ 1]) + blob[pos + 1 : -8]
+    forged = body + stable_hash(body).to_bytes(8, "little")
+    with pytest.raises(ValueError, match="the loaded state differs from the recorded one"):
+        om.Engine.restore(forged)
+
+
+def test_journal_refused_on_replay_is_a_value_error_with_its_bytes_escaped():
+    conf = config()
+    conf["queues"][0]["name"] = "bill\u00e9"
+    engine = om.Engine(conf)
+    engine.submit("t1", "bill\u00e9", "chat", priority="A", at=at(1))
+    journal = engine.journal()
+    assert journal.count("bill\u00e9".encode()) == 1
+    with pytest.raises(ValueError) as error:
+        om.Engine.replay(conf, journal.replace("bill\u00e9".encode(), b"bill\xff\xa9"))
+    assert "refused on replay" in str(error.value)
+    assert "bill\\xff\\xa9" in str(error.value)
+
+
+def test_malformed_json_errors_keep_their_message_whatever_the_bytes():
+    with pytest.raises(ValueError, match=r"malformed JSON: .*line 1, column 13"):
+        om.Engine('{"queues": [}')
+    with pytest.raises(ValueError, match=r"malformed JSON: .*line 1, column 13") as error:
+        om.Engine('{"queues": [\u00e9]}')
+    assert "\\xc3" in str(error.value)
+    with pytest.raises(ValueError, match="malformed JSON"):
+        om.Calendar.from_json('{"tz": [\u00e9]}')
+
+
+def test_type_errors_cut_long_values_between_characters():
+    eng = om.Engine(config())
+    for pad in range(4):
+        with pytest.raises(TypeError, match=r"expected a str, got tuple \('x*\u00e9+\.\.\.") as error:
+            eng.submit("t1", "billing", "chat", priority=("x" * pad + "\u00e9" * 40,), at=at(1))
+        assert error.value.args[0].startswith("priority")
+
+
 # --- bulk ----------------------------------------------------------------------------------------
 
 

@@ -73,6 +73,14 @@ def test_policy_errors_name_the_bad_part(office):
         om.SlaPolicy.from_dict({"name": "p", "calendar": "night"}, calendars={"office": office})
 
 
+@pytest.mark.parametrize(
+    "seconds", [1e12, 1e19, 1e300, 10**20, "1e19", "1e300d", float("inf"), float("nan")]
+)
+def test_targets_too_large_or_not_finite_are_refused_not_untracked(seconds):
+    with pytest.raises(ValueError, match=r"\bA\b.*resolution: .*is not finite"):
+        om.SlaPolicy.from_dict({"name": "p", "targets": {"A": {"resolution": seconds}}})
+
+
 def test_c_tier_across_the_night_and_weekend(tiered):
     created = local(2026, 11, 20, 16, 0)  # a Friday, one business hour before close
     tracker = tracker_with(tiered, created)

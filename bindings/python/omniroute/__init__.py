@@ -45,9 +45,10 @@ SLA policies, clocks and the tracker that fires warnings and breaches::
     events = tracker.poll_events()   # SlaEvent(kind="sla_warning" | "sla_breached" | "sla_met", ...)
 
 Instants are aware datetimes or epoch seconds; a naive datetime is a ValueError. Errors raise
-ValueError (invalid argument), KeyError (not found) or StateError (a RuntimeError: the command does
-not fit the current state, or the id exists), always with the engine's message; a refused command
-changes nothing but the engine's time (what was due by its ``at`` has fired).
+ValueError (invalid argument; a corrupt snapshot or journal), KeyError (not found) or StateError (a
+RuntimeError: the command does not fit the current state, or the id exists), always with the
+engine's message; a refused command changes nothing but the engine's time (what was due by its
+``at`` has fired).
 """
 
 from ._calendar import Calendar

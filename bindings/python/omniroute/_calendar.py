@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import _omniroute
@@ -46,6 +46,36 @@ def _intervals(value: Any) -> Any:
     return [_interval(v) for v in value]
 
 
+def _dates(value: Any) -> Any:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        return value
+    return [_date_text(v) for v in value]
+
+
+def _by_key(value: Any, key: Callable[[Any], Any]) -> Any:
+    if not isinstance(value, Mapping):
+        return value
+    return {key(k): _intervals(v) for k, v in value.items()}
+
+
+def _spec_json(spec: Any) -> str:
+    # Converts the Python vocabulary (dates, times, iterables) and leaves everything else as it is,
+    # so that the JSON loader refuses a wrong shape or an unknown key with the message it gives
+    # for JSON text.
+    if isinstance(spec, Mapping):
+        spec = dict(spec)
+        if "week" in spec:
+            spec["week"] = _by_key(spec["week"], str)
+        if "holidays" in spec:
+            spec["holidays"] = _dates(spec["holidays"])
+        if "special_days" in spec:
+            spec["special_days"] = _by_key(spec["special_days"], _date_text)
+    try:
+        return json.dumps(spec)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"calendar spec: {error}") from None
+
+
 def _zone(name: str) -> _dt.tzinfo:
     try:
         return ZoneInfo(name)
@@ -78,16 +108,12 @@ class Calendar:
         holidays: Iterable[Union[str, _dt.date]] = (),
         special_days: Optional[Mapping[Union[str, _dt.date], Iterable[Interval]]] = None,
     ) -> None:
-        spec = {
-            "tz": tz,
-            "week": {day: _intervals(intervals) for day, intervals in (week or {}).items()},
-            "holidays": [_date_text(day) for day in holidays],
-            "special_days": {
-                _date_text(day): _intervals(intervals)
-                for day, intervals in (special_days or {}).items()
-            },
-        }
-        self._set(_omniroute.BusinessCalendar.from_json(json.dumps(spec)))
+        spec = {"tz": tz, "holidays": holidays}
+        if week is not None:
+            spec["week"] = week
+        if special_days is not None:
+            spec["special_days"] = special_days
+        self._set(_omniroute.BusinessCalendar.from_json(_spec_json(spec)))
 
     def _set(self, impl: _omniroute.BusinessCalendar) -> None:
         self._impl = impl
@@ -106,8 +132,12 @@ class Calendar:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> "Calendar":
-        """A calendar from a dict shaped like ``to_dict()`` (keys tz, week, holidays, special_days)."""
-        return cls(**spec)
+        """A calendar from a dict shaped like ``to_dict()`` (keys tz, week, holidays, special_days).
+
+        Dates and times may be ``datetime.date`` / ``datetime.time`` as for the constructor; errors
+        are those of ``from_json`` (an unknown key too).
+        """
+        return cls._wrap(_omniroute.BusinessCalendar.from_json(_spec_json(spec)))
 
     @classmethod
     def from_json(cls, text: str) -> "Calendar":

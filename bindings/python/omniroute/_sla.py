@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 from typing import Any, Mapping, Optional
 
 from ._omniroute import SlaAttainment, SlaClock, SlaCycle, SlaEvent, SlaPolicy, SlaTracker
@@ -17,6 +18,18 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{value!r} is not a JSON value or a timedelta")
 
 
+def _check_finite(value: Any, path: str) -> None:
+    # JSON has no infinity or NaN: json.dumps would write a literal the loader cannot parse.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{path}: {value} is not finite")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{path}[{index}]")
+
+
 def _policy_from_dict(spec: Mapping[str, Any], calendars: Optional[Mapping[str, Any]] = None) -> SlaPolicy:
     """A validated policy from a dict with the JSON shape of an SLA policy.
 
@@ -27,6 +40,7 @@ def _policy_from_dict(spec: Mapping[str, Any], calendars: Optional[Mapping[str, 
     a ``timedelta``, or a string such as ``"5m"``, ``"2h"``, ``"1.5d"`` or ``"2wd"`` (working days
     of the metric's calendar). ValueError naming the bad part; KeyError for an unknown calendar.
     """
+    _check_finite(spec, "")
     return SlaPolicy.from_json(json.dumps(spec, default=_json_value), dict(calendars or {}))
 
 

@@ -214,11 +214,12 @@ void BindEngine(py::module_& module) {
       .def_static("restore", &Restore, py::arg("snapshot"),
                   "The engine a snapshot() describes: its state loaded (snapshots of earlier "
                   "builds: its journal replayed) and the state digest checked. ValueError for a "
-                  "truncated, corrupt or foreign snapshot; RuntimeError when the restored state "
+                  "truncated, corrupt or foreign snapshot, including one whose restored state "
                   "misses the digest.")
       .def_static("replay", &Replay, py::arg("config"), py::arg("journal"),
                   "An engine built from `config` (dict, JSON text or path) with `journal` (from "
-                  "journal()) replayed; RuntimeError when a command is refused on replay.")
+                  "journal()) replayed; ValueError for a malformed journal or a command refused "
+                  "on replay (a journal of another configuration).")
       .def(
           "add_agent",
           [](PyEngine& self, py::handle id, py::handle skills, py::handle capacity,

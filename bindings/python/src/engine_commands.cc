@@ -20,6 +20,7 @@
 #include "omniroute/agents.h"
 #include "omniroute/engine.h"
 #include "omniroute/skills.h"
+#include "status.h"
 
 namespace omniroute::python {
 namespace {
@@ -73,7 +74,12 @@ std::string Joined(std::span<const std::string_view> names) {
 
 std::string Describe(py::handle value) {
   std::string text = py::repr(value);
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  if (text.size() > 60) {
+    // Cut between characters: a message that is not UTF-8 reaches Python empty.
+    size_t cut = 57;
+    while ((static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
   return std::string(Py_TYPE(value.ptr())->tp_name) + " " + text;
 }
 
@@ -479,7 +485,7 @@ std::string ReadText(py::handle path) {
 [[noreturn]] void ThrowIndexed(py::handle type, std::string_view what, size_t index,
                                const std::string& message) {
   py::object error = py::reinterpret_borrow<py::object>(type)(
-      std::string(what) + "[" + std::to_string(index) + "]: " + message);
+      ErrorText(std::string(what) + "[" + std::to_string(index) + "]: " + message));
   error.attr("index") = index;
   PyErr_SetObject(type.ptr(), error.ptr());
   throw py::error_already_set();

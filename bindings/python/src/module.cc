@@ -1,7 +1,7 @@
 // The compiled module `omniroute._omniroute`: one function per concept registers its bindings.
 #include <pybind11/pybind11.h>
 
-#include <string>
+#include <string_view>
 
 #include "bindings.h"
 #include "omniroute/version.h"
@@ -30,6 +30,7 @@ pybind11::handle ExceptionType(absl::StatusCode code) {
   switch (code) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kDataLoss:
       return PyExc_ValueError;
     case absl::StatusCode::kNotFound:
       return PyExc_KeyError;
@@ -41,9 +42,18 @@ pybind11::handle ExceptionType(absl::StatusCode code) {
   }
 }
 
+pybind11::str ErrorText(std::string_view message) {
+  PyObject* text = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()),
+                                        "backslashreplace");
+  if (text == nullptr) throw pybind11::error_already_set();
+  return pybind11::reinterpret_steal<pybind11::str>(text);
+}
+
 void ThrowIfError(const absl::Status& status) {
   if (status.ok()) return;
-  PyErr_SetString(ExceptionType(status.code()).ptr(), std::string(status.message()).c_str());
+  const absl::string_view message = status.message();
+  PyErr_SetObject(ExceptionType(status.code()).ptr(),
+                  ErrorText(std::string_view(message.data(), message.size())).ptr());
   throw pybind11::error_already_set();
 }
 

@@ -1,11 +1,13 @@
 // absl::Status -> Python exceptions, always with the message:
-// InvalidArgument, OutOfRange -> ValueError; NotFound -> KeyError;
-// FailedPrecondition, AlreadyExists -> omniroute.StateError (a RuntimeError); others RuntimeError.
+// InvalidArgument, OutOfRange, DataLoss (a corrupt snapshot or journal) -> ValueError;
+// NotFound -> KeyError; FailedPrecondition, AlreadyExists -> omniroute.StateError (a
+// RuntimeError); others RuntimeError.
 #ifndef OMNIROUTE_BINDINGS_PYTHON_STATUS_H_
 #define OMNIROUTE_BINDINGS_PYTHON_STATUS_H_
 
 #include <pybind11/pybind11.h>
 
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -18,6 +20,10 @@ void RegisterErrors(pybind11::module_& module);
 
 // The Python exception type for a non-OK status code.
 pybind11::handle ExceptionType(absl::StatusCode code);
+
+// An error message as Python text. Messages quote what they were given (ids, bytes of a journal),
+// which need not be UTF-8: each byte that is not part of valid UTF-8 becomes "\xNN".
+pybind11::str ErrorText(std::string_view message);
 
 // Throws the Python exception for a non-OK status.
 void ThrowIfError(const absl::Status& status);
