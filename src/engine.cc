@@ -2998,10 +2998,15 @@ template <typename ApplyFn, typename WriteFn>
 absl::Status Engine::Impl::Run(EngineCommandKind kind, absl::Time at, ApplyFn&& apply,
                                WriteFn&& write_payload) {
   OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
+  // At the current instant, with nothing due and nothing to drain, the move of time does nothing.
+  const bool time_moves =
+      at != now_ || NextStop() <= at || router_->has_events() || tracker_.has_events();
   OMNIROUTE_RETURN_IF_ERROR(Advance(at));
   absl::Status status = apply();
   if (!journaling_) return status;
-  // A refused command still moved time: the journal keeps the move.
+  // A refused command that moved time journals the move alone; one that did not, nothing, so that
+  // a host retrying a refused call does not grow the journal.
+  if (!status.ok() && !time_moves) return status;
   journal_.U8(static_cast<uint8_t>(status.ok() ? kind : EngineCommandKind::kAdvanceTo) + 1);
   journal_.Time(at);
   if (status.ok()) write_payload(journal_);

@@ -260,6 +260,38 @@ TEST_F(EngineErrorsTest, ARefusalAtALaterInstantOnlyMovesTime) {
   EXPECT_EQ(Dump(*engine_), Dump(*twin));
 }
 
+// The journal keeps a refusal's move of time, so that a replay fires what fell due, and nothing
+// for a refusal at the current instant: a host retrying a refused call does not grow it.
+TEST_F(EngineErrorsTest, TheJournalKeepsARefusalsMoveOfTimeAndNothingElse) {
+  Submit("t1", "followups");
+  const absl::Time now = engine_->now();
+  const std::string journal = engine_->Journal();
+  for (int retry = 0; retry < 3; ++retry) {
+    EXPECT_EQ(engine_->Resolve("t1", now).code(), Code::kFailedPrecondition);
+    EXPECT_EQ(engine_->Resolve("ghost", now).code(), Code::kNotFound);
+  }
+  EXPECT_TRUE(engine_->Journal() == journal) << "refusals at the current instant journal nothing";
+
+  // A later refusal moves time: the journal grows by exactly an AdvanceTo to its instant.
+  const absl::Time later = Tick(absl::Hours(3));
+  EXPECT_EQ(engine_->Resolve("t1", later).code(), Code::kFailedPrecondition);
+  const std::string moved = engine_->Journal();
+  absl::StatusOr<std::unique_ptr<Engine>> replayed =
+      Engine::Replay(engine_->config(), journal, ParseEngineConfigJson);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  ASSERT_TRUE((*replayed)->AdvanceTo(later).ok());
+  EXPECT_TRUE(moved == (*replayed)->Journal());
+  EXPECT_EQ((*replayed)->StateDigest(), engine_->StateDigest());
+
+  // A refusal at that instant again, with the SLA warnings fired and drained, journals nothing.
+  EXPECT_EQ(engine_->Resolve("t1", later).code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(engine_->Journal() == moved);
+  absl::StatusOr<std::unique_ptr<Engine>> from_journal =
+      Engine::Replay(engine_->config(), engine_->Journal(), ParseEngineConfigJson);
+  ASSERT_TRUE(from_journal.ok()) << from_journal.status();
+  EXPECT_TRUE((*from_journal)->Snapshot() == engine_->Snapshot());
+}
+
 // --- unknown names ------------------------------------------------------------------------------
 
 TEST_F(EngineErrorsTest, UnknownItemIsNotFoundForEveryItemCommand) {

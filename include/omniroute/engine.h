@@ -491,7 +491,8 @@ class Engine {
   // queues, agents, SLA clocks, timers, counters). Events not yet polled are not included.
   // O(state + journal).
   std::string Snapshot() const;
-  // The commands applied so far, serialised (what `Snapshot` carries).
+  // The commands applied so far, serialised (what `Snapshot` carries). A refused command adds an
+  // `AdvanceTo` of its instant when it moved time (or fired or drained anything), else nothing.
   std::string Journal() const;
   // A digest of the whole observable state and of every event emitted: equal engines give equal
   // digests. Items are hashed one by one and their hashes summed, so the digest walks records,

@@ -133,6 +133,15 @@ def test_bad_configuration_is_refused_with_its_path(tmp_path):
         om.Engine(42)
     with pytest.raises(ValueError, match="naive datetime"):
         om.Engine({"origin": dt.datetime(2026, 1, 1)})
+    infinite = config()
+    infinite["sla_policies"][0]["targets"]["B"]["resolution"] = float("inf")
+    with pytest.raises(ValueError, match=r"^sla_policies\[0\]\.targets\.B\.resolution: inf is not finite$"):
+        om.Engine(infinite)
+    eng = om.Engine(config())
+    digest = eng.state_digest()
+    with pytest.raises(ValueError, match=r"^queues\[1\]\.offer_timeout: nan is not finite$"):
+        eng.reconfigure({**config(), "queues": [{"name": "billing"}, {"name": "tech", "offer_timeout": float("nan")}]})
+    assert eng.state_digest() == digest
 
 
 # --- the walkthrough of DESIGN.md ---------------------------------------------------------------

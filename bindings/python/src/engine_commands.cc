@@ -643,6 +643,8 @@ std::string ConfigText(py::handle config) {
     return ReadText(py::module_::import("pathlib").attr("Path")(config));
   }
   if (PyDict_Check(config.ptr()) || py::hasattr(config, "items")) {
+    // json.dumps would write infinities and NaNs as literals the loader cannot parse.
+    py::module_::import("omniroute._sla").attr("_check_finite")(config, "");
     py::object json_default = py::cpp_function(&JsonDefault);
     return py::str(
         py::module_::import("json").attr("dumps")(config, py::arg("default") = json_default));
