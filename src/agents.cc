@@ -535,6 +535,9 @@ absl::Status AgentPool::Finish(AgentIndex index, WorkItemId item, WorkOutcome ou
       const absl::Duration wrap_up = channels_.spec(held.channel).wrap_up;
       if (wrap_up > absl::ZeroDuration() &&
           (agent.state == AgentState::kAvailable || agent.state == AgentState::kWrapUp)) {
+        if (agent.state == AgentState::kAvailable) {
+          events_.push_back(AgentEvent{AgentEvent::Kind::kWrapUpStarted, index, now_});
+        }
         agent.state = AgentState::kWrapUp;
         agent.wrap_up_until = std::max(agent.wrap_up_until, now_ + wrap_up);
         ScheduleTimer(index, TimerKind::kWrapUp, agent.wrap_up_until);

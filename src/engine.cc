@@ -539,7 +539,9 @@ class Engine::Impl {
   absl::Status Transfer(std::string_view id, std::string_view queue, absl::Time at);
   absl::Status Escalate(std::string_view id, absl::Time at);
   absl::Status End(std::string_view id, absl::Time at, bool abandoned);
-  absl::Status Advance(absl::Time at);
+  // Moves time to `at`, firing what is due; false when that changed nothing (`at` is now, nothing
+  // is due and nothing waits to be drained).
+  absl::StatusOr<bool> Advance(absl::Time at);
   // The earliest instant at which the router, the SLA clocks or the engine's timers may fire.
   absl::Time NextStop() const {
     return std::min({router_->NextStop(), tracker_.NextStop(), timers_.NextStop()});
@@ -1063,7 +1065,7 @@ absl::Status Engine::Impl::Reconfigure(EngineConfig config, absl::Time at) {
     if (!(*found == current)) OMNIROUTE_RETURN_IF_ERROR(tracker_.CanReplacePolicy(*found));
   }
   // Checked: from here on nothing fails.
-  OMNIROUTE_RETURN_IF_ERROR(Advance(at));
+  OMNIROUTE_RETURN_IF_ERROR(Advance(at).status());
   for (const std::string& skill : config.skills) (void)catalog_.Add(skill);
   closed_catalog_ = closed_catalog_ || !config.skills.empty();
   for (const SlaPolicy& policy : config.sla_policies) {
@@ -1400,6 +1402,15 @@ void Engine::Impl::Drain() {
 }
 
 bool Engine::Impl::OnRouting(const RoutingEvent& e) {
+  if (e.kind == RoutingEventKind::kAgentState) {
+    std::string detail(AgentStateName(e.agent_state));
+    if (!e.reason.empty()) absl::StrAppend(&detail, ":", std::string(e.reason));
+    EngineEvent& event = NewEvent(EngineEventKind::kAgentState, e.at);
+    event.agent = agent_ids_[e.agent];
+    event.detail = std::move(detail);
+    Publish(event);
+    return false;
+  }
   const auto it = items_.find(e.item);
   if (it == items_.end()) return false;
   Rec& rec = it->second;
@@ -1452,6 +1463,8 @@ bool Engine::Impl::OnRouting(const RoutingEvent& e) {
       kind = EngineEventKind::kRequirementRelaxed;
       detail = absl::StrCat(e.steps_applied);
       break;
+    case RoutingEventKind::kAgentState:  // published above: it names no item
+      return false;
   }
   EngineEvent& event = NewEvent(kind, e.at);
   event.item = rec.id;
@@ -1488,14 +1501,15 @@ void Engine::Impl::TrimRecent(QueueInfo& info) const {
 
 // --- time ---------------------------------------------------------------------------------------
 
-absl::Status Engine::Impl::Advance(absl::Time at) {
+absl::StatusOr<bool> Engine::Impl::Advance(absl::Time at) {
   OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
   absl::Time due = NextStop();
   // Most commands of a busy floor come at the instant of the one before: with nothing due, the
   // clocks are already there.
   if (at == now_ && due > at) {
+    const bool pending = router_->has_events() || tracker_.has_events();
     Drain();
-    return absl::OkStatus();
+    return pending;
   }
   std::vector<Timer> fired;
   for (; due <= at; due = NextStop()) {
@@ -1516,7 +1530,7 @@ absl::Status Engine::Impl::Advance(absl::Time at) {
   timers_.Advance(at, [](TimerHandle, absl::Time, Timer) {});
   now_ = at;
   Drain();
-  return absl::OkStatus();
+  return true;
 }
 
 void Engine::Impl::OnTimer(const Timer& timer) {
@@ -2883,6 +2897,10 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
     timer = Timer{.kind = static_cast<TimerKind>(kind), .key = key};
     return absl::OkStatus();
   }));
+  // The same for the engine's own timers, which Advance moves with it; and it steps from stop to
+  // stop, so a timer due before now (whichever module holds it) is a stop where nothing moves.
+  if (timers_.now() > now_) return in.Malformed("clocks");
+  if (NextStop() < now_) return in.Malformed("timers");
   OMNIROUTE_RETURN_IF_ERROR(StateCodec::Load(sweep_timer_, in));
   OMNIROUTE_ASSIGN_OR_RETURN(sweep_origin_, in.Time());
   for (QueueInfo& info : queues_) {
@@ -2899,7 +2917,10 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t recent, in.Count("recent answers"));
     for (uint64_t i = 0; i < recent; ++i) {
       OMNIROUTE_ASSIGN_OR_RETURN(const absl::Time at, in.Time());
-      if (!info.recent.empty() && at < info.recent.back()) return in.Malformed("recent answers");
+      // Answers recorded later come later, none after now.
+      if (at > now_ || (!info.recent.empty() && at < info.recent.back())) {
+        return in.Malformed("recent answers");
+      }
       info.recent.push_back(at);
     }
   }
@@ -2998,10 +3019,7 @@ template <typename ApplyFn, typename WriteFn>
 absl::Status Engine::Impl::Run(EngineCommandKind kind, absl::Time at, ApplyFn&& apply,
                                WriteFn&& write_payload) {
   OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
-  // At the current instant, with nothing due and nothing to drain, the move of time does nothing.
-  const bool time_moves =
-      at != now_ || NextStop() <= at || router_->has_events() || tracker_.has_events();
-  OMNIROUTE_RETURN_IF_ERROR(Advance(at));
+  OMNIROUTE_ASSIGN_OR_RETURN(const bool time_moves, Advance(at));
   absl::Status status = apply();
   if (!journaling_) return status;
   // A refused command that moved time journals the move alone; one that did not, nothing, so that

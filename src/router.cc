@@ -16,9 +16,16 @@
 namespace omniroute {
 namespace {
 
-constexpr std::array<std::string_view, 7> kEventKindNames = {
-    "queued",        "offered",  "assigned",           "rejected",
-    "offer_expired", "requeued", "requirement_relaxed"};
+constexpr std::array<std::string_view, 8> kEventKindNames = {
+    "queued",
+    "offered",
+    "assigned",
+    "rejected",
+    "offer_expired",
+    "requeued",
+    "requirement_relaxed",
+    "agent_state",
+};
 
 absl::Status ItemNotFound(WorkItemId id) {
   return absl::NotFoundError(absl::StrCat("unknown item ", id));
@@ -147,6 +154,26 @@ bool Router::PreferredOnly(const Item& item) const {
   if (item.extras == kNoSlot) return false;
   const Extras& extras = extras_[item.extras];
   return extras.preferred.has_value() && now_ < extras.preferred_until;
+}
+
+bool Router::CanHoldWindow(AgentIndex agent, QueueIndex queue) const {
+  return pool_.State(agent) != AgentState::kOffline &&
+         DelayFor(pool_.BucketOf(agent), queue).has_value();
+}
+
+void Router::ClosePreferredWindows(AgentIndex agent) {
+  std::vector<WorkItemId> closed;
+  for (const WorkItemId id : restricted_) {
+    Item& item = items_.find(id)->second;
+    if (!PreferredOnly(item) || Preferred(item) != agent || CanHoldWindow(agent, item.queue)) {
+      continue;
+    }
+    extras_[item.extras].preferred_until = now_;
+    closed.push_back(id);
+  }
+  // The set's order is not the same from run to run.
+  std::sort(closed.begin(), closed.end());
+  for (const WorkItemId id : closed) RouteItem(id);
 }
 
 Router::Extras& Router::ExtrasOf(Item& item) {
@@ -457,6 +484,7 @@ void Router::RouteAgentAndSettle(AgentIndex agent) {
 
 absl::Status Router::SetAgentState(AgentIndex agent, AgentState state, std::string_view reason) {
   if (absl::Status s = pool_.SetState(agent, state, reason); !s.ok()) return s;
+  if (state == AgentState::kOffline) ClosePreferredWindows(agent);
   RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
@@ -476,6 +504,7 @@ absl::Status Router::SetAgentQueues(AgentIndex agent, std::vector<QueueAssignmen
   }
   if (absl::Status s = pool_.SetQueues(agent, std::move(queues)); !s.ok()) return s;
   SyncBuckets();
+  ClosePreferredWindows(agent);
   RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
@@ -500,6 +529,7 @@ absl::Status Router::SetAgentProfile(AgentIndex agent, SkillSet skills,
   (void)pool_.SetCapacity(agent, std::move(capacity));
   (void)pool_.SetSkills(agent, std::move(skills));
   SyncBuckets();
+  ClosePreferredWindows(agent);
   RouteAgentAndSettle(agent);
   return absl::OkStatus();
 }
@@ -525,7 +555,7 @@ absl::Status Router::Submit(WorkItemId id, QueueIndex queue, RoutedItem routed) 
   item.channel = routed.channel;
   const absl::Duration window = queue_options_[queue].preferred_agent_window;
   const bool preferred = routed.preferred_agent.has_value() && window > absl::ZeroDuration() &&
-                         DelayFor(pool_.BucketOf(*routed.preferred_agent), queue).has_value();
+                         CanHoldWindow(*routed.preferred_agent, queue);
   if (!preferred && batch_depth_ == 0 && TryOfferOnArrival(id, item, queued)) {
     HandleAgentEvents();
     return absl::OkStatus();
@@ -812,6 +842,14 @@ void Router::AssignJointly() {
   }
 }
 
+void Router::EmitAgentState(AgentIndex agent, AgentState state, std::string_view reason) {
+  events_.push_back(RoutingEvent{.kind = RoutingEventKind::kAgentState,
+                                 .agent = agent,
+                                 .at = now_,
+                                 .agent_state = state,
+                                 .reason = reason});
+}
+
 void Router::EmitRelaxed(const QueuedRequirementRelaxed& relaxed) {
   Emit(RoutingEventKind::kRequirementRelaxed, relaxed.relaxed.item, kNoAgent, relaxed.queue,
        relaxed.relaxed.steps_applied);
@@ -828,7 +866,21 @@ void Router::HandleAgentEvents() {
   for (std::vector<AgentEvent> events = pool_.PollEvents(); !events.empty();
        events = pool_.PollEvents()) {
     for (const AgentEvent& event : events) {
-      if (event.kind != AgentEvent::Kind::kAutoAway) RouteAgent(event.agent);
+      switch (event.kind) {
+        case AgentEvent::Kind::kAutoAway:
+          EmitAgentState(event.agent, AgentState::kAway, kAgentStateReasons[2]);
+          break;
+        case AgentEvent::Kind::kWrapUpStarted:
+          EmitAgentState(event.agent, AgentState::kWrapUp, kAgentStateReasons[0]);
+          break;
+        case AgentEvent::Kind::kWrapUpEnded:
+          EmitAgentState(event.agent, AgentState::kAvailable, kAgentStateReasons[0]);
+          RouteAgent(event.agent);
+          break;
+        case AgentEvent::Kind::kCooldownEnded:
+          RouteAgent(event.agent);
+          break;
+      }
     }
   }
 }
@@ -872,7 +924,8 @@ absl::Status Router::AdvanceTo(absl::Time now) {
         Emit(RoutingEventKind::kOfferExpired, timer.item, agent, item.queue);
         if (options_.away_on_missed_offer && pool_.State(agent) != AgentState::kOffline &&
             pool_.State(agent) != AgentState::kAway) {
-          (void)pool_.SetState(agent, AgentState::kAway, "missed_offer");
+          (void)pool_.SetState(agent, AgentState::kAway, kAgentStateReasons[1]);
+          EmitAgentState(agent, AgentState::kAway, kAgentStateReasons[1]);
         }
         Requeue(timer.item, item);
         RouteAgent(agent);

@@ -142,13 +142,17 @@ TEST(AgentPoolTest, StatesWrapUpAndTimers) {
   ASSERT_TRUE(pool.AdvanceTo(kStart + absl::Seconds(400)).ok());
   EXPECT_EQ(pool.State(ann), AgentState::kAvailable);
   EXPECT_EQ(pool.View(ann).last_activity, kStart + absl::Seconds(335));
-  EXPECT_THAT(pool.PollEvents(), ElementsAre(AgentEvent{AgentEvent::Kind::kWrapUpEnded, ann,
-                                                        kStart + absl::Seconds(335)}));
+  EXPECT_THAT(
+      pool.PollEvents(),
+      ElementsAre(AgentEvent{AgentEvent::Kind::kWrapUpStarted, ann, kStart + absl::Seconds(305)},
+                  AgentEvent{AgentEvent::Kind::kWrapUpEnded, ann, kStart + absl::Seconds(335)}));
   // Going available ends a wrap-up early; its timer no longer fires.
   ASSERT_TRUE(pool.Reserve(ann, 2, kEmail).ok());
   ASSERT_TRUE(pool.Accept(ann, 2).ok());
   ASSERT_TRUE(pool.Finish(ann, 2, WorkOutcome::kCompleted).ok());
   EXPECT_EQ(pool.State(ann), AgentState::kWrapUp);
+  EXPECT_THAT(pool.PollEvents(), ElementsAre(AgentEvent{AgentEvent::Kind::kWrapUpStarted, ann,
+                                                        kStart + absl::Seconds(400)}));
   ASSERT_TRUE(pool.SetState(ann, AgentState::kAvailable).ok());
   ASSERT_TRUE(pool.AdvanceTo(kStart + absl::Seconds(500)).ok());
   EXPECT_TRUE(pool.PollEvents().empty());
@@ -167,7 +171,11 @@ TEST(AgentPoolTest, WrapUpAppliesOncePerAgentAndExtends) {
   ASSERT_TRUE(pool.Finish(ann, 2, WorkOutcome::kCompleted).ok());
   EXPECT_EQ(pool.View(ann).wrap_up_until, kStart + absl::Seconds(14));
   ASSERT_TRUE(pool.AdvanceTo(kStart + absl::Seconds(20)).ok());
-  EXPECT_EQ(pool.PollEvents().size(), 1u);
+  // One wrap-up: the second completion extends the first.
+  EXPECT_THAT(
+      pool.PollEvents(),
+      ElementsAre(AgentEvent{AgentEvent::Kind::kWrapUpStarted, ann, kStart},
+                  AgentEvent{AgentEvent::Kind::kWrapUpEnded, ann, kStart + absl::Seconds(14)}));
   EXPECT_EQ(pool.State(ann), AgentState::kAvailable);
 }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "internal/byte_codec.h"
 #include "omniroute/config_json.h"
 #include "omniroute/engine.h"
+#include "omniroute/timer_wheel.h"
 
 namespace omniroute {
 namespace {
@@ -1189,6 +1191,313 @@ TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAre
   ASSERT_FALSE(restored.ok());
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(restored.status().message()), HasSubstr("loaded state differs"));
+}
+
+// An engine a day past its origin that never scheduled a timer, and its snapshot. Its timers
+// (1 ms ticks, saved last of its wheels) and its SLA tracker's (1 s ticks) save as wheels that
+// never held a timer, advanced to now.
+struct IdleEngine {
+  static constexpr absl::Duration kEngineTick = absl::Milliseconds(1);
+  static constexpr absl::Duration kTrackerTick = absl::Seconds(1);
+
+  std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  absl::Time origin = engine->now();
+  absl::Time now = origin + absl::Hours(24);
+  std::string snapshot = engine->AdvanceTo(now).ok() ? engine->Snapshot() : "";
+
+  // The saved state of a wheel of `tick` that never held a timer, advanced to `at`, and then
+  // given a timer due at `due` if any (an engine's follow-up timer, of follow-up 1).
+  std::string Wheel(absl::Duration tick, absl::Time at,
+                    std::optional<absl::Time> due = std::nullopt) const {
+    TimerWheel<uint64_t> wheel(origin, tick);
+    wheel.Advance(at, [](TimerHandle, absl::Time, uint64_t) {});
+    if (due) {
+      EXPECT_TRUE(wheel.Schedule(*due, 1).ok());
+    }
+    internal::ByteWriter w;
+    wheel.SaveState(w, [](internal::ByteWriter& out, uint64_t key) {
+      out.U8(2);  // TimerKind::kFollowUp
+      out.Var(key);
+    });
+    return std::string(w.bytes());
+  }
+
+  // The snapshot, resealed, with the wheel of `tick` saved as `replacement`.
+  std::string With(absl::Duration tick, std::string_view replacement) const {
+    const std::string idle = Wheel(tick, now);
+    const size_t at = snapshot.rfind(idle);
+    EXPECT_NE(at, std::string::npos) << "no idle wheel of " << tick;
+    if (at == std::string::npos) return "";
+    std::string out = snapshot;
+    out.replace(at, idle.size(), replacement);
+    return Reseal(out);
+  }
+};
+
+// The engine and its SLA tracker advance their timer wheels with them, and a timer due before a
+// wheel's clock fires only when the wheel is advanced: a wheel ahead of the engine held the timers
+// scheduled before its clock, and the engine stopped at the first of them forever.
+TEST(EngineCorruptSnapshotTest, TimerWheelsAheadOfTheEngineAreRefused) {
+  const IdleEngine idle;
+  const absl::Duration tick = IdleEngine::kEngineTick;
+  ASSERT_TRUE(RestoreEngine(idle.With(tick, idle.Wheel(tick, idle.now))).ok());
+  for (const absl::Duration wheel_tick : {IdleEngine::kEngineTick, IdleEngine::kTrackerTick}) {
+    SCOPED_TRACE(wheel_tick);
+    absl::StatusOr<std::unique_ptr<Engine>> restored =
+        RestoreEngine(idle.With(wheel_tick, idle.Wheel(wheel_tick, idle.now + absl::Hours(1))));
+    ASSERT_FALSE(restored.ok());
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(restored.status().message()), HasSubstr("clock"));
+  }
+}
+
+// The engine steps from stop to stop, and a module advanced to an instant before its clock does
+// nothing: a timer due before now (legal in a wheel, which fires it when next advanced) was a stop
+// where the engine stayed forever once the wheel had passed it, and moved the engine's clock back
+// when not.
+TEST(EngineCorruptSnapshotTest, ATimerDueBeforeNowIsRefused) {
+  const IdleEngine idle;
+  const absl::Duration tick = IdleEngine::kEngineTick;
+  for (const absl::Duration wheel_behind : {absl::Minutes(10), absl::Minutes(40)}) {
+    SCOPED_TRACE(wheel_behind);
+    const std::string wheel =
+        idle.Wheel(tick, idle.now - wheel_behind, idle.now - absl::Minutes(30));
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(idle.With(tick, wheel));
+    ASSERT_FALSE(restored.ok());
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(restored.status().message()), HasSubstr("timers"));
+  }
+}
+
+// The router moves its queues with it. A queue clock off the router's (one behind refuses the
+// arrivals the router hands it at its own time) left items the engine routed in no queue: the
+// engine then wrote snapshots it refused.
+TEST(EngineCorruptSnapshotTest, AQueueClockOffTheRoutersIsRefused) {
+  const std::unique_ptr<Engine> engine = SampleEngine();
+  ASSERT_NE(engine, nullptr);
+  const std::string snapshot = engine->Snapshot();
+  const std::vector<std::string> names = engine->QueueNames();
+  size_t waiting = 0;
+  for (const std::string& name : names) waiting += engine->Queue(name)->waiting;
+  // The queues' state begins with their clock, the queued items, the queues and the first name.
+  const auto queues = [&](absl::Time clock) {
+    internal::ByteWriter w;
+    w.Time(clock);
+    w.Var(waiting);
+    w.Var(names.size());
+    w.Str(names.front());
+    return std::string(w.bytes());
+  };
+  const std::string saved = queues(engine->now());
+  const size_t at = snapshot.find(saved);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(snapshot.rfind(saved), at);
+  for (const absl::Duration off : {absl::Seconds(-1), absl::Seconds(1)}) {
+    SCOPED_TRACE(off);
+    std::string forged = snapshot;
+    forged.replace(at, saved.size(), queues(engine->now() + off));
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(forged));
+    ASSERT_FALSE(restored.ok());
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(restored.status().message()), HasSubstr("clocks"));
+  }
+}
+
+// A queue's recent answers are instants of the past, in order. One after now stayed ahead of the
+// answers recorded after it, and the engine then wrote snapshots it refused.
+TEST(EngineCorruptSnapshotTest, ARecentAnswerAfterNowIsRefused) {
+  const std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  ASSERT_NE(engine, nullptr);
+  const absl::Time now = engine->now() + absl::Hours(2);
+  const EngineAgentSpec agent{
+      .id = "a1", .capacity = {{"chat", 1}}, .queues = {{.queue = "support"}}};
+  ASSERT_TRUE(engine->AddAgent(agent, now).ok());
+  ASSERT_TRUE(engine->SetAgentState("a1", AgentState::kAvailable, now).ok());
+  // Support auto-accepts: answered at once, without a wait.
+  ASSERT_TRUE(engine->Submit({.id = "t1", .queue = "support", .channel = "chat"}, now).ok());
+  ASSERT_EQ(engine->Item("t1")->state, ItemState::kAssigned);
+  const std::string snapshot = engine->Snapshot();
+  // The support queue's total wait, its one recent answer and when it came.
+  const auto recent = [](absl::Time answered) {
+    internal::ByteWriter w;
+    w.Duration(absl::ZeroDuration());
+    w.Var(1);
+    w.Time(answered);
+    return std::string(w.bytes());
+  };
+  const size_t at = snapshot.find(recent(now));
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(snapshot.rfind(recent(now)), at);
+  std::string forged = snapshot;
+  forged.replace(at, recent(now).size(), recent(now + absl::Hours(1)));
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(forged));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("recent answers"));
+}
+
+// An agent holding an assigned chat (t1, item 1: support auto-accepts) and an offered email
+// (t2, item 2, of billing), and the engine's snapshot.
+struct BusyAgent {
+  std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  absl::Time now = engine->now() + absl::Hours(2);
+  std::string snapshot;
+
+  BusyAgent() {
+    const EngineAgentSpec agent{.id = "a1",
+                                .capacity = {{"chat", 1}, {"email", 1}},
+                                .queues = {{.queue = "support"}, {.queue = "billing"}}};
+    EXPECT_TRUE(engine->AddAgent(agent, now).ok());
+    EXPECT_TRUE(engine->SetAgentState("a1", AgentState::kAvailable, now).ok());
+    EXPECT_TRUE(engine->Submit({.id = "t1", .queue = "support", .channel = "chat"}, now).ok());
+    EXPECT_TRUE(engine->Submit({.id = "t2", .queue = "billing", .channel = "email"}, now).ok());
+    EXPECT_EQ(engine->Item("t1")->state, ItemState::kAssigned);
+    EXPECT_EQ(engine->Item("t2")->state, ItemState::kOffered);
+    snapshot = engine->Snapshot();
+  }
+
+  // The agent's held work in the pool's state (item, channel, since, offer), then its load per
+  // channel (voice, chat, email), units and active channels.
+  std::string Held(bool t1_offered, const std::vector<int>& load, int units,
+                   uint32_t active) const {
+    internal::ByteWriter w;
+    w.Var(2);
+    for (const auto& [item, channel, offered] :
+         {std::tuple(1, 1, t1_offered), std::tuple(2, 2, true)}) {
+      w.Var(item);
+      w.Var(channel);
+      w.Time(now);
+      w.U8(offered ? 1 : 0);
+    }
+    for (const int count : load) w.Int(count);
+    w.Int(units);
+    w.Var(active);
+    return std::string(w.bytes());
+  }
+
+  // The snapshot with the first `saved` replaced by `forged`, resealed; the restore refused for
+  // `why`.
+  void ExpectRefused(std::string_view saved, std::string_view forged, std::string_view why) const {
+    const size_t at = snapshot.find(saved);
+    ASSERT_NE(at, std::string::npos);
+    std::string out = snapshot;
+    out.replace(at, saved.size(), forged);
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(out));
+    ASSERT_FALSE(restored.ok());
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(restored.status().message()), HasSubstr(why));
+  }
+};
+
+// An agent's load per channel and active channels count its held work (its units are part of the
+// state digest). Loaded as written, an agent counted idle in a channel took work beyond its
+// capacity there, and one counted busy never took any.
+TEST(EngineCorruptSnapshotTest, AnAgentsLoadOffItsHeldWorkIsRefused) {
+  const BusyAgent busy;
+  ASSERT_TRUE(RestoreEngine(busy.snapshot).ok());
+  busy.ExpectRefused(busy.Held(false, {0, 1, 1}, 2, 0b110), busy.Held(false, {0, 0, 1}, 2, 0b100),
+                     "an agent's load");
+  busy.ExpectRefused(busy.Held(false, {0, 1, 1}, 2, 0b110), busy.Held(false, {0, 1, 1}, 2, 0b010),
+                     "an agent's load");
+}
+
+// The pool holds what the router's items say its agents hold, offers as offers. An assigned item
+// held as an offer could not be resolved: the agent's capacity was never freed.
+TEST(EngineCorruptSnapshotTest, HeldWorkOffTheRoutersItemsIsRefused) {
+  const BusyAgent busy;
+  busy.ExpectRefused(busy.Held(false, {0, 1, 1}, 2, 0b110), busy.Held(true, {0, 1, 1}, 2, 0b110),
+                     "held work");
+}
+
+// Each router timer is one its item's records hold. An offer whose record named no timer (its
+// timer orphaned) never expired.
+TEST(EngineCorruptSnapshotTest, ARouterTimerNoItemHoldsIsRefused) {
+  const BusyAgent busy;
+  // t2's held record ends with its offer's timer (the router's first: node 0, generation 1) and
+  // when the offer expires (billing's offer timeout is 45 s). The router's wheel repeats these
+  // bytes later: no free node, a known earliest due instant and that instant.
+  const auto offer = [&busy](uint64_t generation) {
+    internal::ByteWriter w;
+    w.Var(0);
+    w.Var(generation);
+    w.Time(busy.now + absl::Seconds(45));
+    return std::string(w.bytes());
+  };
+  busy.ExpectRefused(offer(1), offer(3), "a timer no item holds");
+}
+
+// An item waiting for agents whose queue delays run out wakes at each delay's end, once: the
+// same timer named twice stayed named once it fired, and the engine then wrote snapshots it
+// refused.
+TEST(EngineCorruptSnapshotTest, AWakeUpTimerNamedTwiceIsRefused) {
+  const std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  ASSERT_NE(engine, nullptr);
+  const absl::Time now = engine->now();
+  for (const auto& [id, delay] : {std::pair("a1", 60), std::pair("a2", 120)}) {
+    const EngineAgentSpec agent{.id = id,
+                                .capacity = {{"chat", 1}},
+                                .queues = {{.queue = "billing", .delay = absl::Seconds(delay)}}};
+    ASSERT_TRUE(engine->AddAgent(agent, now).ok());
+  }
+  ASSERT_TRUE(engine->Submit({.id = "t1", .queue = "billing", .channel = "chat"}, now).ok());
+  const std::string snapshot = engine->Snapshot();
+  // t1's extra record ends with its refusals (none) and its wake-up timers: the router's first
+  // two (nodes 0 and 1, each of generation 1). It comes last of the states holding these bytes.
+  const auto wake_ups = [](uint64_t first_node) {
+    internal::ByteWriter w;
+    w.Var(0);
+    w.Var(2);
+    for (const uint64_t node : {first_node, uint64_t{1}}) {
+      w.Var(node);
+      w.Var(1);
+    }
+    return std::string(w.bytes());
+  };
+  const size_t at = snapshot.rfind(wake_ups(0));
+  ASSERT_NE(at, std::string::npos);
+  std::string forged = snapshot;
+  forged.replace(at, wake_ups(0).size(), wake_ups(1));
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(forged));
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(restored.status().message()), HasSubstr("a wake-up timer"));
+}
+
+// One byte of the state flipped behind a valid checksum (the low bit of every third byte, all bits
+// of every twenty-first): refused, or an engine that takes an item, advances three days and
+// snapshots into a snapshot that restores.
+TEST(EngineCorruptSnapshotTest, ResealedStateFlipsRefuseOrRunOn) {
+  const std::string snapshot = SampleSnapshot();
+  ASSERT_FALSE(snapshot.empty());
+  internal::ByteReader r(snapshot);
+  ASSERT_TRUE(r.Str().ok());   // magic
+  ASSERT_TRUE(r.U64().ok());   // version
+  ASSERT_TRUE(r.Str().ok());   // initial configuration
+  ASSERT_TRUE(r.Str().ok());   // journal
+  ASSERT_TRUE(r.U64().ok());   // digest
+  ASSERT_TRUE(r.Str().ok());   // configuration
+  ASSERT_TRUE(r.Time().ok());  // origin
+  const size_t state = r.position();
+  int restored_count = 0;
+  for (size_t pos = state; pos < snapshot.size() - 8; ++pos) {
+    const size_t offset = pos - state;
+    if (offset % 3 != 0 && offset % 21 != 1) continue;
+    const unsigned char mask = offset % 3 == 0 ? 0x01 : 0xff;
+    std::string flipped = snapshot;
+    flipped[pos] = static_cast<char>(static_cast<unsigned char>(flipped[pos]) ^ mask);
+    absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(flipped));
+    if (!restored.ok()) continue;
+    ++restored_count;
+    Engine& e = **restored;
+    const std::string where = absl::StrCat("byte ", pos, " ^ ", mask);
+    EXPECT_TRUE(e.Submit({.id = "flip", .queue = "billing", .channel = "chat"}, e.now()).ok())
+        << where;
+    ASSERT_TRUE(e.AdvanceTo(e.now() + absl::Hours(72)).ok()) << where;
+    absl::StatusOr<std::unique_ptr<Engine>> again = RestoreEngine(e.Snapshot());
+    ASSERT_TRUE(again.ok()) << where << ": " << again.status();
+    EXPECT_EQ((*again)->StateDigest(), e.StateDigest()) << where;
+  }
+  EXPECT_GT(restored_count, 0);
 }
 
 }  // namespace

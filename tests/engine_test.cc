@@ -324,18 +324,79 @@ TEST_F(EngineTest, OfferTimeoutRequeuesAndOffersTheNextAgent) {
     if (e.kind == Kind::kOffered || e.kind == Kind::kOfferExpired || e.kind == Kind::kRequeued) {
       routing.emplace_back(e.kind, e.agent);
     }
+    if (e.kind == Kind::kAgentState) {
+      routing.emplace_back(e.kind, absl::StrCat(e.agent, " ", e.detail));
+      EXPECT_EQ(e.at, monday_ + absl::Seconds(32));
+    }
   }
-  EXPECT_THAT(routing, ElementsAre(std::pair(Kind::kOfferExpired, std::string("ann")),
-                                   std::pair(Kind::kRequeued, std::string()),
-                                   std::pair(Kind::kOffered, std::string("bob"))));
+  // The agent's move to away is an event too, as when a command sets a state.
+  EXPECT_THAT(routing,
+              ElementsAre(std::pair(Kind::kOfferExpired, std::string("ann")),
+                          std::pair(Kind::kAgentState, std::string("ann away:missed_offer")),
+                          std::pair(Kind::kRequeued, std::string()),
+                          std::pair(Kind::kOffered, std::string("bob"))));
   EXPECT_EQ(Item("c1").rejected_offers, 1);
   absl::StatusOr<EngineAgentView> ann = engine_->Agent("ann");
   ASSERT_TRUE(ann.ok());
   EXPECT_EQ(ann->state, AgentState::kAway);
+  EXPECT_EQ(ann->away_reason, "missed_offer");
   // The expired offer cannot be accepted any more.
   EXPECT_EQ(engine_->Accept("c1", "ann", monday_ + absl::Seconds(41)).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(engine_->Accept("c1", "bob", monday_ + absl::Seconds(41)).ok());
+}
+
+// A wrap-up's start and end are agent_state events, so that a host following the events knows
+// each agent's state; the agent view agrees at every step.
+TEST(EngineAgentStateTest, WrapUpStartAndEndAreEvents) {
+  absl::StatusOr<std::unique_ptr<Engine>> made = EngineFromJson(R"({
+    "channels": [{"name": "voice", "cost": 1, "wrap_up": "30s"}, {"name": "email", "cost": 1}],
+    "queues": [{"name": "calls", "auto_accept": true}],
+    "origin": "2026-11-23T15:00:00Z"})");
+  ASSERT_TRUE(made.ok()) << made.status();
+  Engine& engine = **made;
+  const absl::Time t0 = engine.now();
+  ASSERT_TRUE(engine
+                  .AddAgent({.id = "ann",
+                             .capacity = {{"voice", 1}, {"email", 1}},
+                             .queues = {{.queue = "calls"}}},
+                            t0)
+                  .ok());
+  ASSERT_TRUE(engine.SetAgentState("ann", AgentState::kAvailable, t0).ok());
+  for (const std::string id : {"c1", "c2"}) {
+    ASSERT_TRUE(engine.Submit({.id = id, .queue = "calls", .channel = "voice"}, t0).ok());
+  }
+  const auto changes = [&engine] {
+    std::vector<std::string> out;
+    for (const EngineEvent& e : engine.PollEvents()) {
+      if (e.kind == Kind::kAgentState || e.kind == Kind::kResolved || e.kind == Kind::kAssigned) {
+        out.push_back(absl::StrCat(std::string(EngineEventKindName(e.kind)), " ", e.item, " ",
+                                   e.agent, " ", e.detail, " +", absl::ToUnixSeconds(e.at)));
+      }
+    }
+    return out;
+  };
+  const int64_t s0 = absl::ToUnixSeconds(t0);
+  const auto at = [s0](int seconds) { return absl::StrCat(" +", s0 + seconds); };
+  EXPECT_THAT(changes(), ElementsAre(absl::StrCat("agent_state  ann available", at(0)),
+                                     absl::StrCat("assigned c1 ann ", at(0))));
+  ASSERT_TRUE(engine.Resolve("c1", t0 + absl::Seconds(60)).ok());
+  EXPECT_THAT(changes(), ElementsAre(absl::StrCat("resolved c1 ann ", at(60)),
+                                     absl::StrCat("agent_state  ann wrap_up", at(60))));
+  EXPECT_EQ(engine.Agent("ann")->state, AgentState::kWrapUp);
+  ASSERT_TRUE(engine.AdvanceTo(t0 + absl::Seconds(89)).ok());
+  EXPECT_THAT(changes(), ElementsAre());
+  ASSERT_TRUE(engine.AdvanceTo(t0 + absl::Seconds(95)).ok());
+  EXPECT_THAT(changes(), ElementsAre(absl::StrCat("agent_state  ann available", at(90)),
+                                     absl::StrCat("assigned c2 ann ", at(90))));
+  EXPECT_EQ(engine.Agent("ann")->state, AgentState::kAvailable);
+  // Email has no wrap-up: nothing changes.
+  ASSERT_TRUE(
+      engine.Submit({.id = "e1", .queue = "calls", .channel = "email"}, t0 + absl::Seconds(96))
+          .ok());
+  ASSERT_TRUE(engine.Resolve("e1", t0 + absl::Seconds(97)).ok());
+  EXPECT_THAT(changes(), ElementsAre(absl::StrCat("assigned e1 ann ", at(96)),
+                                     absl::StrCat("resolved e1 ann ", at(97))));
 }
 
 TEST_F(EngineTest, ClosedLoopReopenAndTheFortyEightHourFollowUp) {

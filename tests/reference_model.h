@@ -720,23 +720,52 @@ class Model {
     if (!item.customer.empty()) customer_agent_[item.customer] = a;
   }
 
+  // An agent state change the engine makes on its own.
+  void EmitAgentState(int a, std::string detail) {
+    events_.push_back({.kind = EngineEventKind::kAgentState,
+                       .at = now_,
+                       .agent = agents_[a].id,
+                       .detail = std::move(detail)});
+  }
+
+  bool CanHoldWindow(int a, int queue) const {
+    return agents_[a].state != AgentState::kOffline && Serves(agents_[a], queue);
+  }
+
+  // Windows held by `a` that it can no longer hold close now; their items are routed, in item
+  // order.
+  void CloseWindows(int a) {
+    for (ModelItem& item : items_) {
+      if (item.state != ItemState::kQueued || !PreferredOnly(item) || item.window_agent != a ||
+          CanHoldWindow(a, item.queue)) {
+        continue;
+      }
+      item.window_until = now_;
+      RouteItem(item);
+    }
+  }
+
   // Takes `item` back from its agent (an offer or assigned work); `completed` counts it handled.
-  void Release(ModelItem& item, bool completed) {
+  // True when that started the agent's wrap-up.
+  bool Release(ModelItem& item, bool completed) {
     ModelAgent& agent = agents_[item.agent];
     const auto held = std::find_if(agent.held.begin(), agent.held.end(),
                                    [&](const ModelHeld& h) { return h.item == item.id; });
     const int channel = held->channel;
     agent.held.erase(held);
     if (agent.held.empty()) agent.last_activity = now_;
-    if (!completed) return;
+    if (!completed) return false;
     ++agent.handled;
     const absl::Duration wrap_up = config_.channels[channel].wrap_up;
-    if (wrap_up > absl::ZeroDuration() &&
-        (agent.state == AgentState::kAvailable || agent.state == AgentState::kWrapUp)) {
-      agent.state = AgentState::kWrapUp;
-      agent.wrap_up_until = std::max(agent.wrap_up_until, now_ + wrap_up);
-      agent.wrap_seq = ++pool_timers_;
+    if (wrap_up <= absl::ZeroDuration() ||
+        (agent.state != AgentState::kAvailable && agent.state != AgentState::kWrapUp)) {
+      return false;
     }
+    const bool started = agent.state == AgentState::kAvailable;
+    agent.state = AgentState::kWrapUp;
+    agent.wrap_up_until = std::max(agent.wrap_up_until, now_ + wrap_up);
+    agent.wrap_seq = ++pool_timers_;
+    return started;
   }
 
   // Back to its queue after an offer ended: its place when it had one, its current priority and
@@ -770,7 +799,7 @@ class Model {
     item.window_until = absl::InfinitePast();
     item.wait_since = now_;
     const QueueConfig& queue = config_.queues[item.queue];
-    if (item.preferred && Serves(agents_[*item.preferred], item.queue) &&
+    if (item.preferred && CanHoldWindow(*item.preferred, item.queue) &&
         queue.preferred_window > absl::ZeroDuration()) {
       item.window_agent = *item.preferred;
       item.window_until = now_ + queue.preferred_window;
@@ -1031,7 +1060,10 @@ class Model {
       agent.last_activity = now_;
       freed.push_back(a);
     }
-    for (int a : freed) RouteAgent(a);
+    for (int a : freed) {
+      EmitAgentState(a, "available");
+      RouteAgent(a);
+    }
 
     struct RouterTimer {
       uint64_t seq = 0;
@@ -1105,6 +1137,7 @@ class Model {
       agent.away_reason = "missed_offer";
       agent.wrap_up_until = absl::InfinitePast();
       agent.wrap_seq.reset();
+      EmitAgentState(a, "away:missed_offer");
     }
     Requeue(item);
     RouteAgent(a);
@@ -1202,6 +1235,7 @@ class Model {
     agent.budget = profile.budget;
     agent.profile = profile.profile;
     agent.queues = profile.queues;
+    CloseWindows(a);
     RouteAgent(a);
     return absl::OkStatus();
   }
@@ -1221,6 +1255,7 @@ class Model {
                        .at = now_,
                        .agent = id,
                        .detail = "offline:removed"});
+    CloseWindows(a);
     for (const std::string& offer : offers) {
       ModelItem& item = *Item(offer);
       MoveToQueue(item, item.queue);
@@ -1252,6 +1287,7 @@ class Model {
     if (!reason.empty()) absl::StrAppend(&detail, ":", reason);
     events_.push_back(
         {.kind = EngineEventKind::kAgentState, .at = now_, .agent = id, .detail = detail});
+    if (state == AgentState::kOffline) CloseWindows(a);
     RouteAgent(a);
     return absl::OkStatus();
   }
@@ -1457,7 +1493,7 @@ class Model {
     if (item == nullptr) return absl::NotFoundError("unknown item");
     if (!Working(item->state)) return absl::FailedPreconditionError("not assigned");
     const int a = item->agent;
-    Release(*item, /*completed=*/true);
+    const bool wrap_up_started = Release(*item, /*completed=*/true);
     ClearPauses(*item);
     if (item->policy >= 0) {
       for (ModelClock& clock : item->clocks) StopClock(*item, clock);
@@ -1468,6 +1504,7 @@ class Model {
     item->close_at = now_ + config_.auto_close_after;
     item->close_seq = ++engine_timers_;
     EmitItem(EngineEventKind::kResolved, *item);
+    if (wrap_up_started) EmitAgentState(a, "wrap_up");
     RouteAgent(a);
     return absl::OkStatus();
   }

@@ -74,6 +74,12 @@ struct Fixture {
   std::vector<std::string> Events() {
     std::vector<std::string> lines;
     for (const RoutingEvent& e : router.PollEvents()) {
+      if (e.kind == RoutingEventKind::kAgentState) {
+        lines.push_back(absl::StrCat("agent_state ", e.agent, " ",
+                                     std::string(AgentStateName(e.agent_state)),
+                                     e.reason.empty() ? "" : ":", std::string(e.reason)));
+        continue;
+      }
       lines.push_back(absl::StrCat(std::string(RoutingEventKindName(e.kind)), " ", e.item,
                                    e.agent == kNoAgent ? "" : absl::StrCat(" ", e.agent)));
     }
@@ -128,8 +134,11 @@ TEST(RouterTest, RejectsAndExpiredOffersRequeueAtTheirPlaceAndExcludeTheAgent) {
   EXPECT_EQ(f.router.Find(1)->offer_expires, kStart + absl::Seconds(20));
   f.Advance(absl::Seconds(1));
   // Both offers expire at once, in the order they were made.
-  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offer_expired 2 ", ann), "requeued 2",
-                                      absl::StrCat("offer_expired 1 ", bob), "requeued 1"));
+  EXPECT_THAT(f.Events(),
+              ElementsAre(absl::StrCat("offer_expired 2 ", ann),
+                          absl::StrCat("agent_state ", ann, " away:missed_offer"), "requeued 2",
+                          absl::StrCat("offer_expired 1 ", bob),
+                          absl::StrCat("agent_state ", bob, " away:missed_offer"), "requeued 1"));
   EXPECT_EQ(f.router.agents().State(bob), AgentState::kAway);
   EXPECT_EQ(f.router.agents().View(bob).away_reason, "missed_offer");
   // Accepting an expired offer is refused.
@@ -144,6 +153,58 @@ TEST(RouterTest, AutoAcceptAssignsAtOnce) {
   EXPECT_THAT(f.Events(),
               ElementsAre(absl::StrCat("offered 1 ", ann), absl::StrCat("assigned 1 ", ann)));
   EXPECT_EQ(f.router.Find(1)->state, RoutedState::kAssigned);
+}
+
+// The state changes the router makes on its own are events, in the order they happen: a wrap-up
+// starting and ending (then the agent takes the waiting call), and missed offers sending the
+// agent away.
+TEST(RouterTest, AgentStateChangesOfItsOwnAreEvents) {
+  Fixture f;
+  const QueueIndex q = f.Queue("calls", {.offer_timeout = absl::Seconds(20)});
+  const AgentIndex ann = f.Agent("ann", SkillSet(), {{.queue = q}});
+  f.Submit(1, q, kVoice);
+  ASSERT_TRUE(f.router.Accept(ann, 1).ok());
+  f.Submit(2, q, kVoice);
+  (void)f.Events();
+  f.Advance(absl::Minutes(5));
+  ASSERT_TRUE(f.router.Complete(1).ok());
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("agent_state ", ann, " wrap_up")));
+  f.Advance(absl::Seconds(29));
+  EXPECT_TRUE(f.Events().empty());
+  f.Advance(absl::Seconds(1));
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("agent_state ", ann, " available"),
+                                      absl::StrCat("offered 2 ", ann)));
+  // A state set by command is no router event.
+  f.Advance(absl::Seconds(20));
+  EXPECT_THAT(f.Events(),
+              ElementsAre(absl::StrCat("offer_expired 2 ", ann),
+                          absl::StrCat("agent_state ", ann, " away:missed_offer"), "requeued 2"));
+  ASSERT_TRUE(f.router.SetAgentState(ann, AgentState::kAvailable).ok());
+  EXPECT_TRUE(f.Events().empty()) << "item 2 excludes ann, who missed it";
+
+  // With away_on_missed_offer off, `auto_away_after_misses` misses in a row send the agent away.
+  Router router(Centre(), {.agents = {.auto_away_after_misses = 2}, .away_on_missed_offer = false},
+                kStart);
+  const QueueIndex chats = *router.AddQueue("chats", {.offer_timeout = absl::Seconds(10)});
+  const AgentIndex bob =
+      *router.AddAgent({.id = "bob", .queues = {{.queue = chats}}, .capacity = Standard()});
+  ASSERT_TRUE(router.SetAgentState(bob, AgentState::kAvailable).ok());
+  ASSERT_TRUE(router.Submit(1, chats, {.arrival = kStart, .channel = kChat}).ok());
+  ASSERT_TRUE(router.AdvanceTo(kStart + absl::Seconds(5)).ok());
+  ASSERT_TRUE(router.Submit(2, chats, {.arrival = router.now(), .channel = kChat}).ok());
+  ASSERT_TRUE(router.AdvanceTo(kStart + absl::Seconds(10)).ok());
+  EXPECT_EQ(router.agents().State(bob), AgentState::kAvailable);
+  ASSERT_TRUE(router.AdvanceTo(kStart + absl::Seconds(20)).ok());
+  EXPECT_EQ(router.agents().State(bob), AgentState::kAway);
+  std::vector<RoutingEvent> changes;
+  for (const RoutingEvent& e : router.PollEvents()) {
+    if (e.kind == RoutingEventKind::kAgentState) changes.push_back(e);
+  }
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].agent, bob);
+  EXPECT_EQ(changes[0].agent_state, AgentState::kAway);
+  EXPECT_EQ(changes[0].reason, "missed_offers");
+  EXPECT_EQ(changes[0].at, kStart + absl::Seconds(15));
 }
 
 TEST(RouterTest, ProfilePriorityAndDelays) {
@@ -224,8 +285,9 @@ TEST(RouterTest, RelaxationStepsApplyAtOnceWhenNobodyLoggedInQualifies) {
   EXPECT_EQ(f.router.queues().NextRelaxationDue(), kStart + absl::Minutes(5));
   // Item 1's offer expires at minute 3; it keeps its relaxation when requeued.
   f.Advance(absl::Minutes(5));
-  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offer_expired 1 ", bob), "requeued 1",
-                                      "requirement_relaxed 2"));
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offer_expired 1 ", bob),
+                                      absl::StrCat("agent_state ", bob, " away:missed_offer"),
+                                      "requeued 1", "requirement_relaxed 2"));
   EXPECT_EQ(f.router.Find(1)->requirement->must()[0][0].level, 1);
   ASSERT_TRUE(f.router.SetAgentState(bob, AgentState::kAvailable).ok());
   EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 2 ", bob)));
@@ -256,6 +318,42 @@ TEST(RouterTest, PreferredAgentHasFirstRefusalThenThePool) {
   EXPECT_THAT(f.Events(),
               ElementsAre(absl::StrCat("rejected 1 ", senior), "requeued 1",
                           absl::StrCat("offered 1 ", other), absl::StrCat("offered 3 ", senior)));
+}
+
+// A window holds an item only while its agent could take it some time: logged in and serving the
+// queue. An offline agent gets none; logging out or leaving the queue closes it at once.
+TEST(RouterTest, APreferredAgentHoldsItsWindowOnlyWhileLoggedInAndServing) {
+  Fixture f;
+  const QueueIndex q = f.Queue("vip", {.offer_timeout = absl::InfiniteDuration(),
+                                       .preferred_agent_window = absl::Minutes(1)});
+  const QueueIndex other_queue = f.Queue("general");
+  const AgentIndex senior = f.Agent("senior", SkillSet(), {{.queue = q}}, Standard(),
+                                    /*available=*/false);
+  const AgentIndex other = f.Agent("other", SkillSet(), {{.queue = q}});
+  // Offline: no window, the pool takes it at once.
+  f.Submit(1, q, kEmail, nullptr, 0, senior);
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 1 ", other)));
+  // Away is logged in: the window holds until the senior logs out, 20 s later.
+  ASSERT_TRUE(f.router.SetAgentState(senior, AgentState::kAway).ok());
+  f.Submit(2, q, kEmail, nullptr, 0, senior);
+  EXPECT_THAT(f.Events(), ElementsAre("queued 2"));
+  EXPECT_EQ((*f.router.Explain(2))[1].reason, "preferred agent's window");
+  f.Advance(absl::Seconds(20));
+  EXPECT_TRUE(f.Events().empty());
+  ASSERT_TRUE(f.router.SetAgentState(senior, AgentState::kOffline).ok());
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 2 ", other)));
+  // Leaving the queue closes it too; items preferring someone else keep theirs.
+  ASSERT_TRUE(f.router.SetAgentState(senior, AgentState::kAway).ok());
+  const AgentIndex third = f.Agent("third", SkillSet(), {{.queue = q}}, Standard(),
+                                   /*available=*/false);
+  ASSERT_TRUE(f.router.SetAgentState(third, AgentState::kAway).ok());
+  f.Submit(3, q, kEmail, nullptr, 0, senior);
+  f.Submit(4, q, kEmail, nullptr, 0, third);
+  EXPECT_THAT(f.Events(), ElementsAre("queued 3", "queued 4"));
+  ASSERT_TRUE(f.router.SetAgentQueues(senior, {{.queue = other_queue}}).ok());
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 3 ", other)));
+  f.Advance(absl::Minutes(1));
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 4 ", other)));
 }
 
 TEST(RouterTest, ChatAgentsFillEverySlotWhenTheyBecomeAvailable) {

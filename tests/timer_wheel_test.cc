@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -728,6 +730,131 @@ TEST(TimerWheelStateTest, AnEarliestDueBeforeNowIsRefused) {
   saved[tag] = 0;
   TimerWheel<int> loaded(kOrigin);
   EXPECT_EQ(LoadWheel(loaded, saved).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Where field number `fields` of a saved state begins. The fields: origin, tick, now, now's
+// instant (ticks and nanoseconds), current tick, next sequence, size, stale entries, free head,
+// flags, earliest due instant (an instant, then its ticks and nanoseconds), upper slots' start.
+size_t FieldAt(std::string_view saved, int fields) {
+  internal::ByteReader r(saved);
+  const auto skip = [&r](int field) -> bool {
+    switch (field) {
+      case 0:
+      case 2:
+      case 11:
+        return r.Time().ok();
+      case 1:
+        return r.Duration().ok();
+      case 3:
+      case 12:
+        return r.Int().ok();
+      case 10:
+        return r.U8().ok();
+      default:
+        return r.Var().ok();
+    }
+  };
+  for (int field = 0; field < fields; ++field) {
+    if (!skip(field)) return std::string_view::npos;
+  }
+  return r.position();
+}
+
+// `saved` with the unsigned field at `at` replaced by `value`.
+std::string WithVar(std::string_view saved, size_t at, uint64_t value) {
+  internal::ByteReader r(saved.substr(at));
+  const size_t length = r.Var().ok() ? r.position() : 0;
+  internal::ByteWriter w;
+  w.Var(value);
+  std::string out(saved);
+  out.replace(at, length, w.bytes());
+  return out;
+}
+
+// Between calls the current tick is now()'s, unless an Advance that had nothing to do left it
+// behind, flagged (Schedule then catches up first). One behind unflagged linked new timers into
+// upper slots that begin before now(): stops where Advance makes no progress.
+TEST(TimerWheelStateTest, ACurrentTickBehindNowIsRefusedUnlessFlagged) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(5), 1);
+  EXPECT_THAT(AdvanceCollect(wheel, At(10)), ElementsAre(1));
+  const std::string saved = SaveWheel(wheel);
+  const size_t current_tick = FieldAt(saved, 5);
+  ASSERT_NE(current_tick, std::string::npos);
+  TimerWheel<int> loaded(kOrigin);
+  ASSERT_TRUE(LoadWheel(loaded, WithVar(saved, current_tick, 10'000)).ok());
+  const absl::Status status = LoadWheel(loaded, WithVar(saved, current_tick, 9'999));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("behind now"));
+}
+
+// Advance reaches a timer through the slot its due instant falls in. One listed in a later slot
+// (its due instant moved earlier) was not fired at its due instant: NextStop() then stayed there
+// while Advance did nothing, and a caller stepping from stop to stop spun forever.
+TEST(TimerWheelStateTest, ATimerInASlotItsDueInstantIsNotInIsRefused) {
+  TimerWheel<int> wheel(kOrigin);
+  EXPECT_THAT(AdvanceCollect(wheel, At(100)), IsEmpty());  // a few ticks ahead: one-tick slots
+  const TimerHandle first = MustSchedule(wheel, At(100.005), 1);
+  MustSchedule(wheel, At(100.008), 2);
+  ASSERT_TRUE(wheel.Cancel(first));  // the earliest due instant is then found again
+  const std::string saved = SaveWheel(wheel);
+  // The second timer's due instant (ticks of 1 ms, no nanoseconds past) and sequence: first in
+  // its node, then as its slot's last.
+  const auto node = [](int64_t ticks) {
+    internal::ByteWriter w;
+    w.Int(ticks);
+    w.Var(0);
+    w.Var(1);
+    return std::string(w.bytes());
+  };
+  const size_t at = saved.find(node(100'008));
+  ASSERT_NE(at, std::string::npos);
+  std::string moved = saved;
+  moved.replace(at, node(100'008).size(), node(100'003));
+  TimerWheel<int> loaded(kOrigin);
+  const absl::Status status = LoadWheel(loaded, moved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("slot"));
+}
+
+// Advance skips cascading before the bound on the upper slots' starts. A bound above the first
+// upper slot let the current tick pass that slot uncascaded, and its timers then went to ticks
+// they do not belong to.
+TEST(TimerWheelStateTest, AnUpperSlotBoundAboveTheFirstUpperSlotIsRefused) {
+  TimerWheel<int> wheel(kOrigin);
+  MustSchedule(wheel, At(3600), 1);
+  EXPECT_THAT(AdvanceCollect(wheel, At(10)), IsEmpty());
+  const std::string saved = SaveWheel(wheel);
+  const size_t bound = FieldAt(saved, 14);
+  ASSERT_NE(bound, std::string::npos);
+  TimerWheel<int> loaded(kOrigin);
+  ASSERT_TRUE(LoadWheel(loaded, WithVar(saved, bound, 0)).ok());
+  const absl::Status status =
+      LoadWheel(loaded, WithVar(saved, bound, std::numeric_limits<uint64_t>::max()));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("upper slot"));
+}
+
+// A slot flagged as listed in firing order fires as listed. Flagged so while it is not, its
+// timers fired out of order, and one not yet due listed ahead of due ones held them back.
+TEST(TimerWheelStateTest, ASlotWronglyFlaggedInFiringOrderIsRefused) {
+  TimerWheel<int> wheel(kOrigin, absl::Milliseconds(250));
+  MustSchedule(wheel, At(1.2), 1);
+  MustSchedule(wheel, At(1.1), 2);  // the same tick, due first
+  std::string saved = SaveWheel(wheel);
+  // The state ends with that slot's order: the flag, the last timer's due instant (tick 4 and
+  // 100 ms past it) and sequence.
+  internal::ByteWriter order;
+  order.U8(0);
+  order.Int(4);
+  order.Var(100'000'000);
+  order.Var(1);
+  ASSERT_TRUE(saved.ends_with(order.bytes()));
+  saved[saved.size() - order.bytes().size()] = 1;
+  TimerWheel<int> loaded(kOrigin, absl::Milliseconds(250));
+  const absl::Status status = LoadWheel(loaded, saved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("firing order"));
 }
 
 }  // namespace

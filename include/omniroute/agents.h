@@ -225,9 +225,10 @@ struct AgentView {
   absl::Duration estimated_time_until_free;
 };
 
-// A state change the pool made on its own.
+// A change the pool made on its own: wrap-up ended (the agent is available), a cool-down ended,
+// `auto_away_after_misses` sent the agent away, completed work started a wrap-up.
 struct AgentEvent {
-  enum class Kind : uint8_t { kWrapUpEnded, kCooldownEnded, kAutoAway };
+  enum class Kind : uint8_t { kWrapUpEnded, kCooldownEnded, kAutoAway, kWrapUpStarted };
   Kind kind = Kind::kWrapUpEnded;
   AgentIndex agent = 0;
   absl::Time at;

@@ -24,7 +24,9 @@
 //   selector when configured, else the queue's `sla_policy`; none: no SLA) and its escalation
 //   policy from the queue (or the default policy). It is routed at once (router.h): `offered`,
 //   and with `auto_accept` `assigned`. A customer's next item gives the agent who last worked
-//   for that customer first refusal for the queue's `preferred_agent_window`.
+//   for that customer first refusal for the queue's `preferred_agent_window`, while that agent
+//   is logged in and serves the queue (an agent who logs out, is removed or leaves the queue
+//   closes the window at once).
 // - Accept / Reject answer an offer; an offer not answered within the queue's `offer_timeout`
 //   expires (`offer_expired`, then `requeued`).
 // - Respond (agent response: first and next response met), CustomerMessage (starts a
@@ -243,8 +245,11 @@ struct EngineEvent {
   int level = 0;
   std::string trigger{};
   std::string target{};
-  // agent_state: the new state and reason; closed: "confirmed" or "quiet_period"; transferred:
-  // the old queue; follow_up_created: the resolved item.
+  // agent_state: the new state and reason ("away:lunch"), for every change: by SetAgentState,
+  // RemoveAgent ("offline:removed"), and those the engine makes itself ("away:missed_offer",
+  // "away:missed_offers", "wrap_up" when resolved work starts one, "available" when it ends);
+  // closed: "confirmed" or "quiet_period"; transferred: the old queue; follow_up_created: the
+  // resolved item.
   std::string detail{};
 
   friend bool operator==(const EngineEvent&, const EngineEvent&) = default;
@@ -418,9 +423,10 @@ class Engine {
 
   // Agents.
   absl::Status AddAgent(const EngineAgentSpec& agent, absl::Time at);
-  // Withdraws its offers (requeued); FailedPrecondition while it holds assigned work.
+  // Withdraws its offers: each item enters its queue again (`queued`) and is routed, and windows
+  // the agent held for customers' items close. FailedPrecondition while it holds assigned work.
   absl::Status RemoveAgent(std::string_view agent, absl::Time at);
-  // Replaces skills, capacity and queues.
+  // Replaces skills, capacity and queues, all three: what `agent` leaves empty is empty after.
   absl::Status UpdateAgent(const EngineAgentSpec& agent, absl::Time at);
   absl::Status SetAgentState(std::string_view agent, AgentState state, absl::Time at,
                              std::string_view reason = "");

@@ -46,6 +46,7 @@
 #ifndef OMNIROUTE_ROUTER_H_
 #define OMNIROUTE_ROUTER_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -96,7 +97,9 @@ struct RoutedItem {
   std::shared_ptr<const RequirementPlan> requirement{};
   ChannelId channel = 0;
   // First refusal for the queue's preferred_agent_window from submission (e.g. the agent who
-  // last served this customer); only if it serves the queue.
+  // last served this customer); only while it is logged in (not offline) and serves the queue:
+  // none when it is not at submission, and the window closes at once when it logs out, is
+  // removed or stops serving the queue.
   std::optional<AgentIndex> preferred_agent{};
 };
 
@@ -108,9 +111,13 @@ enum class RoutingEventKind : uint8_t {
   kOfferExpired,  // agent did not answer in time
   kRequeued,      // back at its place in its queue after a rejected or expired offer
   kRequirementRelaxed,
+  // The router changed an agent's state on its own (not through SetAgentState): a missed offer
+  // or `auto_away_after_misses` sent it away, completed work started its wrap-up, or the wrap-up
+  // ended. `item` is 0.
+  kAgentState,
 };
 // "queued", "offered", "assigned", "rejected", "offer_expired", "requeued",
-// "requirement_relaxed".
+// "requirement_relaxed", "agent_state".
 std::string_view RoutingEventKindName(RoutingEventKind kind);
 inline std::ostream& operator<<(std::ostream& os, RoutingEventKind k) {
   return os << RoutingEventKindName(k);
@@ -125,6 +132,9 @@ struct RoutingEvent {
   QueueIndex queue = 0;
   absl::Time at;
   int steps_applied = 0;  // requirement_relaxed
+  // agent_state: the new state and, for `away`, its reason ("missed_offer", "missed_offers").
+  AgentState agent_state = AgentState::kOffline;
+  std::string_view reason{};
 
   friend bool operator==(const RoutingEvent&, const RoutingEvent&) = default;
 };
@@ -312,6 +322,11 @@ class Router {
   // Whether the item's preferred-agent window is open: only Preferred(item) may take it.
   bool PreferredOnly(const Item& item) const;
   AgentIndex Preferred(const Item& item) const { return *extras_[item.extras].preferred; }
+  // Whether `agent` can hold an item's preferred-agent window in `queue`: logged in and serving it.
+  bool CanHoldWindow(AgentIndex agent, QueueIndex queue) const;
+  // Closes the open windows `agent` can no longer hold (it logged out or stopped serving their
+  // queues) and routes those items, in item order.
+  void ClosePreferredWindows(AgentIndex agent);
   Extras& ExtrasOf(Item& item);
   // A fresh held record for an item leaving its queue for an agent.
   Held& Hold(Item& item);
@@ -348,6 +363,10 @@ class Router {
   void Emit(RoutingEventKind kind, WorkItemId id, AgentIndex agent, QueueIndex queue,
             int steps = 0);
   absl::Status TakeBack(WorkItemId id, Item& item, WorkOutcome outcome);
+  // The reasons of the agent_state events the router makes; events point at these literals.
+  static constexpr std::array<std::string_view, 3> kAgentStateReasons = {"", "missed_offer",
+                                                                         "missed_offers"};
+  void EmitAgentState(AgentIndex agent, AgentState state, std::string_view reason);
   void EmitRelaxed(const QueuedRequirementRelaxed& relaxed);
   void HandleRelaxations();
   void HandleAgentEvents();

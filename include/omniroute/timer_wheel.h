@@ -320,8 +320,9 @@ class TimerWheel {
   // `load(in, payload)` (an absl::Status). The wheel must have been built with the saved origin
   // and tick. `in` offers the bounds-checked reader's U8, Var, Int, Time and Duration, each an
   // absl::StatusOr. InvalidArgument, changing nothing, for truncated or inconsistent input (a
-  // different origin or tick, a node in no slot or in two, a broken free list, miscounted
-  // entries): the loaded wheel's invariants are checked, so corrupt input cannot make it misfire.
+  // different origin or tick, a node in no slot, in two or in one its due instant is not in, a
+  // broken free list, miscounted entries, a current tick off now, caches that disagree with the
+  // timers): the loaded wheel's invariants are checked, so corrupt input cannot make it misfire.
   // O(timers + slot entries).
   template <typename Reader, typename LoadPayload>
   absl::Status LoadState(Reader& in, LoadPayload&& load) {
@@ -453,10 +454,11 @@ class TimerWheel {
     OMNIROUTE_WHEEL_READ(now_, in.Time());
     OMNIROUTE_WHEEL_READ(now_instant_, ReadInstant(in));
     OMNIROUTE_WHEEL_READ(elapsed_, in.Var());
+    const int64_t now_ticks = InstantOf(now_).ticks;
+    const uint64_t now_tick = static_cast<uint64_t>(std::max<int64_t>(now_ticks, 0));
     // Timers link relative to the current tick: one past now() would hold them beyond their due
     // instants, where Advance never reaches.
-    if (const int64_t now_ticks = InstantOf(now_).ticks;
-        now_ticks != kTooFar && elapsed_ > static_cast<uint64_t>(std::max<int64_t>(now_ticks, 0))) {
+    if (now_ticks != kTooFar && elapsed_ > now_tick) {
       return absl::InvalidArgumentError("the current tick is past now");
     }
     OMNIROUTE_WHEEL_READ(next_sequence_, in.Var());
@@ -468,6 +470,12 @@ class TimerWheel {
     if (flags > 3) return absl::InvalidArgumentError("unknown flags");
     next_due_known_ = (flags & 1) != 0;
     elapsed_behind_ = (flags & 2) != 0;
+    // Only an Advance that had nothing to do leaves the current tick behind now(), and says so:
+    // Schedule then catches up first. Unflagged, a new timer would link into an upper slot that
+    // begins before now(), a stop where Advance makes no progress.
+    if (!elapsed_behind_ && now_ticks != kTooFar && elapsed_ != now_tick) {
+      return absl::InvalidArgumentError("the current tick is behind now");
+    }
     OMNIROUTE_WHEEL_READ(next_due_, in.Time());
     OMNIROUTE_WHEEL_READ(next_due_instant_, ReadInstant(in));
     OMNIROUTE_WHEEL_READ(upper_slot_start_, in.Var());
@@ -508,6 +516,11 @@ class TimerWheel {
       OMNIROUTE_WHEEL_READ(slot, in.Var());
       if (node.due == kNever || node.sequence >= next_sequence_ || slot >= kLevels * kSlots) {
         return absl::InvalidArgumentError("a pending node out of range");
+      }
+      // Advance reaches a timer only through the slot its due instant falls in from the current
+      // tick: in another it would fire early, or late behind a stop where nothing is due.
+      if (slot != SlotFor(LinkTick(node.due))) {
+        return absl::InvalidArgumentError("a timer in a slot its due instant is not in");
       }
       node.slot = static_cast<uint16_t>(slot);
       if (absl::Status status = load(in, node.payload); !status.ok()) return status;
@@ -572,6 +585,10 @@ class TimerWheel {
       SlotList& list = slots_->lists[key];
       list.entries.resize(entries);
       size_t valid = 0;
+      // The firing key of the slot's last pending timer, and whether they are listed in firing
+      // order.
+      std::pair<Instant, uint64_t> last{};
+      bool sorted = true;
       for (Entry& entry : list.entries) {
         uint64_t index, generation;
         OMNIROUTE_WHEEL_READ(index, in.Var());
@@ -588,6 +605,9 @@ class TimerWheel {
           return absl::InvalidArgumentError("a timer listed in the wrong slot, or twice");
         }
         seen[index] = true;
+        const std::pair<Instant, uint64_t> firing(nodes_[index].due, nodes_[index].sequence);
+        if (valid > 0 && firing < last) sorted = false;
+        last = firing;
         ++valid;
       }
       if (valid != live) return absl::InvalidArgumentError("a slot's live count is off");
@@ -600,6 +620,14 @@ class TimerWheel {
         order.in_order = in_order == 1;
         OMNIROUTE_WHEEL_READ(order.last_due, ReadInstant(in));
         OMNIROUTE_WHEEL_READ(order.last_sequence, in.Var());
+        // An in-order slot fires as listed, and Push keeps it so by comparing each new timer with
+        // the last one listed. Flagged in order when it is not, or with a last key before its last
+        // timer's, a slot fires out of order, and a timer not yet due held ahead of due ones holds
+        // them back.
+        if (order.in_order &&
+            (!sorted || (valid > 0 && std::pair(order.last_due, order.last_sequence) < last))) {
+          return absl::InvalidArgumentError("a slot's firing order is off");
+        }
       }
     }
 #undef OMNIROUTE_WHEEL_READ
@@ -616,6 +644,11 @@ class TimerWheel {
       if ((slots_->lists[key].live > 0) != occupied) {
         return absl::InvalidArgumentError("a slot's occupancy is off");
       }
+    }
+    // A bound on the upper slots' starts, before which Advance neither fires nor cascades: one too
+    // high would let the current tick pass an upper slot that was never cascaded.
+    if (upper_slot_start_ > UpperSlotStart()) {
+      return absl::InvalidArgumentError("the first upper slot's start is off");
     }
     return absl::OkStatus();
   }
@@ -704,14 +737,24 @@ class TimerWheel {
     list.entries.push_back(entry);
   }
 
-  void Link(uint32_t index) {
-    Node& node = nodes_[index];
-    const uint64_t tick =
-        std::max(static_cast<uint64_t>(std::max<int64_t>(node.due.ticks, 0)), elapsed_);
+  // The tick a timer due at `due` is linked at: its own, or the current one when that is past.
+  uint64_t LinkTick(Instant due) const {
+    return std::max(static_cast<uint64_t>(std::max<int64_t>(due.ticks, 0)), elapsed_);
+  }
+
+  // The slot (level * kSlots + slot index) that holds timers of `tick`, from the current tick.
+  uint16_t SlotFor(uint64_t tick) const {
     const int level = LevelFor(elapsed_, tick);
     const int shift = level * kLevelBits;
-    const int slot = static_cast<int>((tick >> shift) & (kSlots - 1));
-    const uint16_t key = static_cast<uint16_t>(level * kSlots + slot);
+    return static_cast<uint16_t>(level * kSlots + ((tick >> shift) & (kSlots - 1)));
+  }
+
+  void Link(uint32_t index) {
+    Node& node = nodes_[index];
+    const uint64_t tick = LinkTick(node.due);
+    const uint16_t key = SlotFor(tick);
+    const int level = key / kSlots;
+    const int shift = level * kLevelBits;
     if (level > 0 && ((tick >> shift) << shift) < upper_slot_start_) {
       SetUpperSlotStart((tick >> shift) << shift);
     }

@@ -1,5 +1,6 @@
 #include "internal/state_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -438,6 +439,8 @@ absl::Status StateCodec::ReadTracker(SlaTracker& tracker, ByteReader& in) {
         key = SlaTracker::TimerKey{static_cast<uint32_t>(slot), clock};
         return absl::OkStatus();
       }));
+  // The tracker advances its timers with it: a wheel ahead would never fire what it schedules.
+  if (tracker.wheel_.now() > tracker.now_) return in.Malformed("timer clock");
   // Each pending timer is the one its clock holds.
   size_t held = 0;
   for (uint32_t slot = 0; slot < tracker.slab_size_; ++slot) {
@@ -745,6 +748,9 @@ absl::Status StateCodec::ReadQueue(WorkQueue& queue, const PlanTable& plans, Byt
         slot = static_cast<uint32_t>(value);
         return absl::OkStatus();
       }));
+  // The queue advances its timers with its clock (an empty wheel may lag it): a wheel ahead would
+  // never fire what it schedules.
+  if (queue.relaxation_.now() > queue.now()) return in.Malformed("relaxation clock");
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("relaxation events"));
   queue.events_.resize(events);
   for (RequirementRelaxed& event : queue.events_) {
@@ -1056,6 +1062,7 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agents, in.Count("agents"));
   if (agents >= kNoAgent) return in.Malformed("agents");
   pool.agents_.resize(agents);
+  std::vector<int> counted(channels);  // an agent's held work by channel
   for (AgentIndex index = 0; index < agents; ++index) {
     AgentPool::Agent& agent = pool.agents_[index];
     OMNIROUTE_ASSIGN_OR_RETURN(agent.id, in.Str());
@@ -1096,6 +1103,20 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
         const uint64_t active,
         in.Below(uint64_t{std::numeric_limits<uint32_t>::max()} + 1, "active channels"));
     agent.active_channels = static_cast<uint32_t>(active);
+    // Loads, units and active channels count the held work: off, they let an agent take more than
+    // its capacity, or keep it from taking work ever again.
+    std::fill(counted.begin(), counted.end(), 0);
+    for (const HeldWork& work : agent.held) ++counted[work.channel];
+    int64_t units = 0;
+    uint32_t active_channels = 0;
+    for (ChannelId channel = 0; channel < channels; ++channel) {
+      units += int64_t{counted[channel]} * pool.channels_.cost(channel);
+      if (counted[channel] > 0) active_channels |= uint32_t{1} << channel;
+    }
+    if (counted != agent.load || units != agent.used_units ||
+        active_channels != agent.active_channels) {
+      return in.Malformed("an agent's load");
+    }
     OMNIROUTE_ASSIGN_OR_RETURN(agent.last_activity, in.Time());
     OMNIROUTE_ASSIGN_OR_RETURN(agent.last_offer_sequence, in.Var());
     OMNIROUTE_ASSIGN_OR_RETURN(agent.handled, in.Var());
@@ -1169,11 +1190,15 @@ absl::Status StateCodec::ReadPool(AgentPool& pool, ByteReader& in) {
                                  static_cast<AgentPool::TimerKind>(kind)};
         return absl::OkStatus();
       }));
+  // The pool advances its timers with it: a wheel ahead would never fire what it schedules.
+  if (pool.timers_.now() > pool.now_) return in.Malformed("timer clock");
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("agent events"));
   pool.events_.resize(events);
   for (AgentEvent& event : pool.events_) {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, in.U8());
-    if (kind > static_cast<uint8_t>(AgentEvent::Kind::kAutoAway)) return in.Malformed("event");
+    if (kind > static_cast<uint8_t>(AgentEvent::Kind::kWrapUpStarted)) {
+      return in.Malformed("event");
+    }
     event.kind = static_cast<AgentEvent::Kind>(kind);
     OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t agent, in.Below(agents, "event's agent"));
     event.agent = static_cast<AgentIndex>(agent);
@@ -1274,6 +1299,11 @@ void StateCodec::Save(const Router& router, PlanTable& plans, ByteWriter& out) {
     out.Var(event.queue);
     out.Time(event.at);
     out.Int(event.steps_applied);
+    if (event.kind != RoutingEventKind::kAgentState) continue;
+    out.U8(static_cast<uint8_t>(event.agent_state));
+    const auto& reasons = Router::kAgentStateReasons;
+    out.U8(static_cast<uint8_t>(std::find(reasons.begin(), reasons.end(), event.reason) -
+                                reasons.begin()));
   }
 }
 
@@ -1294,6 +1324,11 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
   OMNIROUTE_ASSIGN_OR_RETURN(router.now_, in.Time());
   OMNIROUTE_RETURN_IF_ERROR(Load(router.pool_, in));
   OMNIROUTE_RETURN_IF_ERROR(Load(router.queues_, plans, in));
+  // The router moves its queues and its pool with it. A queue behind would refuse the arrivals
+  // the router hands it at the router's time, leaving the router and its queues at odds.
+  if (router.queues_.now() != router.now_ || router.pool_.now_ != router.now_) {
+    return in.Malformed("clocks");
+  }
   const uint64_t queues = router.queues_.queue_count();
   const uint64_t buckets = router.pool_.bucket_count();
   const uint64_t agents = router.pool_.size();
@@ -1434,6 +1469,25 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
   if (held_claimed != live || extras_claimed != extras_live) {
     return in.Malformed("a record no item holds");
   }
+  // The pool holds the offered and assigned items at their agents, offers as offers, and nothing
+  // else: an agent holding another item, or an offer as accepted, could neither answer the offer
+  // nor ever free its capacity.
+  std::vector<bool> held_by_agent(router.held_.size_);
+  size_t held_work = 0;
+  for (AgentIndex agent = 0; agent < agents; ++agent) {
+    for (const HeldWork& work : router.pool_.agents_[agent].held) {
+      const auto it = router.items_.find(work.item);
+      if (it == router.items_.end() || it->second.agent != agent ||
+          it->second.channel != work.channel ||
+          (it->second.state == RoutedState::kOffered) != work.pending ||
+          held_by_agent[it->second.held]) {
+        return in.Malformed("an agent's held work");
+      }
+      held_by_agent[it->second.held] = true;
+      ++held_work;
+    }
+  }
+  if (held_work != router.items_.size() - queued) return in.Malformed("work no agent holds");
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t restricted, in.Count("restricted items"));
   // Ascending, as written: one set, one way to write it.
   WorkItemId last_restricted = 0;
@@ -1456,11 +1510,39 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
       }));
   // The router advances its timers with it: a wheel ahead would never fire what it schedules.
   if (router.timers_.now() > router.now_) return in.Malformed("timer clock");
+  // Each timer is one its item's records hold: an offer whose record names another timer, or
+  // none, would never expire, and a wake-up so named would never come.
+  size_t holders = 0;
+  for (const auto& [id, item] : router.items_) {
+    if (item.held != Router::kNoSlot) {
+      const Router::Timer* timer = router.timers_.Find(router.held_[item.held].offer_timer);
+      if (timer != nullptr) {
+        if (timer->item != id || timer->kind != Router::TimerKind::kOfferExpiry) {
+          return in.Malformed("an offer's timer");
+        }
+        ++holders;
+      }
+    }
+    if (item.extras == Router::kNoSlot) continue;
+    // An item's wake-ups come in time order, each instant once: a timer named twice would stay
+    // named once it fired.
+    absl::Time last_wake = absl::InfinitePast();
+    for (const TimerHandle handle : router.extras_[item.extras].wake_timers) {
+      const Router::Timer* timer = router.timers_.Find(handle);
+      if (timer == nullptr || timer->item != id || timer->kind != Router::TimerKind::kWake ||
+          router.timers_.Due(handle) <= last_wake) {
+        return in.Malformed("a wake-up timer");
+      }
+      last_wake = router.timers_.Due(handle);
+      ++holders;
+    }
+  }
+  if (holders != router.timers_.size()) return in.Malformed("a timer no item holds");
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t events, in.Count("routing events"));
   router.events_.resize(events);
   for (RoutingEvent& event : router.events_) {
     OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, in.U8());
-    if (kind > static_cast<uint8_t>(RoutingEventKind::kRequirementRelaxed)) {
+    if (kind > static_cast<uint8_t>(RoutingEventKind::kAgentState)) {
       return in.Malformed("routing event");
     }
     event.kind = static_cast<RoutingEventKind>(kind);
@@ -1472,6 +1554,16 @@ absl::Status StateCodec::ReadRouter(Router& router, const PlanTable& plans, Byte
     event.queue = static_cast<QueueIndex>(queue);
     OMNIROUTE_ASSIGN_OR_RETURN(event.at, in.Time());
     OMNIROUTE_ASSIGN_OR_RETURN(event.steps_applied, ReadInt(in, "event steps"));
+    if (event.kind != RoutingEventKind::kAgentState) continue;
+    if (event.agent == kNoAgent) return in.Malformed("event agent");
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t state, in.U8());
+    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t reason, in.U8());
+    if (state > static_cast<uint8_t>(AgentState::kWrapUp) ||
+        reason >= Router::kAgentStateReasons.size()) {
+      return in.Malformed("agent state event");
+    }
+    event.agent_state = static_cast<AgentState>(state);
+    event.reason = Router::kAgentStateReasons[reason];
   }
   return absl::OkStatus();
 }

@@ -248,7 +248,11 @@ def test_reject_and_offer_timeout_requeue_the_item(eng):
     assert [(e.kind, e.agent) for e in eng.poll_events()] == [("rejected", "a1"), ("requeued", ""), ("offered", "a2")]
     assert eng.item("t1").rejected_offers == 1
     eng.advance_to(at(3 + 30))
-    assert [(e.kind, e.agent) for e in eng.poll_events()] == [("offer_expired", "a2"), ("requeued", "")]
+    assert [(e.kind, e.agent, e.detail) for e in eng.poll_events()] == [
+        ("offer_expired", "a2", ""),
+        ("agent_state", "a2", "away:missed_offer"),
+        ("requeued", "", ""),
+    ]
     assert eng.item("t1").state == "queued" and eng.item("t1").position == 0
     reasons = {c.agent: c.reason for c in eng.explain("t1")}
     assert reasons == {"a1": "rejected it", "a2": "away"}
@@ -329,6 +333,21 @@ def test_retroactive_starts_deadlines_and_returning_customers(eng):
     assert eng.item("c2").agent == first
     eng.submit("c3", "billing", "chat", priority="B", customer="cust-8", at=at(13))
     assert eng.item("c3").agent == other
+
+    # A last agent who is away holds the window; one who logs out closes it: the pool takes it.
+    for item, agent in (("c2", first), ("c3", other)):
+        eng.accept(item, agent, at=at(14))
+        eng.resolve(item, at=at(14))
+    eng.set_agent_state(first, "away", at=at(15))
+    eng.submit("c4", "billing", "chat", priority="B", customer="cust-7", at=at(16))
+    assert eng.item("c4").state == "queued"
+    eng.poll_events()
+    eng.set_agent_state(first, "offline", at=at(20))
+    assert [(e.kind, e.item, e.agent) for e in eng.poll_events()] == [
+        ("agent_state", "", first), ("offered", "c4", other)]
+    # An offline last agent gets no window at all.
+    eng.submit("c5", "billing", "chat", priority="B", customer="cust-7", at=at(21))
+    assert eng.item("c5").agent == other
 
 
 def test_agents_are_added_updated_and_removed(eng):

@@ -241,7 +241,9 @@ void BindEngine(py::module_& module) {
           },
           py::arg("id"), py::kw_only(), py::arg("skills") = none, py::arg("capacity") = none,
           py::arg("queues") = none, py::arg("budget") = none, py::arg("at") = none,
-          "Replaces an agent's skills, capacity, queues and budget (as add_agent).")
+          "Replaces an agent's skills, capacity, queues and budget (as add_agent): all of "
+          "them, so a keyword left out means none (no skills, no channels, no queues), not "
+          "'unchanged'.")
       .def(
           "remove_agent",
           [](PyEngine& self, py::handle agent, py::handle at) {
