@@ -593,7 +593,8 @@ class Engine::Impl {
   // InvalidArgument for malformed or inconsistent input.
   absl::Status LoadState(internal::ByteReader& in);
   // After LoadState: the records, the router, the SLA tracker and the timers name each other.
-  absl::Status CheckLoadedState() const;
+  // `follow_up_timers`: the keys of the follow-up timers loaded.
+  absl::Status CheckLoadedState(std::vector<uint64_t> follow_up_timers) const;
 
   // The configuration the journal starts from (later ones are in the journal).
   std::string initial_source_;
@@ -2890,13 +2891,17 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
   // Advance moves the router and the tracker to each stop: one ahead of the engine refuses them,
   // and the engine would stop there forever.
   if (router_->now() > now_ || tracker_.now() > now_) return in.Malformed("clocks");
-  OMNIROUTE_RETURN_IF_ERROR(timers_.LoadState(in, [](ByteReader& r, Timer& timer) -> absl::Status {
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
-    if (kind > static_cast<uint8_t>(TimerKind::kSweep)) return r.Malformed("timer kind");
-    OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t key, r.Below(uint64_t{1} << 56, "timer key"));
-    timer = Timer{.kind = static_cast<TimerKind>(kind), .key = key};
-    return absl::OkStatus();
-  }));
+  // A follow-up is its task and its timer: CheckLoadedState pairs them.
+  std::vector<uint64_t> follow_up_timers;
+  OMNIROUTE_RETURN_IF_ERROR(
+      timers_.LoadState(in, [&follow_up_timers](ByteReader& r, Timer& timer) -> absl::Status {
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint8_t kind, r.U8());
+        if (kind > static_cast<uint8_t>(TimerKind::kSweep)) return r.Malformed("timer kind");
+        OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t key, r.Below(uint64_t{1} << 56, "timer key"));
+        timer = Timer{.kind = static_cast<TimerKind>(kind), .key = key};
+        if (timer.kind == TimerKind::kFollowUp) follow_up_timers.push_back(key);
+        return absl::OkStatus();
+      }));
   // The same for the engine's own timers, which Advance moves with it; and it steps from stop to
   // stop, so a timer due before now (whichever module holds it) is a stop where nothing moves.
   if (timers_.now() > now_) return in.Malformed("clocks");
@@ -2969,10 +2974,10 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t event_digest, in.U64());
   event_digest_ = StableHash(event_digest);
-  return CheckLoadedState();
+  return CheckLoadedState(std::move(follow_up_timers));
 }
 
-absl::Status Engine::Impl::CheckLoadedState() const {
+absl::Status Engine::Impl::CheckLoadedState(std::vector<uint64_t> follow_up_timers) const {
   const auto inconsistent = [](std::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat("inconsistent ", std::string(what)));
   };
@@ -2981,7 +2986,7 @@ absl::Status Engine::Impl::CheckLoadedState() const {
     const Timer* timer = timers_.Find(handle);
     return timer == nullptr || (timer->kind == kind && timer->key == key);
   };
-  size_t routed = 0, tracked = 0;
+  size_t routed = 0, tracked = 0, timers = 0;
   for (const auto& [num, rec] : items_) {
     if (num >= next_item_ || num >= (uint64_t{1} << 56)) return inconsistent("item numbers");
     if ((rec.agent != kNoAgent && rec.agent >= agents) ||
@@ -2992,6 +2997,8 @@ absl::Status Engine::Impl::CheckLoadedState() const {
         !pending(rec.close_timer, TimerKind::kAutoClose, num)) {
       return inconsistent("item timers");
     }
+    timers += (timers_.IsPending(rec.escalation_timer) ? 1 : 0) +
+              (timers_.IsPending(rec.close_timer) ? 1 : 0);
     if (rec.has_sla != tracker_.Tracks(num)) return inconsistent("SLA items");
     tracked += rec.has_sla ? 1 : 0;
     const std::optional<QueueIndex> queue = router_->QueueOf(num);
@@ -3003,10 +3010,27 @@ absl::Status Engine::Impl::CheckLoadedState() const {
   if (routed != router_->size() || tracked != tracker_.item_count()) {
     return inconsistent("item tables");
   }
+  std::sort(follow_up_timers.begin(), follow_up_timers.end());
+  if (follow_up_timers.size() != follow_ups_.size()) return inconsistent("follow-ups");
+  auto timer_key = follow_up_timers.begin();
   for (const auto& [key, task] : follow_ups_) {
-    if (key == 0 || key >= next_follow_up_) return inconsistent("follow-ups");
+    if (key == 0 || key >= next_follow_up_ || *timer_key++ != key) {
+      return inconsistent("follow-ups");
+    }
   }
   if (!pending(sweep_timer_, TimerKind::kSweep, 0)) return inconsistent("sweep timer");
+  // Every timer is an item's, a follow-up's or the sweep: one that none holds would fire into
+  // whatever holds its key then.
+  timers += follow_ups_.size() + (timers_.IsPending(sweep_timer_) ? 1 : 0);
+  if (timers != timers_.size()) return inconsistent("timers");
+  // A removed agent is logged out of every queue and holds nothing, so nothing routes to it.
+  const AgentPool& pool = router_->agents();
+  for (AgentIndex agent = 0; agent < agents; ++agent) {
+    if (removed_[agent] && (pool.State(agent) != AgentState::kOffline ||
+                            !pool.Queues(agent).empty() || !pool.Held(agent).empty())) {
+      return inconsistent("removed agents");
+    }
+  }
   return absl::OkStatus();
 }
 }  // namespace omniroute
