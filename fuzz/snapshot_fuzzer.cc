@@ -6,7 +6,7 @@
 //
 // Random bytes rarely get past the trailing checksum, so a custom mutator usually mutates one part
 // of a well-formed snapshot (the configuration text, the journal, the capacity hints of format 3,
-// the state of formats 4 and 5, the digest, the version) and frames and checksums the result again;
+// the state of formats 4 to 6, the digest, the version) and frames and checksums the result again;
 // sometimes it mutates the bytes as they are. A restored engine then advances an hour, so a state
 // that loads but does not hold together shows.
 #include <algorithm>
@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "fuzz_support.h"
 #include "internal/byte_codec.h"
+#include "internal/snapshot_checksum.h"
 #include "omniroute/config_json.h"
 #include "omniroute/engine.h"
 #include "omniroute/escalation.h"
@@ -37,7 +38,7 @@ using omniroute::Engine;
 using omniroute::fuzz::Fail;
 
 // The fields of a snapshot (Engine::Snapshot): magic, version, configuration text, journal, then
-// in format 3 the capacity hints (kept as their bytes) and state digest, in formats 4 and 5 the
+// in format 3 the capacity hints (kept as their bytes) and state digest, in formats 4 to 6 the
 // state digest and the state (the current configuration, the origin and the engine's state, kept as
 // their bytes), then a checksum of them.
 struct SnapshotParts {
@@ -94,10 +95,8 @@ std::optional<SnapshotParts> Split(std::string_view snapshot) {
 
 // `body` followed by its checksum, as Engine::Snapshot writes it.
 std::string Sealed(std::string body) {
-  omniroute::internal::StableHash checksum;
-  checksum.Add(body.data(), body.size());
   omniroute::internal::ByteWriter w;
-  w.U64(checksum.value());
+  w.U64(omniroute::internal::SnapshotChecksum(body));
   return body + w.Take();
 }
 
@@ -169,7 +168,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       parts->digest ^= uint64_t{1} << (rng() % 64);
       break;
     case 1:
-      parts->version = rng() % 7;
+      parts->version = rng() % 8;
       break;
     case 2:
       MutateField(parts->replayed ? parts->hints : parts->state,
@@ -180,7 +179,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
       MutateField(parts->source, parts->source.size() + room, rng);
       break;
     default:
-      // Format 3 replays its journal; formats 4 and 5 load their state and only carry the journal.
+      // Format 3 replays its journal; formats 4 to 6 load their state and only carry the journal.
       MutateField(parts->replayed ? parts->journal : parts->state,
                   (parts->replayed ? parts->journal : parts->state).size() + room, rng);
       break;

@@ -19,6 +19,7 @@
 #include "internal/enum_names.h"
 #include "internal/events.h"
 #include "internal/memory_bytes.h"
+#include "internal/snapshot_checksum.h"
 #include "internal/state_codec.h"
 #include "internal/status_macros.h"
 #include "omniroute/sla_tracker.h"
@@ -54,10 +55,11 @@ constexpr std::array<std::string_view, 21> kEventKindNames = {"queued",
                                                               "agent_state"};
 
 constexpr std::string_view kSnapshotMagic = "OMNIROUTE-SNAPSHOT";
-// Format 5 carries the engine's state, which a restore loads, and its StateDigest. Format 4 had the
-// same layout with the digest of OrderedStateDigest; format 3 carried only the journal, which a
-// restore replays, and that same digest.
-constexpr uint32_t kSnapshotVersion = 5;
+// Format 6 carries the engine's state, which a restore loads, and its StateDigest. Format 5 had the
+// same layout and another checksum (internal::SnapshotChecksum); format 4 had that of 5 with the
+// digest of OrderedStateDigest; format 3 carried only the journal, which a restore replays, and
+// that same digest.
+constexpr uint32_t kSnapshotVersion = 6;
 constexpr uint32_t kOrderedDigestSnapshotVersion = 4;
 constexpr uint32_t kReplayedSnapshotVersion = 3;
 
@@ -3189,9 +3191,7 @@ std::string Engine::Snapshot() const {
   w.Str(impl_->config_.source);
   w.Time(impl_->config_.origin);
   impl_->SaveState(w);
-  StableHash checksum;
-  checksum.Add(w.bytes().data(), w.bytes().size());
-  w.U64(checksum.value());
+  w.U64(internal::SnapshotChecksum(w.bytes()));
   return w.Take();
 }
 
@@ -3206,9 +3206,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Restore(std::string_view snapsho
   if (!magic.ok() || *magic != kSnapshotMagic) {
     return absl::InvalidArgumentError("snapshot: not an omniroute snapshot");
   }
-  StableHash checksum;
-  checksum.Add(body.data(), body.size());
-  if (checksum.value() != stored_checksum) {
+  if (internal::SnapshotChecksum(body) != stored_checksum) {
     return absl::InvalidArgumentError("snapshot: checksum mismatch (corrupt or truncated)");
   }
   OMNIROUTE_ASSIGN_OR_RETURN(const uint64_t version, r.U64());

@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "internal/byte_codec.h"
+#include "internal/snapshot_checksum.h"
 #include "omniroute/config_json.h"
 #include "omniroute/engine.h"
 #include "omniroute/timer_wheel.h"
@@ -887,10 +888,8 @@ TEST(EngineSnapshotTest, RandomSequencesWithReconfigurationsBeforeTheSnapshotRes
 // A snapshot with its trailing checksum recomputed, so that corruption reaches the parser.
 std::string Reseal(std::string body_and_checksum) {
   std::string body = body_and_checksum.substr(0, body_and_checksum.size() - 8);
-  internal::StableHash checksum;
-  checksum.Add(body.data(), body.size());
   internal::ByteWriter w;
-  w.U64(checksum.value());
+  w.U64(internal::SnapshotChecksum(body));
   return body + std::string(w.bytes());
 }
 
@@ -928,7 +927,8 @@ std::string SampleSnapshot() {
 }
 
 // Snapshots of SampleEngine() that earlier builds wrote: "sample-format3.bin" (the journal,
-// replayed on restore) and "sample-format4.bin" (the state, with the digest in item number order).
+// replayed on restore), "sample-format4.bin" (the state, with the digest in item number order) and
+// "sample-format5.bin" (the state, ending with a StableHash checksum).
 // They stand for snapshots users keep, so they are never rewritten: a change that breaks them
 // breaks those.
 std::string EarlierSnapshot(std::string_view name) {
@@ -1052,15 +1052,16 @@ TEST(EngineCorruptSnapshotTest, ResealedFlipsNeverCrash) {
 }
 
 // Snapshots of earlier builds restore into the engine a current snapshot restores: format 3 (the
-// journal without the state) by replaying the journal, format 4 by loading its state. Each checks
-// the digest it recorded. Their journals keep an `advance_to` for each refusal at the current
-// instant, which builds since then do not write, so they are compared with each other and with a
-// replay of that journal, and with today's engine by digest.
+// journal without the state) by replaying the journal, formats 4 and 5 by loading their state.
+// Each checks the digest it recorded. Their journals keep an `advance_to` for each refusal at the
+// current instant, which builds since then do not write, so the first two are compared with each
+// other and with a replay of that journal, and with today's engine by digest.
 TEST(EngineCorruptSnapshotTest, EarlierFormatsRestore) {
   const std::unique_ptr<Engine> engine = SampleEngine();
   ASSERT_NE(engine, nullptr);
   std::vector<std::string> snapshots;
-  for (const std::string_view name : {"sample-format3.bin", "sample-format4.bin"}) {
+  for (const std::string_view name :
+       {"sample-format3.bin", "sample-format4.bin", "sample-format5.bin"}) {
     SCOPED_TRACE(name);
     const std::string earlier = EarlierSnapshot(name);
     ASSERT_GT(earlier.size(), 100u);
@@ -1074,29 +1075,52 @@ TEST(EngineCorruptSnapshotTest, EarlierFormatsRestore) {
     EXPECT_TRUE((*replayed)->Snapshot() == snapshots.back());
   }
   EXPECT_TRUE(snapshots[0] == snapshots[1]);
+  EXPECT_TRUE(snapshots[2] == engine->Snapshot());
 
-  // Formats 4 and 5 differ in the version and the digest alone: the configuration, the journal
-  // and the state are written as they were.
-  std::string format4 = EarlierSnapshot("sample-format4.bin");
-  const std::string format5 = snapshots[1];
-  ASSERT_EQ(format4.size(), format5.size());
+  // Formats 5 and 6 differ in the version and the checksum alone: the configuration, the journal,
+  // the digest and the state are written as they were.
+  const std::string format5 = EarlierSnapshot("sample-format5.bin");
+  const std::string format6 = engine->Snapshot();
+  ASSERT_EQ(format5.size(), format6.size());
   const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
+  EXPECT_EQ(format5.compare(0, version_at, format6, 0, version_at), 0);
+  EXPECT_EQ(format5[version_at], 5);
+  EXPECT_EQ(format6[version_at], 6);
+  EXPECT_EQ(format5.compare(version_at + 8, format5.size() - version_at - 16, format6,
+                            version_at + 8, format6.size() - version_at - 16),
+            0)
+      << "format 6 does not write the state as format 5 did";
+
+  // Format 4's digest is checked against the loaded state.
+  std::string format4 = EarlierSnapshot("sample-format4.bin");
   internal::ByteReader r(format4);
   ASSERT_TRUE(r.Str().ok());  // magic
   ASSERT_EQ(*r.U64(), 4u);    // version
   ASSERT_TRUE(r.Str().ok());  // initial configuration
   ASSERT_TRUE(r.Str().ok());  // journal
-  const size_t digest_at = r.position();
-  EXPECT_TRUE(format4.compare(version_at + 8, digest_at - version_at - 8, format5, version_at + 8,
-                              digest_at - version_at - 8) == 0);
-  EXPECT_TRUE(format4.compare(digest_at + 8, format4.size() - digest_at - 16, format5,
-                              digest_at + 8, format5.size() - digest_at - 16) == 0)
-      << "format 5 does not write the state as format 4 did";
-
-  // Format 4's digest is checked against the loaded state.
-  format4[digest_at] = static_cast<char>(format4[digest_at] ^ 1);
+  format4[r.position()] = static_cast<char>(format4[r.position()] ^ 1);
   absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(format4));
   EXPECT_TRUE(Refused(restored, absl::StatusCode::kDataLoss, "loaded state differs"));
+}
+
+// Each format is checked with its own checksum: a format-6 snapshot sealed as format 5 was, or a
+// format-5 one sealed as format 6 is, is corrupt.
+TEST(EngineCorruptSnapshotTest, AChecksumOfTheOtherFormatIsRefused) {
+  const auto sealed = [](std::string_view body, bool wide) {
+    internal::StableHash narrow;
+    narrow.Add(body.data(), body.size());
+    internal::ByteWriter w;
+    w.U64(wide ? internal::WideChecksum(body) : narrow.value());
+    return std::string(body) + std::string(w.bytes());
+  };
+  for (const auto& [snapshot, wide] : {std::pair(SampleSnapshot(), false),
+                                       std::pair(EarlierSnapshot("sample-format5.bin"), true)}) {
+    ASSERT_GT(snapshot.size(), 100u);
+    const std::string_view body = std::string_view(snapshot).substr(0, snapshot.size() - 8);
+    ASSERT_TRUE(RestoreEngine(sealed(body, !wide)).ok());
+    EXPECT_TRUE(Refused(RestoreEngine(sealed(body, wide)), absl::StatusCode::kInvalidArgument,
+                        "checksum mismatch"));
+  }
 }
 
 TEST(EngineCorruptSnapshotTest, FormatThreeSnapshotsRestoreByReplay) {
@@ -1163,9 +1187,9 @@ TEST(EngineCorruptSnapshotTest, UnsupportedVersionTrailingBytesAndWrongDigestAre
   // Layout: Str(magic) U64(version) Str(initial config) Str(journal) U64(digest) Str(config)
   // Time(origin) state U64(checksum).
   const size_t version_at = 1 + std::string_view("OMNIROUTE-SNAPSHOT").size();
-  EXPECT_EQ(snapshot[version_at], 5);
-  for (const int old_version : {1, 2, 6}) {
-    // 1: before event digests were hashed word by word; 2: before the capacity hints; 6: a later
+  EXPECT_EQ(snapshot[version_at], 6);
+  for (const int old_version : {1, 2, 7}) {
+    // 1: before event digests were hashed word by word; 2: before the capacity hints; 7: a later
     // format.
     std::string version = snapshot;
     version[version_at] = static_cast<char>(old_version);

@@ -410,11 +410,11 @@ class Engine {
   // The engine a snapshot describes, behaving exactly as the snapshotted one from there on: its
   // current configuration read by `load`, its state loaded and checked (every part naming the
   // others consistently) and its state and event digest compared; the journal is carried on.
-  // Snapshots of earlier builds restore too: format 4 (the same parts, with a digest in item
-  // order) loads its state, format 3 replays its journal. InvalidArgument for a truncated,
-  // corrupt or foreign snapshot, an unsupported version, or a state that does not fit the
-  // configuration `load` gives; DataLoss when the loaded or replayed state misses the digest.
-  // O(state) for formats 4 and 5, O(journal) for format 3.
+  // Snapshots of earlier builds restore too: formats 5 (the same parts, with a slower checksum)
+  // and 4 (with a digest in item order as well) load their state, format 3 replays its journal.
+  // InvalidArgument for a truncated, corrupt or foreign snapshot, an unsupported version, or a
+  // state that does not fit the configuration `load` gives; DataLoss when the loaded or replayed
+  // state misses the digest. O(state) for formats 4 to 6, O(journal) for format 3.
   static absl::StatusOr<std::unique_ptr<Engine>> Restore(std::string_view snapshot,
                                                          const EngineConfigLoader& load);
   ~Engine();
@@ -492,7 +492,7 @@ class Engine {
   std::vector<std::string> ItemIds() const;
   const EngineConfig& config() const;
 
-  // The versioned snapshot (format 5): the configuration the engine started from, the journal,
+  // The versioned snapshot (format 6): the configuration the engine started from, the journal,
   // the state and event digest, the current configuration and the engine's whole state (records,
   // queues, agents, SLA clocks, timers, counters). Events not yet polled are not included.
   // O(state + journal).

@@ -582,25 +582,45 @@ def test_corrupt_snapshots_are_refused():
         om.Engine.restore("text")
 
 
-def stable_hash(data):
-    """The snapshot checksum (StableHash in src/internal/byte_codec.h)."""
-    mask = (1 << 64) - 1
-    state = 0xCBF29CE484222325
+MASK = (1 << 64) - 1
 
-    def word(w):
-        nonlocal state
-        state = ((state ^ w) * 0x9E3779B97F4A7C15) & mask
-        state = ((state << 29) | (state >> 35)) & mask
 
-    whole = len(data) - len(data) % 8
-    for i in range(0, whole, 8):
-        word(int.from_bytes(data[i : i + 8], "little"))
-    if whole < len(data):
-        word(int.from_bytes(data[whole:], "little") ^ ((len(data) - whole) << 56))
-    h = state
-    h = ((h ^ (h >> 33)) * 0xFF51AFD7ED558CCD) & mask
-    h = ((h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53) & mask
-    return h ^ (h >> 33)
+class StableHash:
+    """StableHash of src/internal/byte_codec.h."""
+
+    def __init__(self, state=0xCBF29CE484222325):
+        self.state = state
+
+    def word(self, w):
+        state = ((self.state ^ w) * 0x9E3779B97F4A7C15) & MASK
+        self.state = ((state << 29) | (state >> 35)) & MASK
+
+    def add(self, data):
+        whole = len(data) - len(data) % 8
+        for i in range(0, whole, 8):
+            self.word(int.from_bytes(data[i : i + 8], "little"))
+        if whole < len(data):
+            self.word(int.from_bytes(data[whole:], "little") ^ ((len(data) - whole) << 56))
+
+    def value(self):
+        h = self.state
+        h = ((h ^ (h >> 33)) * 0xFF51AFD7ED558CCD) & MASK
+        h = ((h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53) & MASK
+        return h ^ (h >> 33)
+
+
+def snapshot_checksum(body):
+    """The checksum a format-6 snapshot ends with (WideChecksum in src/internal/byte_codec.h)."""
+    lanes = [StableHash(seed) for seed in range(1, 17)]
+    blocks = len(body) - len(body) % 128
+    for i in range(0, blocks, 8):
+        lanes[(i // 8) % 16].word(int.from_bytes(body[i : i + 8], "little"))
+    lanes[0].add(body[blocks:])
+    out = StableHash()
+    for lane in lanes:
+        out.word(lane.state)
+    out.word(len(body))
+    return out.value()
 
 
 def test_snapshot_whose_state_misses_its_digest_is_a_value_error():
@@ -622,7 +642,7 @@ def test_snapshot_whose_state_misses_its_digest_is_a_value_error():
                 break
         pos += length
     body = blob[:pos] + bytes([blob[pos] ^ 1]) + blob[pos + 1 : -8]
-    forged = body + stable_hash(body).to_bytes(8, "little")
+    forged = body + snapshot_checksum(body).to_bytes(8, "little")
     with pytest.raises(ValueError, match="the loaded state differs from the recorded one"):
         om.Engine.restore(forged)
 
