@@ -737,6 +737,15 @@ INSTANTIATE_TEST_SUITE_P(Seeds, EngineDeterminismTest, ::testing::Range<uint64_t
                            return absl::StrCat("seed_", p.param);
                          });
 
+// Thousands of sequences in all: the seeds above, a test each, and two thousand more in one run
+// (which stops at the first that fails; its seed is in the trace).
+TEST(EngineDeterminismManySeedsTest, TwoThousandMoreSequencesAreDeterministicToo) {
+  for (uint64_t seed = 301; seed <= 2300 && !::testing::Test::HasFailure(); ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    RunSequence(seed, {});
+  }
+}
+
 // The configuration is valid and the harness sees a busy centre: most commands succeed, items go
 // through the whole lifecycle, escalations and follow-ups happen.
 TEST(EngineDeterminismCoverageTest, SequencesExerciseTheWholeLifecycle) {
