@@ -553,6 +553,7 @@ class Engine::Impl {
   // --- views ----------------------------------------------------------------------------------
   absl::StatusOr<EngineItemView> ItemView(std::string_view id) const;
   absl::StatusOr<EngineAgentView> AgentView(std::string_view id) const;
+  absl::StatusOr<EngineAgentSpec> AgentSpec(std::string_view id) const;
   absl::StatusOr<QueueStats> Stats(std::string_view name) const;
   QueueStats StatsOf(QueueIndex q) const;
   EngineKpis Kpis() const;
@@ -683,6 +684,8 @@ class Engine::Impl {
   static constexpr size_t kFirstPlanSweep = 1024;
   void SweepPlans();
   absl::StatusOr<AgentConfig> AgentConfigFor(const EngineAgentSpec& spec);
+  // The budget of an agent whose spec gives none: every channel at its limit at once.
+  int DefaultBudget(const std::vector<int>& limits) const;
   absl::StatusOr<std::string> SlaPolicyFor(const EngineItemSpec& spec, QueueIndex queue) const;
   // Checks that `policy` has targets for `priority`.
   absl::Status CheckSlaPriority(std::string_view policy, std::string_view priority,
@@ -1227,7 +1230,6 @@ absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& 
   AgentConfig config{.id = spec.id};
   AgentCapacity capacity;
   capacity.limits.assign(channels_.size(), 0);
-  int64_t units = 0;
   for (const auto& [name, limit] : spec.capacity) {
     absl::StatusOr<ChannelId> channel = channels_.Find(name);
     if (!channel.ok()) {
@@ -1239,10 +1241,8 @@ absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& 
                                                      name, "\" must be 0 to 1000000"));
     }
     capacity.limits[*channel] = limit;
-    units += int64_t{limit} * channels_.cost(*channel);
   }
-  capacity.budget =
-      spec.budget ? *spec.budget : static_cast<int>(std::clamp<int64_t>(units, 1, 1'000'000));
+  capacity.budget = spec.budget ? *spec.budget : DefaultBudget(capacity.limits);
   config.capacity = std::move(capacity);
   for (size_t i = 0; i < spec.queues.size(); ++i) {
     const EngineQueueRef& ref = spec.queues[i];
@@ -1274,6 +1274,14 @@ absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& 
   OMNIROUTE_RETURN_IF_ERROR(Intern(names));
   OMNIROUTE_ASSIGN_OR_RETURN(config.skills, SkillSetFromNames(catalog_, spec.skills));
   return config;
+}
+
+int Engine::Impl::DefaultBudget(const std::vector<int>& limits) const {
+  int64_t units = 0;
+  for (size_t channel = 0; channel < limits.size(); ++channel) {
+    units += int64_t{limits[channel]} * channels_.cost(static_cast<ChannelId>(channel));
+  }
+  return static_cast<int>(std::clamp<int64_t>(units, 1, 1'000'000));
 }
 
 absl::StatusOr<std::string> Engine::Impl::SlaPolicyFor(const EngineItemSpec& spec,
@@ -2415,6 +2423,27 @@ absl::StatusOr<EngineAgentView> Engine::Impl::AgentView(std::string_view id) con
   return view;
 }
 
+absl::StatusOr<EngineAgentSpec> Engine::Impl::AgentSpec(std::string_view id) const {
+  OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(id));
+  const AgentPool& pool = router_->agents();
+  EngineAgentSpec spec{.id = std::string(id)};
+  for (const SkillLevel& skill : pool.Skills(agent)) {
+    spec.skills.emplace(std::string(catalog_.Name(skill.skill)), skill.level);
+  }
+  const AgentCapacity& capacity = pool.Capacity(agent);
+  for (size_t channel = 0; channel < capacity.limits.size(); ++channel) {
+    if (capacity.limits[channel] == 0) continue;
+    spec.capacity.emplace(channels_.spec(static_cast<ChannelId>(channel)).name,
+                          capacity.limits[channel]);
+  }
+  if (capacity.budget != DefaultBudget(capacity.limits)) spec.budget = capacity.budget;
+  for (const QueueAssignment& q : pool.Queues(agent)) {
+    spec.queues.push_back(
+        {.queue = router_->queues().name(q.queue), .priority = q.priority, .delay = q.delay});
+  }
+  return spec;
+}
+
 QueueStats Engine::Impl::StatsOf(QueueIndex q) const {
   const QueueInfo& info = queues_[q];
   const WorkQueue& queue = router_->queues().queue(q);
@@ -3391,6 +3420,9 @@ absl::StatusOr<EngineItemView> Engine::Item(std::string_view item) const {
 }
 absl::StatusOr<EngineAgentView> Engine::Agent(std::string_view agent) const {
   return impl_->AgentView(agent);
+}
+absl::StatusOr<EngineAgentSpec> Engine::AgentSpec(std::string_view agent) const {
+  return impl_->AgentSpec(agent);
 }
 absl::StatusOr<QueueStats> Engine::Queue(std::string_view queue) const {
   return impl_->Stats(queue);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -117,6 +118,54 @@ TEST_F(EngineTest, IdsListTheAgentsAndItemsTheEngineHolds) {
   for (const std::string id : {"t2", "t1", "t3", "t4"}) Submit(id, "general", "chat", "B", monday_);
   ASSERT_TRUE(engine_->Cancel("t2", monday_).ok());
   EXPECT_THAT(engine_->ItemIds(), ElementsAre("t1", "t3", "t4"));
+}
+
+// AgentSpec is the profile as AddAgent and UpdateAgent take it: the budget only when it is not the
+// capacity's default, channels the agent does not take left out.
+TEST_F(EngineTest, AgentSpecGivesTheProfileBackAndUpdatingToItChangesNothing) {
+  const EngineAgentSpec given{.id = "a1",
+                              .skills = {{"english", 5}, {"senior", 2}},
+                              .capacity = {{"chat", 2}, {"email", 0}, {"voice", 1}},
+                              .budget = 2,
+                              .queues = {{.queue = "tech", .delay = absl::Seconds(30)},
+                                         {.queue = "general", .priority = 1}}};
+  ASSERT_TRUE(engine_->AddAgent(given, monday_).ok());
+  EngineAgentSpec expected = given;
+  expected.capacity.erase("email");
+  EXPECT_EQ(engine_->AgentSpec("a1").value_or(EngineAgentSpec{}), expected);
+  // a2's budget is its capacity's default (each channel costs one unit), given or not.
+  for (const std::optional<int> budget : {std::optional<int>(), std::optional<int>(3)}) {
+    EngineAgentSpec a2{.id = "a2", .capacity = {{"chat", 3}}, .budget = budget};
+    ASSERT_TRUE((budget ? engine_->UpdateAgent(a2, monday_) : engine_->AddAgent(a2, monday_)).ok());
+    a2.budget.reset();
+    EXPECT_EQ(engine_->AgentSpec("a2").value_or(EngineAgentSpec{}), a2);
+  }
+  EXPECT_EQ(engine_->Agent("a2")->budget, 3);
+
+  ASSERT_TRUE(engine_->SetAgentState("a1", AgentState::kAvailable, monday_).ok());
+  Submit("t1", "general", "chat", "B", monday_ + absl::Minutes(1));
+  Submit("t2", "callbacks", "voice", "B", monday_ + absl::Minutes(1));
+  ASSERT_EQ(Item("t1").state, ItemState::kOffered);
+  (void)engine_->PollEvents();
+  const uint64_t digest = engine_->StateDigest();
+  ASSERT_TRUE(engine_->UpdateAgent(*engine_->AgentSpec("a1"), monday_ + absl::Minutes(1)).ok());
+  EXPECT_EQ(engine_->StateDigest(), digest);
+  EXPECT_TRUE(engine_->PollEvents().empty());
+
+  // A spec changed in its capacity alone: an explicit budget stays, a default one follows.
+  for (const std::string id : {"a1", "a2"}) {
+    EngineAgentSpec spec = *engine_->AgentSpec(id);
+    spec.capacity["email"] = 4;
+    ASSERT_TRUE(engine_->UpdateAgent(spec, monday_ + absl::Minutes(2)).ok());
+  }
+  EXPECT_EQ(engine_->Agent("a1")->budget, 2);
+  EXPECT_GT(engine_->Agent("a2")->budget, 3);
+  EXPECT_EQ(engine_->AgentSpec("a2")->budget, std::nullopt);
+
+  EXPECT_EQ(engine_->AgentSpec("ghost").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(engine_->Cancel("t1", monday_ + absl::Minutes(3)).ok());
+  ASSERT_TRUE(engine_->RemoveAgent("a1", monday_ + absl::Minutes(3)).ok());
+  EXPECT_EQ(engine_->AgentSpec("a1").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(EngineTest, MemoryBytesCountsAgentsAndWaitingItems) {

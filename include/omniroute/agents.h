@@ -296,6 +296,7 @@ class AgentPool {
   AgentView View(AgentIndex agent) const;
   const std::vector<HeldWork>& Held(AgentIndex agent) const { return agents_[agent].held; }
   const SkillSet& Skills(AgentIndex agent) const { return agents_[agent].skills; }
+  const AgentCapacity& Capacity(AgentIndex agent) const { return agents_[agent].capacity; }
   const std::vector<QueueAssignment>& Queues(AgentIndex agent) const {
     return buckets_[agents_[agent].bucket].queues;
   }

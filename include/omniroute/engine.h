@@ -426,7 +426,9 @@ class Engine {
   // Withdraws its offers: each item enters its queue again (`queued`) and is routed, and windows
   // the agent held for customers' items close. FailedPrecondition while it holds assigned work.
   absl::Status RemoveAgent(std::string_view agent, absl::Time at);
-  // Replaces skills, capacity and queues, all three: what `agent` leaves empty is empty after.
+  // Replaces skills, capacity, budget and queues, all of them: what `agent` leaves empty is empty
+  // after (and an omitted budget is the default of the new capacity). To change some, start from
+  // `AgentSpec`.
   absl::Status UpdateAgent(const EngineAgentSpec& agent, absl::Time at);
   absl::Status SetAgentState(std::string_view agent, AgentState state, absl::Time at,
                              std::string_view reason = "");
@@ -476,6 +478,11 @@ class Engine {
   absl::Time now() const;
   absl::StatusOr<EngineItemView> Item(std::string_view item) const;
   absl::StatusOr<EngineAgentView> Agent(std::string_view agent) const;
+  // The agent's profile as the spec that gives it: skills, the channels it takes, queues in its
+  // order with their priorities and delays, and the budget when it is not its capacity's default
+  // (so that a spec changed in its capacity alone gets the new default). `UpdateAgent` of it
+  // changes nothing. NotFound for an unknown agent. O(skills + channels + queues).
+  absl::StatusOr<EngineAgentSpec> AgentSpec(std::string_view agent) const;
   absl::StatusOr<QueueStats> Queue(std::string_view queue) const;
   std::vector<std::string> QueueNames() const;
   EngineKpis Kpis() const;

@@ -367,6 +367,29 @@ def test_agents_are_added_updated_and_removed(eng):
         eng.agent("a2")
 
 
+def test_update_agent_changes_what_it_is_given_and_keeps_the_rest(eng):
+    eng.add_agent("a1", skills={"billing": 5}, capacity={"chat": 2, "email": 1}, budget=2,
+                  queues=["billing", {"queue": "tech", "priority": 1, "delay": 30}], at=at(0))
+    eng.set_agent_state("a1", "available", at=at(0))
+    eng.update_agent("a1", capacity={"chat": 1}, at=at(1))
+    agent = eng.agent("a1")
+    assert (agent.queues, agent.budget) == (["billing", "tech"], 2)
+    # The skills stayed: a billing item that needs them is offered to a1.
+    eng.submit("t1", "billing", "chat", requires={"billing": 5}, at=at(2))
+    assert eng.item("t1").agent == "a1"
+    # Batches see the commands before: the second update keeps the first one's queues.
+    eng.add_agent("a2", capacity={"chat": 3}, queues=["billing"], at=at(3))
+    assert eng.agent("a2").budget == 3
+    eng.apply([{"kind": "update_agent", "id": "a2", "queues": ["tech"], "at": at(4)},
+               ("update_agent", "a2", {"capacity": {"chat": 5}, "at": at(4)})])
+    agent = eng.agent("a2")
+    assert (agent.queues, agent.budget) == (["tech"], 5)  # a default budget follows the capacity
+    eng.update_agent("a2", queues=[], at=at(5))
+    assert eng.agent("a2").queues == []
+    with pytest.raises(KeyError, match="ghost"):
+        eng.update_agent("ghost", queues=["billing"], at=at(6))
+
+
 def test_customer_message_and_pause_reasons(eng):
     staff(eng)
     eng.submit("t1", "billing", "chat", priority="A", at=at(0))

@@ -56,9 +56,21 @@ const EngineConfigLoader& ConfigLoader() {
   return *loader;
 }
 
-// Applies one command; an omitted instant is the engine's now() at that moment.
+// Applies one command; an omitted instant is the engine's now() at that moment, and the profile
+// fields an update_agent omits are the agent's at that moment (an unknown agent is refused by the
+// command itself).
 absl::Status ApplyPending(Engine& engine, PendingCommand& pending) {
   if (!pending.at_given) pending.command.at = engine.now();
+  const PendingCommand::KeptProfile& kept = pending.kept;
+  if (kept.skills || kept.capacity || kept.budget || kept.queues) {
+    EngineAgentSpec& spec = pending.command.agent_spec;
+    if (absl::StatusOr<EngineAgentSpec> current = engine.AgentSpec(spec.id); current.ok()) {
+      if (kept.skills) spec.skills = std::move(current->skills);
+      if (kept.capacity) spec.capacity = std::move(current->capacity);
+      if (kept.budget) spec.budget = current->budget;
+      if (kept.queues) spec.queues = std::move(current->queues);
+    }
+  }
   return engine.Apply(pending.command, ConfigLoader());
 }
 
@@ -241,9 +253,10 @@ void BindEngine(py::module_& module) {
           },
           py::arg("id"), py::kw_only(), py::arg("skills") = none, py::arg("capacity") = none,
           py::arg("queues") = none, py::arg("budget") = none, py::arg("at") = none,
-          "Replaces an agent's skills, capacity, queues and budget (as add_agent): all of "
-          "them, so a keyword left out means none (no skills, no channels, no queues), not "
-          "'unchanged'.")
+          "Changes an agent's skills, capacity, queues or budget (as add_agent): a keyword left "
+          "out keeps the agent's value when the command runs; skills={} or queues=[] clear. A "
+          "budget left out stays when it was given, and follows a changed capacity when it was "
+          "the default. KeyError for an unknown agent.")
       .def(
           "remove_agent",
           [](PyEngine& self, py::handle agent, py::handle at) {

@@ -537,9 +537,17 @@ PendingCommand BuildCommand(EngineCommandKind kind, std::span<const py::handle> 
   c.kind = kind;
   switch (kind) {
     case EngineCommandKind::kAddAgent:
-    case EngineCommandKind::kUpdateAgent:
       BuildAgent(a, c);
       break;
+    case EngineCommandKind::kUpdateAgent: {
+      BuildAgent(a, c);
+      constexpr std::span<const std::string_view> p = kAgentParameters;
+      pending.kept = {.skills = !a.Has(Index(p, "skills")),
+                      .capacity = !a.Has(Index(p, "capacity")),
+                      .budget = !a.Has(Index(p, "budget")),
+                      .queues = !a.Has(Index(p, "queues"))};
+      break;
+    }
     case EngineCommandKind::kRemoveAgent:
       c.agent = a.Text(0);
       break;

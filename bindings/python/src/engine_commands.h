@@ -22,10 +22,19 @@
 namespace omniroute::python {
 
 // A command read from Python. `at_given` is false when the instant was omitted: the command then
-// runs at the engine's now() when it is applied.
+// runs at the engine's now() when it is applied. An update_agent's `kept` fields were omitted:
+// they take the agent's values (Engine::AgentSpec) when it is applied, so that a command of a batch
+// sees the ones before it.
 struct PendingCommand {
+  struct KeptProfile {
+    bool skills = false;
+    bool capacity = false;
+    bool budget = false;
+    bool queues = false;
+  };
   EngineCommand command{};
   bool at_given = false;
+  KeptProfile kept{};
 };
 
 // The parameter names of a command kind, in the order of the method's signature.
