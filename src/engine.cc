@@ -2520,6 +2520,11 @@ EngineKpis Engine::Impl::Kpis() const {
 absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Engine::Impl::Explain(
     std::string_view id) const {
   OMNIROUTE_ASSIGN_OR_RETURN(const Rec* rec, Find(id));
+  if (!WorkOpen(rec->life.state())) {
+    return absl::FailedPreconditionError(absl::StrCat("item \"", std::string(id), "\" is ",
+                                                      std::string(ItemStateName(rec->life.state())),
+                                                      ": no agent is to take it"));
+  }
   OMNIROUTE_ASSIGN_OR_RETURN(std::vector<Candidate> candidates, router_->Explain(rec->num));
   std::vector<std::pair<std::string, Candidate>> out;
   for (Candidate& c : candidates) {

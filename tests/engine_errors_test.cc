@@ -324,6 +324,16 @@ TEST_F(EngineErrorsTest, UnknownItemIsNotFoundForEveryItemCommand) {
   EXPECT_EQ(engine_->Explain("nope").status().code(), Code::kNotFound);
 }
 
+// A resolved item waits for its customer, not for an agent: explaining it is refused by its state
+// (it was once refused as an unknown item, by its internal number).
+TEST_F(EngineErrorsTest, ExplainingAResolvedItemIsFailedPrecondition) {
+  Resolve("t1");
+  const absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> explained =
+      engine_->Explain("t1");
+  EXPECT_EQ(explained.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(Msg(explained.status()), HasSubstr("item \"t1\" is resolved"));
+}
+
 TEST_F(EngineErrorsTest, FinalItemsLeaveTheTableAndBecomeUnknown) {
   Resolve("t1");
   ASSERT_TRUE(engine_->Confirm("t1", Tick()).ok());

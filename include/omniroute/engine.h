@@ -486,7 +486,9 @@ class Engine {
   absl::StatusOr<QueueStats> Queue(std::string_view queue) const;
   std::vector<std::string> QueueNames() const;
   EngineKpis Kpis() const;
-  // Every agent's standing for a queued item (router.h `Candidate`, by agent id).
+  // Every agent's standing for an open item (router.h `Candidate`, by agent id): who would be
+  // offered a queued one and why the others would not; who holds an offered or assigned one.
+  // NotFound for an unknown item, FailedPrecondition for one not in a queue (paused, resolved).
   absl::StatusOr<std::vector<std::pair<std::string, Candidate>>> Explain(
       std::string_view item) const;
   size_t item_count() const;

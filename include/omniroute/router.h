@@ -164,7 +164,8 @@ struct Candidate {
   // Why not eligible, or why not chosen: "holds it", "offline", "away", "wrap_up", "cooldown",
   // "does not take channel", "no capacity on channel", "channel blocked", "does not serve queue",
   // "queue delay not reached", "rejected it", "preferred agent's window", "missing skill <name>",
-  // "level too low <name>", "excluded tag <name>", "lower rank" (eligible, not best).
+  // "level too low <name>", "excluded tag <name>", "lower rank" (eligible, not best); for an
+  // offered or assigned item, "item is not waiting" where the agent could have taken it.
   std::string reason;
 };
 
@@ -269,8 +270,9 @@ class Router {
   // Estimated bytes of the router: its item records, the queues and the agent pool
   // (AgentPool::MemoryBytes). O(items + agents + queues).
   size_t MemoryBytes() const;
-  // Every agent's standing for a queued item, best first for the eligible ones; NotFound when
-  // the item is unknown. O(agents).
+  // Every agent's standing for a queued item, best first for the eligible ones; for an offered or
+  // assigned item, the agent holding it first ("holds it") and none eligible. NotFound when the
+  // item is unknown. O(agents).
   absl::StatusOr<std::vector<Candidate>> Explain(WorkItemId id) const;
   // Whether `agent` may be offered queued item `id` now (the eligibility rule above).
   bool Eligible(AgentIndex agent, WorkItemId id) const;

@@ -442,6 +442,18 @@ def test_queue_stats_and_views_as_dicts(eng):
         eng.queue_stats("nowhere")
 
 
+def test_explain_names_who_holds_an_item_and_refuses_a_resolved_one(eng):
+    staff(eng)
+    eng.submit("t1", "billing", "chat", priority="B", at=at(0))
+    staff(eng, "a2", when=at(0))
+    assert [(c.agent, c.chosen, c.reason) for c in eng.explain("t1")] == [
+        ("a1", True, "holds it"), ("a2", False, "item is not waiting")]
+    eng.accept("t1", "a1", at=at(1))
+    eng.resolve("t1", at=at(2))
+    with pytest.raises(om.StateError, match='item "t1" is resolved'):
+        eng.explain("t1")
+
+
 def test_reconfigure_live_and_refused_whole(eng):
     new = config()
     new["queues"].append({"name": "vip", "strategy": "least_occupied"})

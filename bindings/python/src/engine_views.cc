@@ -305,7 +305,8 @@ void BindKpis(py::module_& module) {
       .def_readonly("reason", &ExplainedCandidate::reason,
                     "Why not eligible or not chosen: offline, away, wrap_up, cooldown, no "
                     "capacity on channel, does not serve queue, missing skill <name>, level too "
-                    "low <name>, lower rank ...");
+                    "low <name>, lower rank ...; for an offered or assigned item: holds it, "
+                    "item is not waiting.");
   AddDictAndRepr(candidate, "Candidate", {"agent", "eligible", "chosen", "reason"},
                  {"agent", "eligible", "chosen", "reason"});
 }
