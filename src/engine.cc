@@ -388,6 +388,19 @@ bool WorkOpen(ItemState s) {
          s == ItemState::kPendingCustomer;
 }
 
+// The skill names a requirement names: must-haves, preferences, exclusions and relaxation steps.
+std::vector<std::string_view> SkillNames(const NamedRequirement& r) {
+  std::vector<std::string_view> names;
+  for (const auto& [name, level] : r.must) names.push_back(name);
+  for (const auto& [name, weight] : r.preferred) names.push_back(name);
+  for (const std::string& name : r.excluded) names.push_back(name);
+  for (const NamedRelaxationStep& s : r.steps) {
+    names.push_back(s.skill);
+    if (s.kind == RelaxationKind::kWiden) names.push_back(s.alternative);
+  }
+  return names;
+}
+
 struct FollowUpTask {
   EngineItemSpec item;
   std::string parent;
@@ -681,6 +694,10 @@ class Engine::Impl {
   // Interns the names `skills` needs (open catalog), journaling each new one.
   absl::Status Intern(const std::vector<std::string_view>& names);
   absl::StatusOr<Planned> PlanFor(const NamedRequirement& r);
+  // What a refused command interned, taken back: the catalog's names after its first `skills`,
+  // their journal records (what the journal held beyond `journaled` bytes) and the plans that
+  // name them.
+  void ForgetSkills(size_t skills, size_t journaled);
   static constexpr size_t kFirstPlanSweep = 1024;
   void SweepPlans();
   absl::StatusOr<AgentConfig> AgentConfigFor(const EngineAgentSpec& spec);
@@ -1195,15 +1212,7 @@ absl::Status Engine::Impl::Intern(const std::vector<std::string_view>& names) {
 absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequirement& r) {
   if (r == NamedRequirement{}) return Planned{};
   if (const auto found = plans_.find(r); found != plans_.end()) return found->second;
-  std::vector<std::string_view> names;
-  for (const auto& [name, level] : r.must) names.push_back(name);
-  for (const auto& [name, weight] : r.preferred) names.push_back(name);
-  for (const std::string& name : r.excluded) names.push_back(name);
-  for (const NamedRelaxationStep& s : r.steps) {
-    names.push_back(s.skill);
-    if (s.kind == RelaxationKind::kWiden) names.push_back(s.alternative);
-  }
-  OMNIROUTE_RETURN_IF_ERROR(Intern(names));
+  OMNIROUTE_RETURN_IF_ERROR(Intern(SkillNames(r)));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementSpec spec, RequirementSpecFromNames(catalog_, r));
   OMNIROUTE_ASSIGN_OR_RETURN(RequirementPlan plan, RequirementPlan::Create(spec, catalog_));
   Planned planned =
@@ -1211,6 +1220,22 @@ absl::StatusOr<Engine::Impl::Planned> Engine::Impl::PlanFor(const NamedRequireme
   if (plans_.size() >= plans_sweep_at_) SweepPlans();
   plans_.emplace(r, planned);
   return planned;
+}
+
+void Engine::Impl::ForgetSkills(size_t skills, size_t journaled) {
+  catalog_.TruncateTo(skills);
+  if (journaling_) journal_.Truncate(journaled);
+  for (auto it = plans_.begin(); it != plans_.end();) {
+    const std::vector<std::string_view> names = SkillNames(it->first);
+    const bool forgotten = std::any_of(names.begin(), names.end(), [this](std::string_view name) {
+      return !catalog_.Contains(name);
+    });
+    if (forgotten) {
+      plans_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Engine::Impl::SweepPlans() {
@@ -3080,7 +3105,10 @@ absl::Status Engine::Impl::Run(EngineCommandKind kind, absl::Time at, ApplyFn&& 
                                WriteFn&& write_payload) {
   OMNIROUTE_RETURN_IF_ERROR(CheckTime(at));
   OMNIROUTE_ASSIGN_OR_RETURN(const bool time_moves, Advance(at));
+  const size_t skills = catalog_.size();
+  const size_t journaled = journal_.size();
   absl::Status status = apply();
+  if (!status.ok() && catalog_.size() > skills) ForgetSkills(skills, journaled);
   if (!journaling_) return status;
   // A refused command that moved time journals the move alone; one that did not, nothing, so that
   // a host retrying a refused call does not grow the journal.

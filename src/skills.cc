@@ -257,6 +257,13 @@ absl::StatusOr<SkillId> SkillCatalog::Add(std::string_view name) {
   return id;
 }
 
+void SkillCatalog::TruncateTo(size_t size) {
+  while (names_.size() > size) {
+    ids_.erase(names_.back());
+    names_.pop_back();
+  }
+}
+
 absl::StatusOr<SkillId> SkillCatalog::Find(std::string_view name) const {
   if (auto it = ids_.find(absl::string_view(name.data(), name.size())); it != ids_.end()) {
     return it->second;

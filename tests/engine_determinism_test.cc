@@ -663,6 +663,8 @@ Outcome RunSequence(uint64_t seed, const Options& options) {
     }
     const bool check_refusal = early || advanced_first;
     const uint64_t digest_before = check_refusal ? primary->StateDigest() : 0;
+    // The snapshot also holds what the digest leaves out: the skill catalog and the journal.
+    const std::string snapshot_before = check_refusal ? primary->Snapshot() : "";
     if (advanced_first) model = observer.Read(*primary);
     const std::string dump_before = check_refusal ? observer.Dump(*primary, &model) : "";
     const absl::Status status = apply_all(cmd, events);
@@ -674,6 +676,9 @@ Outcome RunSequence(uint64_t seed, const Options& options) {
     const uint64_t digest = primary->StateDigest();
     if (!status.ok() && check_refusal) {
       EXPECT_EQ(digest, digest_before) << "a refused command changed state\n" << history();
+      EXPECT_TRUE(primary->Snapshot() == snapshot_before)
+          << "a refused command changed the snapshot\n"
+          << history();
       EXPECT_EQ(observer.Dump(*primary, &model), dump_before) << "a refused command changed views\n"
                                                               << history();
       EXPECT_THAT(events, ::testing::IsEmpty()) << "a refused command emitted events\n"

@@ -324,6 +324,32 @@ TEST_F(EngineErrorsTest, UnknownItemIsNotFoundForEveryItemCommand) {
   EXPECT_EQ(engine_->Explain("nope").status().code(), Code::kNotFound);
 }
 
+// A command refused after naming new skills takes them back: they were once left in the catalog
+// and the journal (outside the state digest), where a reconfiguration closing the catalog found
+// them in use.
+TEST_F(EngineErrorsTest, ARefusedCommandLeavesNoSkillNamesBehind) {
+  Submit("t1");
+  const absl::Time at = engine_->now();
+  const std::string snapshot = engine_->Snapshot();
+  EXPECT_EQ(engine_
+                ->Submit({.id = "n1",
+                          .queue = "billing",
+                          .channel = "chat",
+                          .priority = "A",
+                          .requirement = {.must = {{"ghost", 1}}, .excluded = {"ghost"}}},
+                         at)
+                .code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(
+      engine_->Update("t1", {.requirement = NamedRequirement{.preferred = {{"ghost2", -1}}}}, at)
+          .code(),
+      Code::kInvalidArgument);
+  EXPECT_EQ(engine_->AddAgent({.id = "a9", .skills = {{"ghost3", 2}}, .budget = -1}, at).code(),
+            Code::kInvalidArgument);
+  // The snapshot holds the catalog and the journal.
+  EXPECT_TRUE(engine_->Snapshot() == snapshot) << "a refused command changed the snapshot";
+}
+
 // A resolved item waits for its customer, not for an agent: explaining it is refused by its state
 // (it was once refused as an unknown item, by its internal number).
 TEST_F(EngineErrorsTest, ExplainingAResolvedItemIsFailedPrecondition) {

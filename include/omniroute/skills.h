@@ -108,6 +108,10 @@ class SkillCatalog {
   // O(|name|) amortised.
   absl::StatusOr<SkillId> Add(std::string_view name);
 
+  // Forgets the names added after the catalog held `size` (none when it holds no more): what a
+  // refused command interned is taken back. Ids below `size` stay valid. O(names forgotten).
+  void TruncateTo(size_t size);
+
   // The id of `name`; NotFound `unknown skill "name"` otherwise. O(|name|).
   absl::StatusOr<SkillId> Find(std::string_view name) const;
   bool Contains(std::string_view name) const;

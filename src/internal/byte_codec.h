@@ -189,6 +189,8 @@ class ByteWriter {
   }
   std::string_view bytes() const { return std::string_view(buffer_.get(), size_); }
   size_t size() const { return size_; }
+  // Drops what was written after the first `size` bytes (nothing when fewer were written).
+  void Truncate(size_t size) { size_ = std::min(size_, size); }
   // Room for `n` bytes in all, so that writing that many never grows the buffer.
   void Reserve(size_t n) {
     if (capacity_ < n) Grow(n - size_);
