@@ -541,7 +541,10 @@ class Engine::Impl {
   absl::Status UpdateAgent(const EngineAgentSpec& spec, absl::Time at);
   absl::Status SetAgentState(std::string_view id, AgentState state, absl::Time at,
                              std::string_view reason);
-  absl::Status Submit(const EngineItemSpec& spec, absl::Time at);
+  // `follow_up_of`: the item whose follow-up this is, announced (`follow_up_created`) before the
+  // item is first routed.
+  absl::Status Submit(const EngineItemSpec& spec, absl::Time at,
+                      std::string_view follow_up_of = "");
   absl::Status Update(std::string_view id, const EngineItemUpdate& update, absl::Time at);
   absl::Status Answer(std::string_view id, std::string_view agent, absl::Time at, bool accept);
   absl::Status Respond(std::string_view id, absl::Time at);
@@ -1846,9 +1849,10 @@ void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue) {
     (void)rec.life.Apply(ItemEvent::kOfferEnded);
   }
   rec.queue = queue;
-  rec.agent = kNoAgent;
   ++queues_[queue].arrived;
+  // The event names the agent who held it (offered or assigned), whose offer or work it ends.
   EmitItem(EngineEventKind::kTransferred, rec, from);
+  rec.agent = kNoAgent;
   (void)router_->Transfer(num, queue, rec.routing_priority);
 }
 
@@ -1889,9 +1893,7 @@ void Engine::Impl::CreateFollowUp(uint64_t key) {
   }
   // The id is free, the queue and channel were checked with the configuration; a priority or
   // tier without targets in the follow-up queue's SLA policy drops the follow-up.
-  if (!Submit(task.item, now_).ok()) return;
-  absl::StatusOr<Rec*> rec = Find(task.item.id);
-  if (rec.ok()) EmitItem(EngineEventKind::kFollowUpCreated, **rec, task.parent);
+  (void)Submit(task.item, now_, task.parent);
 }
 
 void Engine::Impl::Finish(WorkItemId num) {
@@ -2030,7 +2032,8 @@ absl::Status Engine::Impl::SetAgentState(std::string_view id, AgentState state, 
 
 // --- item commands ------------------------------------------------------------------------------
 
-absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
+absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at,
+                                  std::string_view follow_up_of) {
   if (spec.id.empty()) return absl::InvalidArgumentError("an item needs an id");
   if (item_ids_.contains(spec.id)) {
     return absl::AlreadyExistsError(absl::StrCat("item \"", spec.id, "\" exists"));
@@ -2083,6 +2086,9 @@ absl::Status Engine::Impl::Submit(const EngineItemSpec& spec, absl::Time at) {
     stored.has_sla = true;
   }
   ++submitted_;
+  if (!follow_up_of.empty()) {
+    EmitItem(EngineEventKind::kFollowUpCreated, stored, std::string(follow_up_of));
+  }
   Enter(num, stored, at);
   return absl::OkStatus();
 }

@@ -1551,10 +1551,8 @@ class Model {
       ClearPauses(*item);
     }
     ++queue_counts_[queue].arrived;
-    const int agent = item->agent;
-    item->agent = -1;
+    // The event names the agent who held it (offered or assigned), whose offer or work it ends.
     EmitItem(EngineEventKind::kTransferred, *item, from);
-    item->agent = agent;
     MoveToQueue(*item, queue);
     return absl::OkStatus();
   }

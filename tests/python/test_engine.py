@@ -267,7 +267,7 @@ def test_transfer_reopen_cancel_abandon_and_counters(eng):
     eng.transfer("t1", "tech", at=at(3))
     events = eng.poll_events()
     transferred = only(events, "transferred")[0]
-    assert (transferred.queue, transferred.detail) == ("tech", "billing")
+    assert (transferred.queue, transferred.detail, transferred.agent) == ("tech", "billing", "a1")
     assert eng.item("t1").transfers == 1 and eng.item("t1").agent == "a2"
     eng.accept("t1", "a2", at=at(4))
     eng.resolve("t1", at=at(5))
