@@ -28,7 +28,7 @@
 //   is logged in and serves the queue (an agent who logs out, is removed or leaves the queue
 //   closes the window at once).
 // - Accept / Reject answer an offer; an offer not answered within the queue's `offer_timeout`
-//   expires (`offer_expired`, then `requeued`).
+//   (none unless configured) expires (`offer_expired`, then `requeued`).
 // - Respond (agent response: first and next response met), CustomerMessage (starts a
 //   next-response cycle; ends a "customer" pause), Pause / Resume (`pending_customer`; the SLA
 //   clocks the reason pauses stop counting), Resolve (frees the agent, stops resolution),
@@ -103,7 +103,8 @@ struct EngineQueueSpec {
   // The ordering; `priority_levels` is set from the engine's priorities.
   WorkQueueOptions order{};
   bool auto_accept = false;
-  absl::Duration offer_timeout = absl::Seconds(30);
+  // How long an offer waits for Accept or Reject before it expires; by default it waits.
+  absl::Duration offer_timeout = absl::InfiniteDuration();
   absl::Duration preferred_agent_window = absl::Seconds(60);
   // The SLA policy of its items when no selector is configured; empty: none.
   std::string sla_policy{};
