@@ -1297,6 +1297,10 @@ absl::StatusOr<AgentConfig> Engine::Impl::AgentConfigFor(const EngineAgentSpec& 
           absl::StrCat("agent \"", spec.id, "\": skill \"", name, "\" level must be 1 to 100"));
     }
   }
+  if (spec.budget && (*spec.budget < 1 || *spec.budget > 1'000'000)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("agent \"", spec.id, "\": budget ", *spec.budget, " must be 1 to 1000000"));
+  }
   std::vector<std::string_view> names;
   for (const auto& [name, level] : spec.skills) names.push_back(name);
   OMNIROUTE_RETURN_IF_ERROR(Intern(names));
@@ -1982,12 +1986,18 @@ absl::Status Engine::Impl::AddAgent(const EngineAgentSpec& spec, absl::Time) {
 absl::Status Engine::Impl::RemoveAgent(std::string_view id, absl::Time) {
   OMNIROUTE_ASSIGN_OR_RETURN(const AgentIndex agent, FindAgent(id));
   std::vector<WorkItemId> offers;
+  std::vector<std::string> assigned;
   for (const HeldWork& held : router_->agents().Held(agent)) {
-    if (!held.pending) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("agent \"", std::string(id), "\" holds assigned work"));
+    if (held.pending) {
+      offers.push_back(held.item);
+    } else {
+      assigned.push_back(items_.at(held.item).id);
     }
-    offers.push_back(held.item);
+  }
+  if (!assigned.empty()) {
+    std::sort(assigned.begin(), assigned.end());
+    return absl::FailedPreconditionError(absl::StrCat(
+        "agent \"", std::string(id), "\" holds assigned work: ", absl::StrJoin(assigned, ", ")));
   }
   (void)router_->SetAgentQueues(agent, {});
   for (WorkItemId num : offers) {
@@ -2353,7 +2363,8 @@ absl::Status Engine::Impl::Escalate(std::string_view id, absl::Time) {
   if (!step->has_value()) {
     return absl::FailedPreconditionError(
         absl::StrCat("no escalation rule of policy \"", policies_[rec->policy].name(),
-                     "\" applies to item \"", std::string(id), "\" at level ", rec->level));
+                     "\" applies to item \"", std::string(id), "\" at level \"",
+                     policies_[rec->policy].spec().levels[rec->level].name, "\""));
   }
   Evaluate(rec->num, /*manual=*/true);
   Drain();

@@ -658,9 +658,9 @@ TEST_F(EngineErrorsTest, EscalatingWithoutAnApplicableManualRuleIsFailedPrecondi
   // quietq's policy has no manual rule.
   Submit("t1", "quietq");
   EXPECT_EQ(View("t1").escalation_policy, "quiet");
-  EXPECT_TRUE(Refused([&](absl::Time at) { return engine_->Escalate("t1", at); },
-                      Code::kFailedPrecondition,
-                      "no escalation rule of policy \"quiet\" applies to item \"t1\" at level 0"));
+  EXPECT_TRUE(
+      Refused([&](absl::Time at) { return engine_->Escalate("t1", at); }, Code::kFailedPrecondition,
+              "no escalation rule of policy \"quiet\" applies to item \"t1\" at level \"Q1\""));
   // The default policy's manual rule climbs one level at a time, not past the last one.
   Submit("t2", "followups");
   ASSERT_EQ(View("t2").escalation_policy, "support");
@@ -669,7 +669,7 @@ TEST_F(EngineErrorsTest, EscalatingWithoutAnApplicableManualRuleIsFailedPrecondi
   EXPECT_EQ(View("t2").level_name, "L3");
   EXPECT_TRUE(
       Refused([&](absl::Time at) { return engine_->Escalate("t2", at); }, Code::kFailedPrecondition,
-              "no escalation rule of policy \"support\" applies to item \"t2\" at level 2"));
+              "no escalation rule of policy \"support\" applies to item \"t2\" at level \"L3\""));
 }
 
 TEST(EngineErrorsNoPolicyTest, EscalatingAnItemWithoutAPolicyIsFailedPrecondition) {
@@ -703,7 +703,7 @@ TEST(EngineConfigErrorsTest, EscalationChecksAtLeastASecondApart) {
 TEST_F(EngineErrorsTest, AgentsHoldingAssignedWorkCannotBeRemovedNorLogOut) {
   const std::string agent = Assign("t1");
   EXPECT_TRUE(Refused([&](absl::Time at) { return engine_->RemoveAgent(agent, at); },
-                      Code::kFailedPrecondition, "holds assigned work"));
+                      Code::kFailedPrecondition, "holds assigned work: t1"));
   EXPECT_TRUE(Refused(
       [&](absl::Time at) { return engine_->SetAgentState(agent, AgentState::kOffline, at); },
       Code::kFailedPrecondition, "cannot log out"));
@@ -757,7 +757,7 @@ TEST_F(EngineErrorsTest, BadAgentSpecsAreRefused) {
       [&](absl::Time at) {
         return engine_->AddAgent({.id = "a4", .capacity = {{"chat", 1}}, .budget = 0}, at);
       },
-      Code::kInvalidArgument, "budget"));
+      Code::kInvalidArgument, "agent \"a4\": budget 0 must be 1 to 1000000"));
   EXPECT_TRUE(Refused(
       [&](absl::Time at) {
         return engine_->AddAgent(

@@ -462,8 +462,9 @@ class Engine {
   // added and their strategy, timeouts, policies, service level and follow-up changed; SLA
   // policies (re-targeted from each item's original start), calendars, escalation policies (items
   // keep their level, clamped to the new last one), the selector and the lifecycle options may
-  // change. A queue may not be removed nor its order changed, nor priorities or channels changed
-  // (FailedPrecondition). Invalid new configuration is refused whole.
+  // change. A queue or an SLA policy may not be removed (used or not), nor a queue's order,
+  // priorities or channels changed (FailedPrecondition); the engine keeps its origin, whatever
+  // `config.origin` says. Invalid new configuration is refused whole.
   absl::Status Reconfigure(EngineConfig config, absl::Time at);
 
   // The events since the last call, oldest first.
