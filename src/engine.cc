@@ -742,9 +742,17 @@ class Engine::Impl {
   absl::StatusOr<std::optional<EscalationStep>> EvaluatePolicy(const Rec& rec, bool manual);
   void EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& step);
   void ArmEscalation(WorkItemId num, Rec& rec);
+  // The business time `clock` has counted when an SLA-progress trigger (`sla_warning`,
+  // `sla_remaining_below`) starts to hold.
+  // A pause or resume moved the instants SLA-progress triggers wait for.
+  void RearmSlaProgress(WorkItemId num, Rec& rec) {
+    if (rec.policy >= 0 && policies_[rec.policy].ReadsSlaProgress()) ArmEscalation(num, rec);
+  }
+  static absl::Duration BusinessTimeTriggering(const EscalationTrigger& trigger,
+                                               const SlaClock& clock);
   // Moves the item to `queue` (by Transfer or an escalation): taking work off its agent counts
   // as a transfer, for the item and the KPIs alike.
-  void MoveTo(WorkItemId num, Rec& rec, QueueIndex queue);
+  void MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, TransferChanges changes);
   void ResumeAllPauses(WorkItemId num, Rec& rec, absl::Time at);
   void ScheduleFollowUp(const Rec& rec, const FollowUpSpec& spec, absl::Time at);
   void CreateFollowUp(uint64_t key);
@@ -1726,6 +1734,9 @@ bool Engine::Impl::Evaluate(WorkItemId num, bool manual) {
     }
     EnterLevel(num, it->second, **step);
     manual = false;
+    // What routing did (offers, assignments) reaches the records before the next step or the
+    // next item's evaluation reads them.
+    if (num != entering_) Drain();
   }
   // Enter arms an entering item's timer once it is routed: a timer armed now would be cancelled
   // before it could fire.
@@ -1753,10 +1764,12 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
   event.target = absl::StrJoin(roles, ",");
   Publish(event);
   if (step.to_level < step.from_level) return;  // coming down applies no actions
-  const bool entering = num == entering_;
-  const bool queued = !entering && rec.life.state() == ItemState::kQueued;
-  // An offered or assigned item keeps its agent; it carries the change back to a queue.
-  const bool routed = !entering && WorkOpen(rec.life.state());
+  // Every action changes the record first; the item is then routed once under all of them, so
+  // that the level's actions apply together, whatever their order.
+  std::optional<QueueIndex> destination;
+  bool new_priority = false;
+  bool new_requirement = false;
+  bool new_preferred = false;
   for (const EscalationAction& action : level.actions) {
     switch (action.kind) {
       case EscalationActionKind::kRaisePriorityBy:
@@ -1765,19 +1778,14 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         rec.routing_priority = action.kind == EscalationActionKind::kSetPriority
                                    ? std::clamp(action.amount, 0, last)
                                    : std::clamp(rec.routing_priority - action.amount, 0, last);
-        if (routed) (void)router_->SetPriority(num, rec.routing_priority);
+        new_priority = true;
         break;
       }
-      case EscalationActionKind::kMoveToQueue: {
-        absl::StatusOr<QueueIndex> queue = FindQueue(action.target);
-        if (!queue.ok() || *queue == rec.queue) break;
-        if (entering) {
-          rec.queue = *queue;
-        } else {
-          MoveTo(num, rec, *queue);
+      case EscalationActionKind::kMoveToQueue:
+        if (absl::StatusOr<QueueIndex> queue = FindQueue(action.target); queue.ok()) {
+          destination = *queue;
         }
         break;
-      }
       case EscalationActionKind::kRequireSkill: {
         NamedRequirement requirement =
             rec.requirement == nullptr ? NamedRequirement{} : rec.requirement->named;
@@ -1786,20 +1794,15 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         absl::StatusOr<Planned> planned = PlanFor(requirement);
         if (!planned.ok()) break;
         rec.requirement = *std::move(planned);
-        if (routed) (void)router_->SetRequirement(num, PlanOf(rec.requirement));
+        new_requirement = true;
         break;
       }
-      case EscalationActionKind::kSetPreferredAgent: {
-        absl::StatusOr<AgentIndex> agent = FindAgent(action.target);
-        if (!agent.ok()) break;
-        rec.preferred = *agent;
-        if (queued && Serves(*agent, rec.queue)) {
-          const std::optional<RoutedItemView> view = router_->Find(num);
-          (void)router_->Remove(num);
-          (void)router_->Submit(num, rec.queue, RoutedFor(rec, view ? view->arrival : now_));
+      case EscalationActionKind::kSetPreferredAgent:
+        if (absl::StatusOr<AgentIndex> agent = FindAgent(action.target); agent.ok()) {
+          rec.preferred = *agent;
+          new_preferred = true;
         }
         break;
-      }
       case EscalationActionKind::kNotify:
         break;
       case EscalationActionKind::kScheduleFollowUp:
@@ -1807,6 +1810,45 @@ void Engine::Impl::EnterLevel(WorkItemId num, Rec& rec, const EscalationStep& st
         break;
     }
   }
+  if (destination == rec.queue) destination.reset();
+  // An entering item is routed with its record once it is in place.
+  if (num == entering_) {
+    if (destination) rec.queue = *destination;
+    return;
+  }
+  if (!WorkOpen(rec.life.state())) return;
+  if (destination) {
+    TransferChanges changes{.priority = rec.routing_priority};
+    if (new_requirement) changes.requirement = PlanOf(rec.requirement);
+    if (new_preferred) changes.preferred_agent = rec.preferred;
+    MoveTo(num, rec, *destination, std::move(changes));
+    return;
+  }
+  if (rec.life.state() == ItemState::kQueued && new_preferred &&
+      Serves(*rec.preferred, rec.queue)) {
+    const std::optional<RoutedItemView> view = router_->Find(num);
+    (void)router_->Remove(num);
+    (void)router_->Submit(num, rec.queue, RoutedFor(rec, view ? view->arrival : now_));
+    return;
+  }
+  // An offered or assigned item keeps its agent and carries the change back to a queue; a
+  // queued one is routed by the requirement's change, after its priority's.
+  if (new_priority) (void)router_->SetPriority(num, rec.routing_priority);
+  if (new_requirement) (void)router_->SetRequirement(num, PlanOf(rec.requirement));
+}
+
+absl::Duration Engine::Impl::BusinessTimeTriggering(const EscalationTrigger& trigger,
+                                                    const SlaClock& clock) {
+  const absl::Duration target = clock.target();
+  if (trigger.kind == EscalationTriggerKind::kSlaRemainingBelow) {
+    // Less than `duration` is left once one nanosecond more than `target - duration` is counted.
+    return target - trigger.duration + absl::Nanoseconds(1);
+  }
+  // The least whole nanoseconds whose consumed fraction (as SlaClock::Consumed) is `fraction`.
+  absl::Duration business = clock.Threshold(trigger.fraction);
+  if (target == absl::ZeroDuration()) return business;
+  while (absl::FDivDuration(business, target) < trigger.fraction) business += absl::Nanoseconds(1);
+  return business;
 }
 
 void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
@@ -1819,19 +1861,28 @@ void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
   if (absl::StatusOr<absl::Time> limit = LevelDeadlineOf(rec); limit.ok()) {
     next = *limit;
   }
-  if (rec.has_sla) {
+  if (rec.has_sla && policy.ReadsSlaProgress()) {
+    const SlaPolicy* sla_policy = tracker_.PolicyOf(num);
     for (const EscalationRule& rule : policy.spec().rules) {
-      if (rule.trigger.kind != EscalationTriggerKind::kSlaRemainingBelow) continue;
+      const EscalationTrigger& trigger = rule.trigger;
+      if (trigger.kind != EscalationTriggerKind::kSlaRemainingBelow &&
+          trigger.kind != EscalationTriggerKind::kSlaWarning) {
+        continue;
+      }
       if (rule.from_level && *rule.from_level != rec.level) continue;
+      // A fraction the SLA policy warns at is evaluated when that warning fires.
+      if (trigger.kind == EscalationTriggerKind::kSlaWarning && sla_policy != nullptr &&
+          std::find(sla_policy->warn_at.begin(), sla_policy->warn_at.end(), trigger.fraction) !=
+              sla_policy->warn_at.end()) {
+        continue;
+      }
       for (SlaMetric metric : kAllSlaMetrics) {
-        if (rule.trigger.metric && *rule.trigger.metric != metric) continue;
+        if (trigger.metric && *trigger.metric != metric) continue;
         const SlaClock* clock = tracker_.Clock(num, metric);
         if (clock == nullptr || !clock->running() || clock->breached()) continue;
-        // Remaining business time drops below `duration` just after it equals it.
-        const absl::Duration business = clock->target() - rule.trigger.duration;
-        const absl::Time instant = clock->InstantReaching(std::max(business, absl::ZeroDuration()),
-                                                          tracker_.CalendarOf(num, metric)) +
-                                   absl::Nanoseconds(1);
+        const absl::Time instant = clock->InstantReaching(
+            std::max(BusinessTimeTriggering(trigger, *clock), absl::ZeroDuration()),
+            tracker_.CalendarOf(num, metric));
         if (instant > now_) next = std::min(next, instant);
       }
     }
@@ -1842,7 +1893,7 @@ void Engine::Impl::ArmEscalation(WorkItemId num, Rec& rec) {
   if (handle.ok()) rec.escalation_timer = *handle;
 }
 
-void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue) {
+void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, TransferChanges changes) {
   const std::string from = router_->queues().name(rec.queue);
   const ItemState state = rec.life.state();
   if (state == ItemState::kAssigned || state == ItemState::kPendingCustomer) {
@@ -1857,7 +1908,7 @@ void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue) {
   // The event names the agent who held it (offered or assigned), whose offer or work it ends.
   EmitItem(EngineEventKind::kTransferred, rec, from);
   rec.agent = kNoAgent;
-  (void)router_->Transfer(num, queue, rec.routing_priority);
+  (void)router_->Transfer(num, queue, std::move(changes));
 }
 
 void Engine::Impl::ResumeAllPauses(WorkItemId num, Rec& rec, absl::Time at) {
@@ -2236,6 +2287,7 @@ absl::Status Engine::Impl::Pause(std::string_view id, absl::Time at, std::string
   if (rec->has_sla) OMNIROUTE_RETURN_IF_ERROR(tracker_.Pause(num, reason, at));
   rec->MutableLabels().pauses.emplace_back(reason);
   if (state == ItemState::kAssigned) (void)rec->life.Apply(ItemEvent::kAwaitCustomer);
+  RearmSlaProgress(num, *rec);
   EmitItem(EngineEventKind::kPendingCustomer, *rec, std::string(reason));
   Drain();
   return absl::OkStatus();
@@ -2256,6 +2308,7 @@ absl::Status Engine::Impl::Resume(std::string_view id, absl::Time at, std::strin
     rec->DropEmptyLabels();
     (void)rec->life.Apply(ItemEvent::kCustomerReplied);
   }
+  RearmSlaProgress(num, *rec);
   EmitItem(EngineEventKind::kResumed, *rec, std::string(reason));
   Drain();
   return absl::OkStatus();
@@ -2344,7 +2397,7 @@ absl::Status Engine::Impl::Transfer(std::string_view id, std::string_view queue_
         "item \"", std::string(id), "\" is already in queue \"", std::string(queue_name), "\""));
   }
   const WorkItemId num = rec->num;
-  MoveTo(num, *rec, queue);
+  MoveTo(num, *rec, queue, {.priority = rec->routing_priority});
   Drain();
   Evaluate(num);
   Drain();

@@ -669,19 +669,24 @@ absl::Status Router::Remove(WorkItemId id) {
   return absl::OkStatus();
 }
 
-absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, std::optional<int> priority) {
+absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, TransferChanges changes) {
   absl::StatusOr<Item*> found = FindItem(id);
   if (!found.ok()) return found.status();
   Item& item = **found;
   if (queue >= queues_.queue_count()) {
     return absl::NotFoundError(absl::StrCat("unknown queue ", queue));
   }
+  if (changes.preferred_agent.has_value() && *changes.preferred_agent >= pool_.size()) {
+    return absl::NotFoundError(absl::StrCat("unknown preferred agent ", *changes.preferred_agent));
+  }
   const int levels = queues_.queue(queue).options().priority_levels;
   AgentIndex released = kNoAgent;
   if (item.state == RoutedState::kQueued) {
-    if (absl::Status s = queues_.Move(id, queues_.name(queue), priority); !s.ok()) return s;
+    if (absl::Status s = queues_.Move(id, queues_.name(queue), changes.priority); !s.ok()) {
+      return s;
+    }
   } else {
-    const int new_priority = priority.value_or(held_[item.held].entry.priority);
+    const int new_priority = changes.priority.value_or(held_[item.held].entry.priority);
     if (new_priority < 0 || new_priority >= levels) {
       return absl::InvalidArgumentError(
           absl::StrCat("priority ", new_priority, " is not in [0, ", levels, ")"));
@@ -694,6 +699,17 @@ absl::Status Router::Transfer(WorkItemId id, QueueIndex queue, std::optional<int
     released = agent;
   }
   item.queue = queue;
+  if (changes.requirement.has_value()) {
+    (void)queues_.SetRequirement(id, *std::move(changes.requirement));
+  }
+  const absl::Duration window = queue_options_[queue].preferred_agent_window;
+  if (changes.preferred_agent.has_value() && window > absl::ZeroDuration() &&
+      CanHoldWindow(*changes.preferred_agent, queue)) {
+    restricted_.insert(id);
+    Extras& extras = ExtrasOf(item);
+    extras.preferred = changes.preferred_agent;
+    extras.preferred_until = now_ + window;
+  }
   ArmWakeTimers(id, item);
   RouteItem(id);
   if (items_.find(id)->second.state == RoutedState::kQueued) {

@@ -24,6 +24,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 // A small centre: billing (skill 0) and tech (skill 1) queues.
 struct Fixture {
@@ -433,7 +434,7 @@ TEST(RouterTest, RefusedCommandsChangeNothing) {
   EXPECT_EQ(f.router.Accept(ann, 5).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(f.router.Remove(5).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(f.router.Transfer(1, 9).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(f.router.Transfer(1, q, 7).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.router.Transfer(1, q, {.priority = 7}).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(f.router.SetPriority(1, 7).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(f.router.SetAgentState(ann, AgentState::kOffline).code(),
             absl::StatusCode::kFailedPrecondition);
@@ -468,6 +469,36 @@ TEST(RouterTest, TransferAndRemoveFreeTheAgent) {
   EXPECT_EQ(f.router.Find(1)->queue, b);
   ASSERT_TRUE(f.router.Remove(1).ok());
   EXPECT_FALSE(f.router.Find(1).has_value());
+  EXPECT_EQ(f.router.agents().View(bob).used_units, 0);
+}
+
+// A transfer's changes are in place before the item is routed in its new queue: it is offered
+// under the new requirement, to the preferred agent first, at the new priority.
+TEST(RouterTest, ATransferRoutesOnceUnderItsChanges) {
+  Fixture f;
+  const QueueIndex a = f.Queue("a");
+  const QueueIndex b = f.Queue("b", {.preferred_agent_window = absl::Minutes(1)});
+  const AgentIndex ann = f.Agent("ann", SkillSet(), {{.queue = a}});
+  const AgentIndex bob = f.Agent("bob", f.Skills({{f.billing, 2}}), {{.queue = b}});
+  const AgentIndex cleo = f.Agent("cleo", f.Skills({{f.billing, 6}}), {{.queue = b}});
+  const AgentIndex dan = f.Agent("dan", f.Skills({{f.billing, 6}}), {{.queue = b}});
+  f.Submit(1, a, kChat);
+  ASSERT_TRUE(f.router.Accept(ann, 1).ok());
+  f.Events();
+  EXPECT_EQ(f.router.Transfer(1, b, {.preferred_agent = 9}).code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(f.Events(), IsEmpty());
+  // bob has waited longest but lacks billing 5; of the two who have it, dan is preferred.
+  ASSERT_TRUE(f.router
+                  .Transfer(1, b,
+                            {.priority = 0,
+                             .requirement = f.Plan({.must = {{f.billing, 5}}}),
+                             .preferred_agent = dan})
+                  .ok());
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("offered 1 ", dan)));
+  ASSERT_TRUE(f.router.Reject(dan, 1).ok());
+  EXPECT_THAT(f.Events(), ElementsAre(absl::StrCat("rejected 1 ", dan), "requeued 1",
+                                      absl::StrCat("offered 1 ", cleo)));
+  EXPECT_EQ(f.router.Find(1)->priority, 0);
   EXPECT_EQ(f.router.agents().View(bob).used_units, 0);
 }
 
@@ -613,7 +644,7 @@ void RunInvariants(Strategy strategy, uint64_t seed) {
     } else if (op < 50 && some) {
       ASSERT_TRUE(f.router.Remove(some).ok());
     } else if (op < 55 && some) {
-      (void)f.router.Transfer(some, queues[uniform(0, 2)], uniform(0, 3));
+      (void)f.router.Transfer(some, queues[uniform(0, 2)], {.priority = uniform(0, 3)});
     } else if (op < 65) {
       (void)f.router.SetAgentState(agent, static_cast<AgentState>(uniform(0, 2)), "r");
     } else if (op < 68) {
@@ -796,7 +827,9 @@ std::vector<std::string> RouterStep(const StateFixture& f, std::vector<Router*> 
   } else if (op < 58 && some) {
     const QueueIndex queue = uniform(0, 2);
     const int priority = uniform(0, 3);
-    command = [some, queue, priority](Router& r) { return r.Transfer(some, queue, priority); };
+    command = [some, queue, priority](Router& r) {
+      return r.Transfer(some, queue, {.priority = priority});
+    };
   } else if (op < 68) {
     const auto state = static_cast<AgentState>(uniform(0, 2));
     command = [agent, state](Router& r) { return r.SetAgentState(agent, state, "r"); };

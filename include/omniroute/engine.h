@@ -44,12 +44,16 @@
 //
 // Escalation: each item starts at level 0 of its policy. The policy is evaluated on submission,
 // after each SLA warning or breach of the item, after a rejected or expired offer, a transfer, an
-// update, a manual escalation, when the level's time limit or a `sla_remaining_below` instant
-// passes, and every `escalation_check_interval` for queue-KPI triggers (counted from the origin or
-// the last reconfiguration; the checks pause while no item under such a policy is held, so that
-// empty time costs nothing). Entering a level applies its actions atomically (priority — for
-// routing; the SLA keeps the item's own priority —, queue, required skill, preferred agent,
-// follow-up) and emits `escalated` with the level, the trigger and the notified role.
+// update, a manual escalation, when the level's time limit passes or an SLA clock reaches what a
+// `sla_remaining_below` rule or a `sla_warning` fraction the SLA policy does not warn at waits for
+// (business time, so a pause moves that instant), and every `escalation_check_interval` for
+// queue-KPI triggers (counted from the origin or the last reconfiguration; the checks pause while
+// no item under such a policy is held, so that empty time costs nothing). Entering a level
+// applies its actions atomically (priority — for routing; the SLA keeps the item's own priority —,
+// queue, required skill, preferred agent, follow-up): the item is routed once, under all of them,
+// whatever their order. Escalations at one instant take effect one after another, each seeing
+// what the ones before it routed. Each emits `escalated` with the level, the trigger and the
+// notified role.
 //
 // Determinism: the same configuration and command sequence give the same events and the same
 // state, byte for byte. `Snapshot()` carries the configuration and the command journal with a

@@ -103,6 +103,17 @@ struct RoutedItem {
   std::optional<AgentIndex> preferred_agent{};
 };
 
+// What `Transfer` changes besides the queue; what is not given is kept.
+struct TransferChanges {
+  // The item's priority in the new queue.
+  std::optional<int> priority{};
+  // Its requirement plan, whose relaxation steps count from now (as `SetRequirement`).
+  std::optional<std::shared_ptr<const RequirementPlan>> requirement{};
+  // First refusal in the new queue for its preferred_agent_window from now, on the terms of
+  // `RoutedItem::preferred_agent`.
+  std::optional<AgentIndex> preferred_agent{};
+};
+
 enum class RoutingEventKind : uint8_t {
   kQueued,        // waiting in its queue (no eligible agent when it arrived)
   kOffered,       // agent holds an offer
@@ -210,9 +221,10 @@ class Router {
   // Takes an item out wherever it is (cancelled, abandoned, resolved elsewhere).
   absl::Status Remove(WorkItemId id);
   // Moves an item to another queue, from wherever it is (an assignment or offer is withdrawn),
-  // keeping its arrival; `priority` replaces its priority when given.
-  absl::Status Transfer(WorkItemId id, QueueIndex queue,
-                        std::optional<int> priority = std::nullopt);
+  // keeping its arrival, then routes it once under all of `changes`. NotFound (item, queue,
+  // preferred agent), InvalidArgument (priority out of the new queue's range); a refused call
+  // changes nothing.
+  absl::Status Transfer(WorkItemId id, QueueIndex queue, TransferChanges changes = {});
   // As `WorkQueue::SetPriority` / `SetDeadline` / `SetRequirement` for a queued item. An offered
   // or assigned item keeps its agent and takes the new value with it: it waits with it when it
   // goes back to a queue (a rejected or expired offer, a transfer). InvalidArgument for a
