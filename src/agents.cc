@@ -65,35 +65,44 @@ absl::StatusOr<ChannelModel> ChannelModel::Create(std::vector<ChannelSpec> chann
   }
   ChannelModel model;
   absl::flat_hash_map<std::string, ChannelId> ids;
+  // Errors name the offending value as a path into the list ("channels[1].cost: ...").
+  const auto invalid = [](size_t c, std::string_view field, std::string_view message) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("channels[", c, "].", std::string(field), ": ", std::string(message)));
+  };
   for (size_t c = 0; c < channels.size(); ++c) {
     const ChannelSpec& spec = channels[c];
     if (!ValidChannelName(spec.name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "channel name \"", spec.name, "\" is not 1 to 64 characters from [A-Za-z0-9_.:-]"));
+      return invalid(c, "name",
+                     absl::StrCat("channel name \"", spec.name,
+                                  "\" is not 1 to 64 characters from [A-Za-z0-9_.:-]"));
     }
     if (!ids.emplace(spec.name, static_cast<ChannelId>(c)).second) {
-      return absl::InvalidArgumentError(absl::StrCat("channel \"", spec.name, "\" listed twice"));
+      return invalid(c, "name", absl::StrCat("channel \"", spec.name, "\" listed twice"));
     }
     if (spec.cost < 1 || spec.cost > kMaxUnits) {
-      return absl::InvalidArgumentError(absl::StrCat("channel \"", spec.name, "\": cost ",
-                                                     spec.cost, " is not in [1, ", kMaxUnits, "]"));
+      return invalid(c, "cost",
+                     absl::StrCat("channel \"", spec.name, "\": cost ", spec.cost,
+                                  " is not in [1, ", kMaxUnits, "]"));
     }
     if (spec.wrap_up < absl::ZeroDuration() || spec.wrap_up == absl::InfiniteDuration()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("channel \"", spec.name, "\": wrap_up must be finite and >= 0"));
+      return invalid(c, "wrap_up",
+                     absl::StrCat("channel \"", spec.name, "\": wrap_up must be finite and >= 0"));
     }
   }
   model.blocked_.assign(channels.size(), 0);
   for (size_t c = 0; c < channels.size(); ++c) {
-    for (const std::string& name : channels[c].blocks) {
+    for (size_t b = 0; b < channels[c].blocks.size(); ++b) {
+      const std::string& name = channels[c].blocks[b];
+      const std::string field = absl::StrCat("blocks[", b, "]");
       const auto it = ids.find(name);
       if (it == ids.end()) {
-        return absl::InvalidArgumentError(absl::StrCat("channel \"", channels[c].name,
-                                                       "\" blocks unknown channel \"", name, "\""));
+        return invalid(c, field,
+                       absl::StrCat("channel \"", channels[c].name, "\" blocks unknown channel \"",
+                                    name, "\""));
       }
       if (it->second == c) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("channel \"", channels[c].name, "\" blocks itself"));
+        return invalid(c, field, absl::StrCat("channel \"", channels[c].name, "\" blocks itself"));
       }
       model.blocked_[c] |= uint32_t{1} << it->second;
       model.blocked_[it->second] |= uint32_t{1} << c;

@@ -269,6 +269,7 @@ absl::StatusOr<EngineConfig> ParseEngineConfigJson(std::string_view json_text) {
   if (!skill_names.empty()) {
     names.skill_exists = [&skill_names](std::string_view n) { return skill_names.contains(n); };
   }
+  std::set<std::string, std::less<>> policy_names;
   if (value.contains("escalation_policies")) {
     const JsonPath at = root.Key("escalation_policies");
     if (!value["escalation_policies"].is_array()) {
@@ -278,6 +279,10 @@ absl::StatusOr<EngineConfig> ParseEngineConfigJson(std::string_view json_text) {
       OMNIROUTE_ASSIGN_OR_RETURN(EscalationPolicy policy,
                                  internal::ParseEscalationPolicy(value["escalation_policies"][i],
                                                                  at.Index(i), calendars, names));
+      if (!policy_names.insert(policy.name()).second) {
+        return at.Index(i).Key("name").Error(
+            absl::StrCat("duplicate escalation policy \"", policy.name(), "\""));
+      }
       config.escalation_policies.push_back(policy.spec());
     }
   }
@@ -288,6 +293,12 @@ absl::StatusOr<EngineConfig> ParseEngineConfigJson(std::string_view json_text) {
     OMNIROUTE_ASSIGN_OR_RETURN(
         EscalationPolicy policy,
         internal::ParseEscalationPolicy(policy_json, root.Key("escalation"), calendars, names));
+    if (policy_names.contains(policy.name())) {
+      const JsonPath at = root.Key("escalation");
+      return (value["escalation"].contains("name") ? at.Key("name") : at)
+          .Error(absl::StrCat("duplicate escalation policy \"", policy.name(),
+                              "\" (also in escalation_policies)"));
+    }
     config.default_escalation_policy = policy.name();
     config.escalation_policies.push_back(policy.spec());
   }

@@ -842,9 +842,18 @@ absl::StatusOr<PreparedConfig> Prepare(const EngineConfig& c) {
   OMNIROUTE_ASSIGN_OR_RETURN(out.channels, ChannelModel::Create(ChannelsOf(c)));
   SkillCatalog catalog;
   for (size_t i = 0; i < c.skills.size(); ++i) {
+    if (catalog.Contains(c.skills[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("skills[", i, "]: duplicate skill \"", c.skills[i], "\""));
+    }
     if (absl::StatusOr<SkillId> id = catalog.Add(c.skills[i]); !id.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("skills[", i, "]: ", id.status().message()));
     }
+  }
+  if (c.agent_options.auto_away_after_misses < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("agents.auto_away_after_misses: ", c.agent_options.auto_away_after_misses,
+                     " is negative (0: never)"));
   }
   std::set<std::string, std::less<>> sla_names;
   for (size_t i = 0; i < c.sla_policies.size(); ++i) {
@@ -862,9 +871,33 @@ absl::StatusOr<PreparedConfig> Prepare(const EngineConfig& c) {
                  ? absl::OkStatus()
                  : absl::NotFoundError(absl::StrCat(path, ": unknown SLA policy \"", name, "\""));
     };
+    // A rule naming what does not exist could never match.
+    const auto check_names = [](const std::vector<std::string>& listed, const std::string& path,
+                                std::string_view what, const auto& exists) {
+      for (size_t j = 0; j < listed.size(); ++j) {
+        if (!exists(listed[j])) {
+          return absl::NotFoundError(
+              absl::StrCat(path, "[", j, "]: unknown ", std::string(what), " \"", listed[j], "\""));
+        }
+      }
+      return absl::OkStatus();
+    };
     for (size_t i = 0; i < c.sla_selector->rules().size(); ++i) {
-      OMNIROUTE_RETURN_IF_ERROR(check(c.sla_selector->rules()[i].policy,
-                                      absl::StrCat("sla_selector.rules[", i, "].policy")));
+      const SlaRule& rule = c.sla_selector->rules()[i];
+      const std::string path = absl::StrCat("sla_selector.rules[", i, "]");
+      OMNIROUTE_RETURN_IF_ERROR(check(rule.policy, path + ".policy"));
+      OMNIROUTE_RETURN_IF_ERROR(
+          check_names(rule.queues, path + ".queues", "queue", [&c](const std::string& name) {
+            return std::any_of(c.queues.begin(), c.queues.end(),
+                               [&name](const EngineQueueSpec& q) { return q.name == name; });
+          }));
+      OMNIROUTE_RETURN_IF_ERROR(
+          check_names(rule.channels, path + ".channels", "channel",
+                      [&out](const std::string& name) { return out.channels.Find(name).ok(); }));
+      OMNIROUTE_RETURN_IF_ERROR(check_names(
+          rule.priorities, path + ".priorities", "priority", [&c](const std::string& name) {
+            return std::find(c.priorities.begin(), c.priorities.end(), name) != c.priorities.end();
+          }));
     }
     OMNIROUTE_RETURN_IF_ERROR(check(c.sla_selector->default_policy(), "sla_selector.default"));
   }

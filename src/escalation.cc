@@ -201,6 +201,7 @@ absl::StatusOr<EscalationPolicy> EscalationPolicy::Create(EscalationPolicySpec s
         return Invalid(path + ".trigger", "no level it applies to has a time limit: never fires");
       }
     }
+    bool moves = false;
     for (int from = 0; from < levels; ++from) {
       if (rule.from_level && *rule.from_level != from) continue;
       if (rule.trigger.kind == EscalationTriggerKind::kLevelTimeLimit &&
@@ -210,6 +211,12 @@ absl::StatusOr<EscalationPolicy> EscalationPolicy::Create(EscalationPolicySpec s
       const int to = rule.to_level.value_or(from + 1);
       if (to >= levels || to == from || (to < from && !rule.deescalate)) continue;
       edges[from].push_back(to);
+      moves = true;
+    }
+    if (!moves) {
+      return Invalid(path,
+                     "moves an item from no level it applies to (nothing moves past the last "
+                     "level; a lower level needs deescalate): never fires");
     }
   }
   std::vector<bool> reached(levels, false);

@@ -994,6 +994,72 @@ TEST(EngineConfigErrorsTest, OtherBrokenReferencesNameTheirPath) {
   ExpectConfigError("{\"queues\": [", Code::kInvalidArgument, "", "malformed JSON");
 }
 
+TEST(EngineConfigErrorsTest, DuplicateNamesNameTheSecondOne) {
+  ExpectConfigError(Replace(Config(), R"("name": "quiet")", R"("name": "support")"),
+                    Code::kInvalidArgument, "escalation.name",
+                    "duplicate escalation policy \"support\"");
+  ExpectConfigError(
+      Replace(Config(), R"("escalation_policies": [)",
+              R"("escalation_policies": [{"name": "quiet", "levels": [{"name": "Q1"}]},)"),
+      Code::kInvalidArgument, "escalation_policies[1].name",
+      "duplicate escalation policy \"quiet\"");
+  ExpectConfigError(Replace(Config(), R"("origin")", R"("skills": ["senior", "senior"], "origin")"),
+                    Code::kInvalidArgument, "skills[1]", "duplicate skill \"senior\"");
+}
+
+TEST(EngineConfigErrorsTest, ChannelErrorsNameTheirPath) {
+  const auto with_channels = [](const std::string& channels) {
+    return Replace(Config(), R"("origin")",
+                   absl::StrCat(R"("channels": )", channels, R"(, "origin")"));
+  };
+  ExpectConfigError(with_channels(R"([{"name": "voice"}, {"name": "chat", "cost": 0}])"),
+                    Code::kInvalidArgument, "channels[1].cost", "cost 0 is not in");
+  ExpectConfigError(with_channels(R"([{"name": "voice"}, {"name": "voice"}])"),
+                    Code::kInvalidArgument, "channels[1].name", "listed twice");
+  ExpectConfigError(
+      with_channels(R"([{"name": "voice", "blocks": ["chat", "fax"]}, {"name": "chat"}])"),
+      Code::kInvalidArgument, "channels[0].blocks[1]", "blocks unknown channel \"fax\"");
+  ExpectConfigError(with_channels(R"([{"name": "voice", "blocks": ["voice"]}])"),
+                    Code::kInvalidArgument, "channels[0].blocks[0]", "blocks itself");
+  ExpectConfigError(with_channels(R"([{"name": "bad name"}])"), Code::kInvalidArgument,
+                    "channels[0].name", "\"bad name\" is not 1 to 64 characters");
+}
+
+// Rules that could never fire, and selector rules that could never match, are refused.
+TEST(EngineConfigErrorsTest, RulesThatCanNeverApplyAreRefused) {
+  const std::string quiet_rules = R"("rules": [{"trigger": {"kind": "tag", "value": "upset"}}])";
+  ExpectConfigError(Replace(Config(), quiet_rules,
+                            R"("rules": [{"trigger": {"kind": "tag", "value": "upset"}},
+                           {"trigger": {"kind": "manual"}, "from_level": "Q2"}])"),
+                    Code::kInvalidArgument, "escalation_policies[0].rules[1]", "never fires");
+  ExpectConfigError(Replace(Config(), quiet_rules,
+                            R"("rules": [{"trigger": {"kind": "tag", "value": "upset"}},
+                           {"trigger": {"kind": "manual"}, "to_level": "Q1"}])"),
+                    Code::kInvalidArgument, "escalation_policies[0].rules[1]", "never fires");
+  ExpectConfigError(Replace(Config(), R"([{"name": "Q1"}, {"name": "Q2"}])", R"([{"name": "Q1"}])"),
+                    Code::kInvalidArgument, "escalation_policies[0].rules[0]", "never fires");
+  const auto with_rule = [](const std::string& rule) {
+    return Replace(Config(), R"("queues": [)",
+                   absl::StrCat(R"("sla_selector": {"rules": [)", rule,
+                                R"(], "default": "standard"}, "queues": [)"));
+  };
+  EXPECT_NE(MustEngine(with_rule(R"({"queues": ["support"], "channels": ["chat"],
+                                     "priorities": ["A"], "policy": "standard"})")),
+            nullptr);
+  ExpectConfigError(with_rule(R"({"queues": ["support", "sales"], "policy": "standard"})"),
+                    Code::kNotFound, "sla_selector.rules[0].queues[1]", "unknown queue \"sales\"");
+  ExpectConfigError(with_rule(R"({"channels": ["fax"], "policy": "standard"})"), Code::kNotFound,
+                    "sla_selector.rules[0].channels[0]", "unknown channel \"fax\"");
+  ExpectConfigError(with_rule(R"({"priorities": ["Z"], "policy": "standard"})"), Code::kNotFound,
+                    "sla_selector.rules[0].priorities[0]", "unknown priority \"Z\"");
+}
+
+TEST(EngineConfigErrorsTest, ANegativeMissLimitIsRefused) {
+  ExpectConfigError(
+      Replace(Config(), R"("origin")", R"("agents": {"auto_away_after_misses": -1}, "origin")"),
+      Code::kInvalidArgument, "agents.auto_away_after_misses", "negative");
+}
+
 // --- reconfiguration ----------------------------------------------------------------------------
 
 TEST_F(EngineErrorsTest, RefusedReconfigurationsLeaveTheEngineUnchanged) {

@@ -410,7 +410,9 @@ struct EngineCommand {
 class Engine {
  public:
   // Validates the whole configuration: unknown calendars, policies, queues, skills (in a closed
-  // catalog), channels; duplicate names; invalid options. InvalidArgument / NotFound naming it.
+  // catalog), channels, priorities (also those `sla_selector` rules name, which could never
+  // match otherwise); duplicate names (skills too); invalid options. InvalidArgument / NotFound,
+  // the message starting with the path of the offending value (`channels[1].cost: ...`).
   static absl::StatusOr<std::unique_ptr<Engine>> Create(EngineConfig config);
   // The engine a snapshot describes, behaving exactly as the snapshotted one from there on: its
   // current configuration read by `load`, its state loaded and checked (every part naming the

@@ -48,8 +48,10 @@
 // Validation (`Create`): at least one level; unique level names; rules name existing levels;
 // every level above 0 reachable from level 0 through the rules; no trigger that can never fire
 // (a fraction outside (0, 1], a count below 1, a negative duration, a time-limit rule from a
-// level without one, an empty tag or tier); actions naming unknown queues, skills, calendars or
-// agents (as `EscalationNames` says). Errors name the path, e.g. `levels[1].time_limit`,
+// level without one, an empty tag or tier); no rule that moves from none of the levels it applies
+// to (from the last level without `to_level`, to a lower level without `deescalate`, any rule of a
+// one-level policy); actions naming unknown queues, skills, calendars or agents (as
+// `EscalationNames` says). Errors name the path, e.g. `levels[1].time_limit`,
 // `rules[2].trigger.fraction`.
 //
 // Thread safety: thread-compatible.
