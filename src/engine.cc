@@ -1933,6 +1933,9 @@ void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, TransferCh
     (void)rec.life.Apply(ItemEvent::kTransfer);
     ResumeAllPauses(num, rec, now_);
     ++transfers_;
+    // Answered work waits in its new queue from now, for that queue's answer times; its place in
+    // the order keeps its arrival.
+    rec.arrival = now_;
   } else if (state == ItemState::kOffered) {
     (void)rec.life.Apply(ItemEvent::kOfferEnded);
   }

@@ -589,6 +589,32 @@ TEST(EngineEscalationTest, AnEscalationMovingWorkIsATransferAndFollowsTheRequeue
   EXPECT_EQ(e.Kpis().transfers, 1u);
 }
 
+// A transfer keeps the item's place by its arrival, but its wait in the new queue starts with the
+// transfer: the time an agent of the first queue spent on it is no wait in the second.
+TEST(EngineTransferTest, TransferredWorkWaitsInItsNewQueueFromTheTransfer) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(R"({
+    "queues": [{"name": "billing"}, {"name": "tech", "service_level_seconds": 20}]})");
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Engine& e = **engine;
+  const absl::Time t = Ny(2026, 11, 23, 10);
+  for (const char* agent : {"a1", "a2"}) {
+    const std::string queue = std::string(agent) == "a1" ? "billing" : "tech";
+    ASSERT_TRUE(
+        e.AddAgent({.id = agent, .capacity = {{"chat", 1}}, .queues = {{.queue = queue}}}, t).ok());
+    ASSERT_TRUE(e.SetAgentState(agent, AgentState::kAvailable, t).ok());
+  }
+  ASSERT_TRUE(e.Submit({.id = "x", .queue = "billing", .channel = "chat"}, t).ok());
+  ASSERT_TRUE(e.Accept("x", "a1", t + absl::Seconds(5)).ok());
+  ASSERT_TRUE(e.Transfer("x", "tech", t + absl::Seconds(105)).ok());
+  ASSERT_TRUE(e.Accept("x", "a2", t + absl::Seconds(110)).ok());
+  absl::StatusOr<QueueStats> tech = e.Queue("tech");
+  ASSERT_TRUE(tech.ok());
+  EXPECT_EQ(tech->answered, 1u);
+  EXPECT_EQ(tech->average_wait_answered, absl::Seconds(5));
+  EXPECT_EQ(tech->answered_within_threshold, 1u);
+  EXPECT_EQ(tech->service_level, 1.0);
+}
+
 TEST_F(EngineTest, QueueStatsCountServiceLevelAndAbandonment) {
   Agent("ann", {}, {{"voice", 1}}, {"general"}, monday_);
   Submit("c1", "general", "voice", "B", monday_);

@@ -33,9 +33,10 @@
 //   next-response cycle; ends a "customer" pause), Pause / Resume (`pending_customer`; the SLA
 //   clocks the reason pauses stop counting), Resolve (frees the agent, stops resolution),
 //   Confirm (`closed`), Reopen (`reopened`, queued again with its last agent preferred),
-//   Transfer (to another queue, keeping its arrival; counted when it was assigned), Cancel,
-//   Abandon (the customer left a queued or offered item), Escalate (manual), Update (priority,
-//   tier, tags, requirement, deadline).
+//   Transfer (to another queue, keeping its arrival for its place in the order; counted when it
+//   was assigned, and then its wait in the new queue, for that queue's answer times and service
+//   level, counts from the transfer), Cancel, Abandon (the customer left a queued or offered
+//   item), Escalate (manual), Update (priority, tier, tags, requirement, deadline).
 // - A resolved item closes by itself after `auto_close_after` (event `closed`, detail
 //   "quiet_period"); a queue's `follow_up` creates a new item `<id>/follow_up` in the named queue
 //   that long after resolution (event `follow_up_created`).
@@ -468,9 +469,11 @@ class Engine {
   // added and their strategy, timeouts, policies, service level and follow-up changed; SLA
   // policies (re-targeted from each item's original start), calendars, escalation policies (items
   // keep their level, clamped to the new last one), the selector and the lifecycle options may
-  // change. A queue or an SLA policy may not be removed (used or not), nor a queue's order,
-  // priorities or channels changed (FailedPrecondition); the engine keeps its origin, whatever
-  // `config.origin` says. Invalid new configuration is refused whole.
+  // change (a new `auto_close_after` applies to items resolved from then on; those resolved
+  // before close when their quiet period, as it was, ends). A queue or an SLA policy may not be
+  // removed (used or not), nor a queue's order, priorities or channels changed
+  // (FailedPrecondition); the engine keeps its origin, whatever `config.origin` says. Invalid new
+  // configuration is refused whole.
   absl::Status Reconfigure(EngineConfig config, absl::Time at);
 
   // The events since the last call, oldest first.
