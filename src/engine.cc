@@ -614,6 +614,8 @@ class Engine::Impl {
   // After LoadState: the records, the router, the SLA tracker and the timers name each other.
   // `follow_up_timers`: the keys of the follow-up timers loaded.
   absl::Status CheckLoadedState(std::vector<uint64_t> follow_up_timers) const;
+  // Whether the router holds the item as its record says: same queue, state and agent.
+  static bool Agrees(const Rec& rec, const Router::Placement& placement);
 
   // The configuration the journal starts from (later ones are in the journal).
   std::string initial_source_;
@@ -3144,6 +3146,21 @@ absl::Status Engine::Impl::LoadState(ByteReader& in) {
   return CheckLoadedState(std::move(follow_up_timers));
 }
 
+bool Engine::Impl::Agrees(const Rec& rec, const Router::Placement& placement) {
+  if (placement.queue != rec.queue) return false;
+  switch (rec.life.state()) {
+    case ItemState::kQueued:
+      return placement.state == RoutedState::kQueued && rec.agent == kNoAgent;
+    case ItemState::kOffered:
+      return placement.state == RoutedState::kOffered && placement.agent == rec.agent;
+    case ItemState::kAssigned:
+    case ItemState::kPendingCustomer:
+      return placement.state == RoutedState::kAssigned && placement.agent == rec.agent;
+    default:
+      return false;
+  }
+}
+
 absl::Status Engine::Impl::CheckLoadedState(std::vector<uint64_t> follow_up_timers) const {
   const auto inconsistent = [](std::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat("inconsistent ", std::string(what)));
@@ -3168,11 +3185,12 @@ absl::Status Engine::Impl::CheckLoadedState(std::vector<uint64_t> follow_up_time
               (timers_.IsPending(rec.close_timer) ? 1 : 0);
     if (rec.has_sla != tracker_.Tracks(num)) return inconsistent("SLA items");
     tracked += rec.has_sla ? 1 : 0;
-    const std::optional<QueueIndex> queue = router_->QueueOf(num);
-    if (queue.has_value() != WorkOpen(rec.life.state()) || (queue && *queue != rec.queue)) {
+    const std::optional<Router::Placement> placement = router_->PlacementOf(num);
+    if (placement.has_value() != WorkOpen(rec.life.state()) ||
+        (placement && !Agrees(rec, *placement))) {
       return inconsistent("routed items");
     }
-    routed += queue.has_value() ? 1 : 0;
+    routed += placement.has_value() ? 1 : 0;
   }
   if (routed != router_->size() || tracked != tracker_.item_count()) {
     return inconsistent("item tables");

@@ -1322,18 +1322,23 @@ TEST(EngineCorruptSnapshotTest, AnEngineTimerNothingHoldsIsRefused) {
   }
 }
 
+// Agents a1 and a2 (indexes 0 and 1), available for chats in "support" from `at`.
+void AddTwoSupportAgents(Engine& engine, absl::Time at) {
+  for (const std::string_view id : {"a1", "a2"}) {
+    const EngineAgentSpec agent{
+        .id = std::string(id), .capacity = {{"chat", 1}}, .queues = {{.queue = "support"}}};
+    ASSERT_TRUE(engine.AddAgent(agent, at).ok());
+    ASSERT_TRUE(engine.SetAgentState(id, AgentState::kAvailable, at).ok());
+  }
+}
+
 // A removed agent is logged out of every queue and holds nothing. One flagged removed while
 // logged in took offers that no command could answer: the engine knows no such agent.
 TEST(EngineCorruptSnapshotTest, ARemovedAgentLoggedInIsRefused) {
   const std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
   ASSERT_NE(engine, nullptr);
   const absl::Time now = engine->now() + absl::Hours(2);
-  for (const std::string_view id : {"a1", "a2"}) {
-    const EngineAgentSpec agent{
-        .id = std::string(id), .capacity = {{"chat", 1}}, .queues = {{.queue = "support"}}};
-    ASSERT_TRUE(engine->AddAgent(agent, now).ok());
-    ASSERT_TRUE(engine->SetAgentState(id, AgentState::kAvailable, now).ok());
-  }
+  AddTwoSupportAgents(*engine, now);
   ASSERT_TRUE(engine->RemoveAgent("a2", now).ok());
   const std::string snapshot = engine->Snapshot();
   ASSERT_TRUE(RestoreEngine(snapshot).ok());
@@ -1356,6 +1361,37 @@ TEST(EngineCorruptSnapshotTest, ARemovedAgentLoggedInIsRefused) {
   forged.replace(at, flags(false).size(), flags(true));
   absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(forged));
   EXPECT_TRUE(Refused(restored, absl::StatusCode::kInvalidArgument, "inconsistent removed agents"));
+}
+
+// An item's record and the router agree on where it is: a record naming another agent than the
+// one the router assigned it to would let that agent resolve work it does not hold.
+TEST(EngineCorruptSnapshotTest, AnItemTheRouterHoldsOtherwiseIsRefused) {
+  const std::unique_ptr<Engine> engine = MustEngine(ConfigJson());
+  ASSERT_NE(engine, nullptr);
+  const absl::Time now = engine->now() + absl::Hours(2);
+  AddTwoSupportAgents(*engine, now);
+  ASSERT_TRUE(engine->Submit({.id = "x", .queue = "support", .channel = "chat"}, now).ok());
+  absl::StatusOr<EngineItemView> x = engine->Item("x");
+  ASSERT_TRUE(x.ok());
+  ASSERT_EQ(x->state, ItemState::kAssigned);
+  const uint64_t holder = x->agent == "a1" ? 0 : 1;
+  const std::string snapshot = engine->Snapshot();
+  ASSERT_TRUE(RestoreEngine(snapshot).ok());
+  // The record's arrival, its agent and no preferred agent: the first match, as the records come
+  // first in the state (the router's and the tracker's parts hold the instant too).
+  const auto placed = [now](uint64_t agent) {
+    internal::ByteWriter w;
+    w.Time(now);
+    w.Var(agent);
+    w.U8(0);
+    return std::string(w.bytes());
+  };
+  const size_t at = snapshot.find(placed(holder));
+  ASSERT_NE(at, std::string::npos);
+  std::string forged = snapshot;
+  forged.replace(at, placed(holder).size(), placed(1 - holder));
+  absl::StatusOr<std::unique_ptr<Engine>> restored = RestoreEngine(Reseal(forged));
+  EXPECT_TRUE(Refused(restored, absl::StatusCode::kInvalidArgument, "inconsistent routed items"));
 }
 
 // The router moves its queues with it. A queue clock off the router's (one behind refuses the

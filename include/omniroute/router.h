@@ -265,11 +265,17 @@ class Router {
   bool has_events() const { return !events_.empty(); }
 
   std::optional<RoutedItemView> Find(WorkItemId id) const;
-  // The queue of a routed item (waiting, offered or assigned from it); nullopt for another. O(1).
-  std::optional<QueueIndex> QueueOf(WorkItemId id) const {
+  // Where a routed item is: its queue (waiting, offered or assigned from it), its state and its
+  // agent (kNoAgent while queued); nullopt for an item the router does not hold. O(1).
+  struct Placement {
+    QueueIndex queue;
+    RoutedState state;
+    AgentIndex agent;
+  };
+  std::optional<Placement> PlacementOf(WorkItemId id) const {
     const auto it = items_.find(id);
     if (it == items_.end()) return std::nullopt;
-    return it->second.queue;
+    return Placement{it->second.queue, it->second.state, it->second.agent};
   }
   size_t size() const { return items_.size(); }
   // Makes room for `items` routed items (the router's records and the queue set's index), so
