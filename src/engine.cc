@@ -2009,7 +2009,8 @@ absl::Duration Engine::Impl::ExpectedWait(QueueIndex q, size_t ahead) const {
   const size_t recent = RecentAnswers(queues_[q]);
   if (recent == 0) return absl::InfiniteDuration();
   const absl::Duration window = std::min(config_.expected_wait_window, now_ - config_.origin);
-  if (window <= absl::ZeroDuration()) return absl::InfiniteDuration();
+  // Answers at the origin itself: a rate without bound, whose wait is none.
+  if (window <= absl::ZeroDuration()) return absl::ZeroDuration();
   return window * static_cast<double>(ahead + 1) / static_cast<double>(recent);
 }
 

@@ -669,6 +669,36 @@ TEST_F(EngineTest, ExpectedWaitIsZeroOnlyWhileAnAgentHasRoom) {
   EXPECT_EQ(stats->expected_wait, absl::ZeroDuration());
 }
 
+// Work answered at the origin itself is service at a rate without bound: no wait is expected, and
+// an expected-wait escalation does not move the next item.
+TEST(EngineExpectedWaitTest, AnswersAtTheOriginExpectNoWait) {
+  absl::StatusOr<std::unique_ptr<Engine>> made = EngineFromJson(R"({
+    "queues": [{"name": "calls", "auto_accept": true}, {"name": "overflow"}],
+    "escalation": {"levels": [{"name": "L1"},
+                              {"name": "L2", "actions": [{"kind": "move_to_queue",
+                                                          "target": "overflow"}]}],
+                   "rules": [{"trigger": {"kind": "expected_wait_above", "duration": "10m"}}]},
+    "origin": "2026-11-23T15:00:00Z"})");
+  ASSERT_TRUE(made.ok()) << made.status();
+  Engine& engine = **made;
+  const absl::Time t0 = engine.now();
+  ASSERT_TRUE(
+      engine.AddAgent({.id = "ann", .capacity = {{"chat", 1}}, .queues = {{.queue = "calls"}}}, t0)
+          .ok());
+  ASSERT_TRUE(engine.SetAgentState("ann", AgentState::kAvailable, t0).ok());
+  ASSERT_TRUE(engine.Submit({.id = "x", .queue = "calls", .channel = "chat"}, t0).ok());
+  ASSERT_TRUE(engine.Submit({.id = "y", .queue = "calls", .channel = "chat"}, t0).ok());
+  absl::StatusOr<QueueStats> calls = engine.Queue("calls");
+  ASSERT_TRUE(calls.ok());
+  EXPECT_EQ(calls->answered, 1u);
+  EXPECT_EQ(calls->waiting, 1u);
+  EXPECT_EQ(calls->expected_wait, absl::ZeroDuration());
+  absl::StatusOr<EngineItemView> y = engine.Item("y");
+  ASSERT_TRUE(y.ok());
+  EXPECT_EQ(y->queue, "calls");
+  EXPECT_EQ(y->level, 0);
+}
+
 // Items with equal requirements share a plan; the plans of items that left are let go, so an
 // engine seeing ever new requirements does not grow with them.
 TEST_F(EngineTest, PlansOfRequirementsNoItemHoldsAreLetGo) {
