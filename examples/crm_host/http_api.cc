@@ -480,7 +480,10 @@ class ApiServer::Handler {
         return SendStatus(res, FieldError("state", std::string(parsed.status().message())));
       state_filter = *parsed;
     }
-    SendJson(res, 200, host_.Read([&](const Engine& e, const HostState& state) {
+    ReadOne(res, [&](const Engine& e, const HostState& state) -> absl::StatusOr<Json> {
+      // A filter naming no queue or agent is a mistake, not an empty list.
+      if (queue != query.end()) OMNIROUTE_RETURN_IF_ERROR(e.Queue(queue->second).status());
+      if (agent != query.end()) OMNIROUTE_RETURN_IF_ERROR(e.Agent(agent->second).status());
       Json items = Json::array();
       for (const std::string& id : e.ItemIds()) {
         absl::StatusOr<EngineItemView> item = e.Item(id);
@@ -491,7 +494,7 @@ class ApiServer::Handler {
         items.push_back(ItemJson(*item, state));
       }
       return Json{{"now", FormatInstant(e.now())}, {"items", std::move(items)}};
-    }));
+    });
   }
 
   void ReadAudit(const Query& query, httplib::Response& res) {

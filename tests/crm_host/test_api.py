@@ -347,6 +347,10 @@ def test_items_one_item_filters_and_explain(own_host):
     assert host.ok("GET", "/api/items?queue=billing&state=queued")["items"] == []
     status, error, _ = error_of(host, "GET", "/api/items?state=sleeping")
     assert (status, error["field"]) == (400, "state")
+    for query, name in (("queue=nope", "nope"), ("agent=nobody", "nobody")):
+        status, error, _ = error_of(host, "GET", f"/api/items?{query}")
+        assert (status, error["code"]) == (404, "not_found")
+        assert name in error["message"]
     status, error, _ = error_of(host, "GET", "/api/items?colour=red")
     assert (status, error["field"]) == (400, "colour")
     assert "unknown query parameter" in error["message"]
