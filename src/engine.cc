@@ -1933,6 +1933,10 @@ void Engine::Impl::MoveTo(WorkItemId num, Rec& rec, QueueIndex queue, TransferCh
   const ItemState state = rec.life.state();
   if (state == ItemState::kAssigned || state == ItemState::kPendingCustomer) {
     (void)rec.life.Apply(ItemEvent::kTransfer);
+    // The pauses end with the work, each announced.
+    for (const std::string& reason : rec.pauses()) {
+      EmitItem(EngineEventKind::kResumed, rec, reason);
+    }
     ResumeAllPauses(num, rec, now_);
     ++transfers_;
     // Answered work waits in its new queue from now, for that queue's answer times; its place in

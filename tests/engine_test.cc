@@ -590,7 +590,8 @@ TEST(EngineEscalationTest, AnEscalationMovingWorkIsATransferAndFollowsTheRequeue
 }
 
 // A transfer keeps the item's place by its arrival, but its wait in the new queue starts with the
-// transfer: the time an agent of the first queue spent on it is no wait in the second.
+// transfer: the time an agent of the first queue spent on it is no wait in the second. Its pauses
+// end with the work.
 TEST(EngineTransferTest, TransferredWorkWaitsInItsNewQueueFromTheTransfer) {
   absl::StatusOr<std::unique_ptr<Engine>> engine = EngineFromJson(R"({
     "queues": [{"name": "billing"}, {"name": "tech", "service_level_seconds": 20}]})");
@@ -605,7 +606,18 @@ TEST(EngineTransferTest, TransferredWorkWaitsInItsNewQueueFromTheTransfer) {
   }
   ASSERT_TRUE(e.Submit({.id = "x", .queue = "billing", .channel = "chat"}, t).ok());
   ASSERT_TRUE(e.Accept("x", "a1", t + absl::Seconds(5)).ok());
+  // Waiting for the customer when transferred: the pause ends with the work, announced.
+  ASSERT_TRUE(e.Pause("x", t + absl::Seconds(50), "customer").ok());
+  (void)e.PollEvents();
   ASSERT_TRUE(e.Transfer("x", "tech", t + absl::Seconds(105)).ok());
+  std::vector<std::string> told;
+  for (const EngineEvent& event : e.PollEvents()) {
+    told.push_back(absl::StrCat(std::string(EngineEventKindName(event.kind)), " ", event.detail));
+  }
+  EXPECT_THAT(told, ElementsAre("resumed customer", "transferred billing", "offered "));
+  absl::StatusOr<EngineItemView> x = e.Item("x");
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x->state, ItemState::kOffered);
   ASSERT_TRUE(e.Accept("x", "a2", t + absl::Seconds(110)).ok());
   absl::StatusOr<QueueStats> tech = e.Queue("tech");
   ASSERT_TRUE(tech.ok());

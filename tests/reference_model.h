@@ -1545,6 +1545,12 @@ class Model {
     if (queue < 0) return absl::NotFoundError("unknown queue");
     if (queue == item->queue) return absl::InvalidArgumentError("already in that queue");
     const std::string from = config_.queues[item->queue].name;
+    if (Working(item->state)) {
+      // The pauses end with the work, each announced.
+      for (const std::string& reason : item->pauses) {
+        EmitItem(EngineEventKind::kResumed, *item, reason);
+      }
+    }
     item->queue = queue;
     if (Working(item->state)) {
       ++item->transfers;

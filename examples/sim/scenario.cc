@@ -830,10 +830,21 @@ absl::StatusOr<Scenario> FromJson(const Json& root) {
     if (!arrivals.is_array() || arrivals.empty()) {
       return at.Error("expected a non-empty list of arrival streams");
     }
+    double most_arrivals = 0;
     for (size_t i = 0; i < arrivals.size(); ++i) {
       OMNIROUTE_ASSIGN_OR_RETURN(ArrivalSpec arrival,
                                  ParseArrival(arrivals[i], at.Index(i), facts));
+      most_arrivals +=
+          *std::max_element(arrival.rates_per_hour.begin(), arrival.rates_per_hour.end()) *
+          *std::max_element(arrival.day_factors.begin(), arrival.day_factors.end()) *
+          s.duration_hours;
       s.arrivals.push_back(std::move(arrival));
+    }
+    // Rates beyond any contact centre would run for hours without a word.
+    if (most_arrivals > kMaxArrivals) {
+      return at.Error(absl::StrCat("the rates allow up to ", absl::SixDigits(most_arrivals),
+                                   " arrivals in duration_hours; a run draws at most ",
+                                   static_cast<int64_t>(kMaxArrivals)));
     }
   }
   OMNIROUTE_RETURN_IF_ERROR(DryRun(s));

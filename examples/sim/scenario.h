@@ -41,6 +41,9 @@
 namespace omniroute::sim {
 
 inline constexpr size_t kMaxTagsPerStream = 15;
+// The most arrivals a scenario's rates may allow over its duration (each stream at its highest
+// rate and day factor throughout).
+inline constexpr double kMaxArrivals = 1e8;
 
 // A time-of-day stretch during which some agents of a group are logged in, every day it applies.
 struct ShiftSpec {

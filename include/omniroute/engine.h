@@ -35,8 +35,9 @@
 //   Confirm (`closed`), Reopen (`reopened`, queued again with its last agent preferred),
 //   Transfer (to another queue, keeping its arrival for its place in the order; counted when it
 //   was assigned, and then its wait in the new queue, for that queue's answer times and service
-//   level, counts from the transfer), Cancel, Abandon (the customer left a queued or offered
-//   item), Escalate (manual), Update (priority, tier, tags, requirement, deadline).
+//   level, counts from the transfer, and its pauses end, each with a `resumed`), Cancel, Abandon
+//   (the customer left a queued or offered item), Escalate (manual), Update (priority, tier,
+//   tags, requirement, deadline).
 // - A resolved item closes by itself after `auto_close_after` (event `closed`, detail
 //   "quiet_period"); a queue's `follow_up` creates a new item `<id>/follow_up` in the named queue
 //   that long after resolution (event `follow_up_created`).

@@ -163,6 +163,22 @@ TEST(ScenarioTest, ErrorsNameTheJsonPath) {
               StartsWith("malformed JSON"));
 }
 
+// Rates no contact centre sees would keep a run busy for hours: the total they allow is bounded,
+// each stream counted at its highest rate and day factor.
+TEST(ScenarioTest, RatesAllowingTooManyArrivalsAreRefused) {
+  nlohmann::json j = Smallest();
+  j["arrivals"][0]["rate_per_hour"] = 1e12;
+  EXPECT_THAT(ErrorOf(j), StartsWith("arrivals: the rates allow up to "));
+  j = Smallest();
+  j["arrivals"][0].erase("rate_per_hour");
+  j["arrivals"][0]["rates_per_hour"] = {100, 600000};  // 1.2e8 in 200 hours
+  EXPECT_THAT(ErrorOf(j), HasSubstr("a run draws at most 100000000"));
+  j["arrivals"][0]["rates_per_hour"] = {100, 400000};  // 8e7
+  EXPECT_TRUE(ParseScenario(j.dump()).ok());
+  j["arrivals"][0]["day_factors"] = {{"sat", 2}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("a run draws at most"));
+}
+
 TEST(ScenarioTest, EngineErrorsCarryTheirPath) {
   nlohmann::json j = Smallest();
   j["queues"][0]["strategy"] = "fastest";
