@@ -76,42 +76,48 @@ std::unique_ptr<Engine> TwoQueues(std::string_view actions) {
   return Make(absl::StrReplaceAll(std::string(kTwoQueues), {{"$ACTIONS", std::string(actions)}}));
 }
 
+// The two orders of `first` and `second` as a level's actions (JSON lists).
+std::vector<std::string> BothOrders(std::string_view first, std::string_view second) {
+  return {absl::StrCat("[", std::string(first), ", ", std::string(second), "]"),
+          absl::StrCat("[", std::string(second), ", ", std::string(first), "]")};
+}
+
+constexpr std::string_view kMoveToQ2 = R"({"kind": "move_to_queue", "target": "q2"})";
+const absl::Time kEscalatedAt = At(absl::Seconds(1));
+
+// Item "i" submitted to q and escalated into L2 at kEscalatedAt; the events before the
+// escalation are dropped.
+void SubmitAndEscalate(Engine& e) {
+  ASSERT_TRUE(e.Submit({.id = "i", .queue = "q", .channel = "chat"}, kEscalatedAt).ok());
+  (void)e.PollEvents();
+  ASSERT_TRUE(e.Escalate("i", kEscalatedAt).ok());
+}
+
 TEST(EngineEscalationTest, AMovedItemIsRoutedUnderTheSkillTheSameLevelRequires) {
-  for (const std::string_view actions :
-       {R"([{"kind": "move_to_queue", "target": "q2"},
-            {"kind": "require_skill", "target": "senior", "amount": 3}])",
-        R"([{"kind": "require_skill", "target": "senior", "amount": 3},
-            {"kind": "move_to_queue", "target": "q2"}])"}) {
+  for (const std::string& actions :
+       BothOrders(kMoveToQ2, R"({"kind": "require_skill", "target": "senior", "amount": 3})")) {
     SCOPED_TRACE(actions);
     std::unique_ptr<Engine> e = TwoQueues(actions);
     ASSERT_NE(e, nullptr);
     AddAvailable(*e, "plain", {"q2"});
     AddAvailable(*e, "senior", {"q2"}, {{"senior", 2}});
-    const absl::Time t = At(absl::Seconds(1));
-    ASSERT_TRUE(e->Submit({.id = "i", .queue = "q", .channel = "chat"}, t).ok());
-    (void)e->PollEvents();
-    ASSERT_TRUE(e->Escalate("i", t).ok());
+    SubmitAndEscalate(*e);
     EXPECT_THAT(Story(*e, "i"),
                 ElementsAre("escalated i - q", "transferred i - q2", "queued i - q2"));
-    AddAvailable(*e, "expert", {"q2"}, {{"senior", 3}}, t);
+    AddAvailable(*e, "expert", {"q2"}, {{"senior", 3}}, kEscalatedAt);
     EXPECT_THAT(Story(*e, "i"), ElementsAre("offered i expert q2"));
   }
 }
 
 TEST(EngineEscalationTest, AMovedItemIsFirstOfferedToThePreferredAgentTheSameLevelNames) {
-  for (const std::string_view actions : {R"([{"kind": "move_to_queue", "target": "q2"},
-            {"kind": "set_preferred_agent", "target": "boss"}])",
-                                         R"([{"kind": "set_preferred_agent", "target": "boss"},
-            {"kind": "move_to_queue", "target": "q2"}])"}) {
+  for (const std::string& actions :
+       BothOrders(kMoveToQ2, R"({"kind": "set_preferred_agent", "target": "boss"})")) {
     SCOPED_TRACE(actions);
     std::unique_ptr<Engine> e = TwoQueues(actions);
     ASSERT_NE(e, nullptr);
     AddAvailable(*e, "plain", {"q2"});
     AddAvailable(*e, "boss", {"q2"});
-    const absl::Time t = At(absl::Seconds(1));
-    ASSERT_TRUE(e->Submit({.id = "i", .queue = "q", .channel = "chat"}, t).ok());
-    (void)e->PollEvents();
-    ASSERT_TRUE(e->Escalate("i", t).ok());
+    SubmitAndEscalate(*e);
     // plain has waited longest, but boss has first refusal: one offer, to boss.
     EXPECT_THAT(Story(*e, "i"),
                 ElementsAre("escalated i - q", "transferred i - q2", "offered i boss q2"));
